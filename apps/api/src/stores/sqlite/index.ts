@@ -1,0 +1,238 @@
+// Embedded SQLite implementation of the store interfaces (../types.ts): one file holds users,
+// sessions and challenges, so a deployment needs no database server. Every method is a single
+// prepared statement, and SQLite runs each statement as one transaction under a file lock, so
+// the atomic steps (challenge take, session update) hold across connections and processes.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Clock, SessionData, StoredChallenge, Stores } from '../types';
+
+/** Kept in `PRAGMA user_version`. Bump it when the schema changes, and migrate in `migrate`. */
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS users (
+    address    TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS sessions (
+    id         TEXT PRIMARY KEY,
+    address    TEXT,
+    data       TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS sessions_address ON sessions (address);
+  CREATE INDEX IF NOT EXISTS sessions_expires_at ON sessions (expires_at);
+  CREATE TABLE IF NOT EXISTS challenges (
+    sid        TEXT PRIMARY KEY,
+    data       TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS challenges_expires_at ON challenges (expires_at);
+`;
+
+export interface SqliteStoresOptions {
+  /** Path of the database file. It is created, with its directory, when missing. */
+  file: string;
+  /** The time source for every expiry; the store never reads the wall clock. */
+  clock: Clock;
+}
+
+/**
+ * Opens (creating when needed) the SQLite database at `file` and returns the stores on it.
+ * Several processes may open the same file: it runs in WAL mode and waits up to 5 s for a lock.
+ * Throws when the file was written by a newer schema version.
+ */
+export function openSqliteStores(options: SqliteStoresOptions): Stores {
+  const { file, clock } = options;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode stays consistent after a crash; only the last commits may be lost.
+    db.pragma('synchronous = NORMAL');
+    migrate(db, file);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+
+  const putChallenge = db.prepare<{ sid: string; data: string; expiresAt: number }>(
+    `INSERT INTO challenges (sid, data, expires_at) VALUES (@sid, @data, @expiresAt)
+     ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
+  );
+  // One statement finds and deletes the row, so of concurrent takes exactly one sees it.
+  const takeChallenge = db.prepare<[string], { data: string; expires_at: number }>(
+    'DELETE FROM challenges WHERE sid = ? RETURNING data, expires_at',
+  );
+  const countChallenges = db.prepare<[number], number>(
+    'SELECT count(*) FROM challenges WHERE expires_at > ?',
+  ).pluck();
+  const sweepChallenges = db.prepare<[number]>('DELETE FROM challenges WHERE expires_at <= ?');
+
+  const getSession = db.prepare<[string, number], string>(
+    'SELECT data FROM sessions WHERE id = ? AND expires_at > ?',
+  ).pluck();
+  const setSession = db.prepare<SessionRow>(
+    `INSERT INTO sessions (id, address, data, expires_at) VALUES (@id, @address, @data, @expiresAt)
+     ON CONFLICT (id) DO UPDATE SET
+       address = excluded.address, data = excluded.data, expires_at = excluded.expires_at`,
+  );
+  // The liveness check is in the same statement as the write: a session destroyed (or expired)
+  // after the request read it stays gone.
+  const updateSession = db.prepare<SessionRow & { now: number }>(
+    `UPDATE sessions SET address = @address, data = @data, expires_at = @expiresAt
+     WHERE id = @id AND expires_at > @now`,
+  );
+  const destroySession = db.prepare<[string]>('DELETE FROM sessions WHERE id = ?');
+  const destroySessionsFor = db.prepare<[string], number>(
+    'DELETE FROM sessions WHERE address = ? RETURNING expires_at',
+  ).pluck();
+  const countSessions = db.prepare<[number], number>(
+    'SELECT count(*) FROM sessions WHERE expires_at > ?',
+  ).pluck();
+  const sweepSessions = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?');
+
+  const addUser = db.prepare<[string, number]>(
+    'INSERT INTO users (address, created_at) VALUES (?, ?) ON CONFLICT (address) DO NOTHING',
+  );
+  const hasUser = db.prepare<[string], number>('SELECT 1 FROM users WHERE address = ?').pluck();
+  const removeUser = db.prepare<[string]>('DELETE FROM users WHERE address = ?');
+  const listUsers = db.prepare<[], { address: string; created_at: number }>(
+    'SELECT address, created_at FROM users ORDER BY created_at, address',
+  );
+
+  const sweep = db.transaction((now: number) => {
+    sweepChallenges.run(now);
+    sweepSessions.run(now);
+  });
+
+  function sessionRow(id: string, data: SessionData, ttlMs: number): SessionRow {
+    const address = typeof data.address === 'string' ? data.address : null;
+    return { id, address, data: JSON.stringify(data), expiresAt: clock.now() + ttlMs };
+  }
+
+  return {
+    challenges: {
+      async put(challenge, ttlMs) {
+        const data = JSON.stringify(challenge);
+        putChallenge.run({ sid: challenge.sid, data, expiresAt: clock.now() + ttlMs });
+      },
+      async take(sid) {
+        const row = takeChallenge.get(sid);
+        // An expired row is deleted all the same, and reads as absent.
+        if (row === undefined || row.expires_at <= clock.now()) return undefined;
+        return parseChallenge(sid, row.data);
+      },
+      async count() {
+        return countChallenges.get(clock.now()) ?? 0;
+      },
+    },
+    sessions: {
+      async get(id) {
+        const data = getSession.get(id, clock.now());
+        return data === undefined ? undefined : parseSession(data);
+      },
+      async set(id, data, ttlMs) {
+        setSession.run(sessionRow(id, data, ttlMs));
+      },
+      async update(id, data, ttlMs) {
+        return updateSession.run({ ...sessionRow(id, data, ttlMs), now: clock.now() }).changes > 0;
+      },
+      async destroy(id) {
+        destroySession.run(id);
+      },
+      async destroyAllFor(address) {
+        // Expired rows go too, but only live sessions count as destroyed.
+        const now = clock.now();
+        return destroySessionsFor.all(address).filter((expiresAt) => expiresAt > now).length;
+      },
+      async count() {
+        return countSessions.get(clock.now()) ?? 0;
+      },
+    },
+    users: {
+      async add(address, createdAt) {
+        return addUser.run(address, createdAt).changes > 0;
+      },
+      async has(address) {
+        return hasUser.get(address) !== undefined;
+      },
+      async remove(address) {
+        return removeUser.run(address).changes > 0;
+      },
+      async list() {
+        return listUsers.all().map((row) => ({ address: row.address, createdAt: row.created_at }));
+      },
+    },
+    async sweep() {
+      sweep(clock.now());
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}
+
+interface SessionRow {
+  id: string;
+  address: string | null;
+  data: string;
+  expiresAt: number;
+}
+
+/** Creates or upgrades the schema; one writer at a time, so concurrent first opens are safe. */
+function migrate(db: Database.Database, file: string): void {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`${file} has schema version ${version}; this server knows up to ${SCHEMA_VERSION}`);
+    }
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+/** A stored JSON object, or undefined when the text is corrupt: a bad row must not crash us. */
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    return value as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseChallenge(sid: string, text: string): StoredChallenge | undefined {
+  const value = parseObject(text);
+  if (
+    value === undefined ||
+    value.sid !== sid ||
+    typeof value.timestamp !== 'number' ||
+    typeof value.expiresAt !== 'number' ||
+    (value.format !== 'siwe' && value.format !== 'json') ||
+    typeof value.message !== 'string' ||
+    typeof value.binding !== 'string'
+  ) {
+    return undefined;
+  }
+  return {
+    sid,
+    timestamp: value.timestamp,
+    expiresAt: value.expiresAt,
+    format: value.format,
+    message: value.message,
+    binding: value.binding,
+  };
+}
+
+function parseSession(text: string): SessionData | undefined {
+  const value = parseObject(text);
+  if (value === undefined || (value.address !== undefined && typeof value.address !== 'string')) {
+    return undefined;
+  }
+  return value as SessionData;
+}

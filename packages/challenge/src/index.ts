@@ -1,0 +1,29 @@
+// Public surface of @wallet-login/challenge: re-exports only.
+export { ChallengeError, isChallengeError, type ChallengeErrorCode } from './errors';
+export { generateSid, isSid, cryptoRandomBytes, SID_LENGTH, type RandomBytes, type GenerateSidParameters } from './generateSid';
+export { createChallenge, type CreateChallengeParameters } from './createChallenge';
+export {
+  createChallengeMessage,
+  createJsonChallengeMessage,
+  createSiweMessage,
+  toIsoTime,
+  CHALLENGE_FORMATS,
+  type Challenge,
+  type ChallengeFormat,
+  type CreateChallengeMessageParameters,
+  type SiweFields,
+  type SiweMessageParameters,
+} from './createChallengeMessage';
+export { parseChallengeMessage, parseJsonChallengeMessage, parseSiweMessage, type ParsedChallengeMessage } from './parseChallengeMessage';
+export {
+  parseSignature,
+  validateSignatureFormat,
+  hashMessage,
+  recoverMessageAddress,
+  type ParsedSignature,
+  type RecoverMessageAddressParameters,
+} from './verifySignature';
+export { verifyChallenge, type VerifyChallengeParameters, type VerifiedChallenge } from './verifyChallenge';
+export { signMessage, privateKeyToAddress, normalizePrivateKey, type SignMessageParameters } from './signMessage';
+export { toChecksumAddress, isChecksumAddress, normalizeAddress, ZERO_ADDRESS } from './address';
+export { SIWE_LIMITS } from './grammar';

@@ -1,0 +1,90 @@
+import { Web3 } from 'web3';
+import { createChallengeMessage, privateKeyToAddress, signMessage, verifyChallenge, ChallengeError, type VerifyChallengeParameters } from './index';
+
+const KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
+const OTHER_KEY = `0x${'11'.repeat(32)}`;
+const ADDRESS = privateKeyToAddress(KEY);
+const T0 = Date.UTC(2026, 0, 1);
+const TTL = 300_000;
+const challenge = { sid: 'Sid0123456789abcdefABCDEF', timestamp: T0 };
+const site = { domain: 'app.example.com', uri: 'https://app.example.com', chainId: 1 };
+
+function siwe(overrides: { address?: string; domain?: string; uri?: string; chainId?: number; sid?: string; timestamp?: number } = {}): string {
+  return createChallengeMessage({
+    format: 'siwe', challenge: { sid: overrides.sid ?? challenge.sid, timestamp: overrides.timestamp ?? challenge.timestamp },
+    domain: overrides.domain ?? site.domain, uri: overrides.uri ?? site.uri, chainId: overrides.chainId ?? site.chainId,
+    address: overrides.address, expiresAt: (overrides.timestamp ?? challenge.timestamp) + TTL, statement: 'Sign in.',
+  });
+}
+
+function verify(message: string, extra: Partial<VerifyChallengeParameters> = {}, key = KEY) {
+  return verifyChallenge({ challenge, message, signature: signMessage({ message, privateKey: key }), now: T0 + 1000, ttlMs: TTL, skewMs: 5000, ...site, ...extra });
+}
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ChallengeError) return error.code;
+    throw error;
+  }
+  return 'ok';
+}
+
+describe('verifyChallenge', () => {
+  test('returns the checksummed signer of a fresh siwe message naming it', () => {
+    expect(verify(siwe({ address: ADDRESS }))).toEqual({ address: ADDRESS, format: 'siwe' });
+  });
+
+  test('with the zero address in the message, any signer is returned', () => {
+    expect(verify(siwe(), {}, OTHER_KEY).address).toBe(privateKeyToAddress(OTHER_KEY));
+  });
+
+  test('a signature by another key than the message names is invalid', () => {
+    expect(codeOf(() => verify(siwe({ address: ADDRESS }), {}, OTHER_KEY))).toBe('signature_invalid');
+  });
+
+  test('the JSON form signed as older tooling does (web3.utils.toHex of the text) verifies', () => {
+    const web3 = new Web3();
+    const message = createChallengeMessage({ format: 'json', challenge });
+    const signature = web3.eth.accounts.sign(web3.utils.toHex(message), KEY).signature;
+    expect(verifyChallenge({ challenge, message, signature, now: T0, ttlMs: TTL, ...site })).toEqual({ address: ADDRESS, format: 'json' });
+  });
+
+  describe('freshness on the verifier clock', () => {
+    const message = siwe({ address: ADDRESS });
+    test.each([
+      ['at issue time', T0, 'ok'],
+      ['1 ms before expiry', T0 + TTL - 1, 'ok'],
+      ['at expiry', T0 + TTL, 'challenge_expired'],
+      ['long after', T0 + 10 * TTL, 'challenge_expired'],
+      ['issued just inside the skew allowance in the future', T0 - 5000, 'ok'],
+      ['issued just outside the skew allowance in the future', T0 - 5001, 'challenge_not_yet_valid'],
+    ])('%s', (_name, now, expected) => {
+      expect(codeOf(() => verify(message, { now }))).toBe(expected);
+    });
+
+    test('without a skew allowance a challenge 1 ms in the future is refused', () => {
+      expect(codeOf(() => verify(message, { now: T0 - 1, skewMs: 0 }))).toBe('challenge_not_yet_valid');
+    });
+  });
+
+  test.each([
+    ['another domain', { domain: 'evil.example' }],
+    ['another URI', { uri: 'https://evil.example' }],
+    ['another chain', { chainId: 5 }],
+    ['another nonce', { sid: 'Other0123456789abcdefABCD' }],
+    ['another issue time', { timestamp: T0 + 1 }],
+  ])('a message for %s (validly signed) is a mismatch', (_name, override) => {
+    expect(codeOf(() => verify(siwe({ address: ADDRESS, ...override })))).toBe('message_mismatch');
+  });
+
+  test('the signature format is checked first', () => {
+    const message = siwe({ address: ADDRESS });
+    expect(codeOf(() => verifyChallenge({ challenge, message, signature: '0x1234', now: T0 + 10 * TTL, ttlMs: TTL, ...site }))).toBe('signature_malformed');
+  });
+
+  test('a malformed message is refused', () => {
+    expect(codeOf(() => verify('hello'))).toBe('message_malformed');
+  });
+});

@@ -1,0 +1,87 @@
+// Signature checks: a strict format check of the 65-byte signature first, then EIP-191
+// ("\x19Ethereum Signed Message:\n" + length) Keccak-256 recovery of the signer's address.
+
+import { secp256k1 } from '@noble/curves/secp256k1';
+import { keccak_256 } from '@noble/hashes/sha3';
+import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils';
+import { toChecksumAddress, ZERO_ADDRESS } from './address';
+import { ChallengeError } from './errors';
+
+const N = secp256k1.CURVE.n;
+const HALF_N = N >> 1n;
+
+/** A signature's components after the format check. */
+export interface ParsedSignature {
+  r: bigint;
+  s: bigint;
+  /** 0 or 1 (from v = 27/28, or 0/1 given directly). */
+  yParity: 0 | 1;
+}
+
+/**
+ * Decodes a signature strictly: `0x` + 130 hex digits (r ‖ s ‖ v), nothing before or after;
+ * v ∈ {27, 28} (0 and 1 accepted as the same); 1 ≤ r < n; 1 ≤ s ≤ n/2 (EIP-2 low s, so a
+ * signature has one form only). Throws ChallengeError `signature_malformed`.
+ */
+export function parseSignature(signature: unknown): ParsedSignature {
+  if (typeof signature !== 'string') malformed('signature must be a string');
+  if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) malformed('signature must be 0x followed by 130 hex digits (65 bytes)');
+  const r = BigInt(`0x${signature.slice(2, 66)}`);
+  const s = BigInt(`0x${signature.slice(66, 130)}`);
+  const v = parseInt(signature.slice(130, 132), 16);
+  if (r === 0n || r >= N) malformed('signature r is out of range');
+  if (s === 0n || s >= N) malformed('signature s is out of range');
+  if (s > HALF_N) malformed('signature s is in the upper half of the curve order (EIP-2 requires low s)');
+  let yParity: 0 | 1;
+  if (v === 27 || v === 0) yParity = 0;
+  else if (v === 28 || v === 1) yParity = 1;
+  else malformed('signature v must be 27 or 28');
+  return { r, s, yParity };
+}
+
+/** True when `signature` passes `parseSignature`. */
+export function validateSignatureFormat(signature: unknown): boolean {
+  try {
+    parseSignature(signature);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** EIP-191 version 0x45 hash of a text message: keccak256("\x19Ethereum Signed Message:\n" + len + message). */
+export function hashMessage(message: string | Uint8Array): Uint8Array {
+  const bytes = typeof message === 'string' ? utf8ToBytes(message) : message;
+  return keccak_256(concatBytes(utf8ToBytes(`\x19Ethereum Signed Message:\n${bytes.length}`), bytes));
+}
+
+export interface RecoverMessageAddressParameters {
+  /** The signed text (UTF-8) or bytes. */
+  message: string | Uint8Array;
+  /** 65-byte signature as hex; checked by parseSignature first. */
+  signature: unknown;
+}
+
+/**
+ * Recovers the EIP-55 address that signed `message` (EIP-191 personal_sign). Throws
+ * `signature_malformed` for a bad format and `signature_invalid` when no valid key recovers
+ * (or it is the zero address).
+ */
+export function recoverMessageAddress({ message, signature }: RecoverMessageAddressParameters): string {
+  const { r, s, yParity } = parseSignature(signature);
+  let address: string;
+  try {
+    const point = new secp256k1.Signature(r, s).addRecoveryBit(yParity).recoverPublicKey(hashMessage(message));
+    // The address is the last 20 bytes of keccak256 of the uncompressed key without its 0x04 prefix.
+    const digest = keccak_256(point.toRawBytes(false).subarray(1));
+    address = toChecksumAddress(`0x${bytesToHex(digest.subarray(12))}`);
+  } catch (cause) {
+    throw new ChallengeError('signature_invalid', 'signature does not recover to a public key', { cause });
+  }
+  if (address === ZERO_ADDRESS) throw new ChallengeError('signature_invalid', 'signature recovers to the zero address');
+  return address;
+}
+
+function malformed(message: string): never {
+  throw new ChallengeError('signature_malformed', message);
+}
