@@ -1,1 +1,107 @@
-export {};
+// createApp(deps) → the Koa application: middleware and routes, no listening, no environment.
+// Clock, randomness, stores and logger come in as dependencies so tests pin time and data.
+
+import Koa from 'koa';
+import cors from '@koa/cors';
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import { errorHandler } from './middleware/errors';
+import { refuseCrossSite } from './middleware/origin';
+import { jsonBody } from './middleware/body';
+import { createSessionMiddleware } from './middleware/session';
+import { requestLogger } from './middleware/requestLogger';
+import { authRoutes } from './routes/auth';
+import type { Clock, Stores } from './stores/types';
+
+export type AppConfig = Pick<
+  Config,
+  | 'publicOrigin'
+  | 'allowedOrigins'
+  | 'chainId'
+  | 'registration'
+  | 'statement'
+  | 'challengeTtlMs'
+  | 'clockSkewMs'
+  | 'sessionIdleMs'
+  | 'sessionAbsoluteMs'
+  | 'sessionKeys'
+  | 'trustProxy'
+>;
+
+export interface AppDeps {
+  config: AppConfig;
+  stores: Stores;
+  /** Source of "now" for challenges, freshness and session expiry. */
+  clock: Clock;
+  /** CSPRNG: sids, session ids, bindings, request ids. */
+  random: (length: number) => Uint8Array;
+  logger: Logger;
+}
+
+/** Session cookie name: `__Host-` prefixed (Secure, Path=/, no Domain) whenever served over TLS. */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? '__Host-wl.sid' : 'wl.sid';
+}
+
+export function createApp({ config, stores, clock, random, logger }: AppDeps): Koa {
+  const app = new Koa({ keys: config.sessionKeys, proxy: config.trustProxy, maxIpsCount: config.trustProxy ? 1 : 0 });
+  const publicUrl = new URL(config.publicOrigin);
+  const secure = publicUrl.protocol === 'https:';
+  const allowedOrigins = new Set(config.allowedOrigins);
+
+  const session = createSessionMiddleware(app, {
+    store: stores.sessions,
+    clock,
+    random,
+    cookieName: sessionCookieName(secure),
+    secure,
+    idleMs: config.sessionIdleMs,
+  });
+  const router = authRoutes({
+    stores,
+    clock,
+    random,
+    domain: publicUrl.host,
+    uri: config.publicOrigin,
+    chainId: config.chainId,
+    statement: config.statement,
+    registration: config.registration,
+    challengeTtlMs: config.challengeTtlMs,
+    clockSkewMs: config.clockSkewMs,
+    sessionIdleMs: config.sessionIdleMs,
+    sessionAbsoluteMs: config.sessionAbsoluteMs,
+  });
+  const api = (middleware: Koa.Middleware): Koa.Middleware => (ctx, next) =>
+    ctx.path === '/api' || ctx.path.startsWith('/api/') ? middleware(ctx, next) : next();
+
+  app.use(requestLogger(logger, random));
+  app.use(errorHandler(logger));
+  app.use(async (ctx, next) => {
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    if (ctx.path.startsWith('/api/')) ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+  app.use(
+    api(
+      cors({
+        // An exact allowlist: @koa/cors would otherwise reflect any Origin with credentials.
+        origin: (ctx) => (allowedOrigins.has(ctx.get('Origin')) ? ctx.get('Origin') : ''),
+        credentials: true,
+        allowMethods: ['GET', 'HEAD', 'POST', 'DELETE'],
+        allowHeaders: ['Content-Type'],
+        maxAge: 600,
+      }),
+    ),
+  );
+  app.use(async (ctx, next) => {
+    if (ctx.path !== '/healthz') return next();
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { status: 'ok' };
+  });
+  app.use(api(refuseCrossSite(config.allowedOrigins)));
+  app.use(api(jsonBody()));
+  app.use(async (ctx, next) => (ctx.path.startsWith('/api/auth/') ? session(ctx, next) : next()));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

@@ -186,9 +186,10 @@ export function testChallengeStore(make: MakeStores): void {
       const other = await t.openAnother();
       const challenge = createChallenge('race1');
       await t.stores.challenges.put(challenge, TTL);
-      const results = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? t.stores : other).challenges.take('race1')),
+      const takes = Array.from({ length: 50 }, (_, i) =>
+        (i % 2 === 0 ? t.stores : other).challenges.take('race1'),
       );
+      const results = await Promise.all(takes);
       expect(results.filter((result) => result !== undefined)).toStrictEqual([challenge]);
     });
 

@@ -188,7 +188,9 @@ function migrate(db: Database.Database, file: string): void {
   db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
-      throw new Error(`${file} has schema version ${version}; this server knows up to ${SCHEMA_VERSION}`);
+      throw new Error(
+        `${file} has schema version ${version}; this server knows up to ${SCHEMA_VERSION}`,
+      );
     }
     db.exec(SCHEMA);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);

@@ -1,0 +1,82 @@
+// Test helper: the real app on an ephemeral 127.0.0.1 port, over a temporary SQLite file, with a
+// pinned, settable clock. For this package's tests and for the SDK's.
+
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { createApp, type AppConfig } from './app';
+import { openSqliteStores } from './stores/sqlite';
+import { createTestClock, type MutableClock } from './stores/conformance';
+import type { Stores } from './stores/types';
+
+export interface TestServerOptions {
+  /** @default 'open' */
+  registration?: 'open' | 'closed';
+  /** @default the server's own http://127.0.0.1:PORT */
+  publicOrigin?: string;
+  /** Initial clock time, ms. @default 2026-01-01T00:00:00Z */
+  now?: number;
+  /** Overrides for any other app setting. */
+  config?: Partial<AppConfig>;
+  /** Reuse a data directory (e.g. to test a restart); it is then not deleted on close. */
+  dataDir?: string;
+}
+
+export interface TestServer {
+  url: string;
+  clock: MutableClock;
+  stores: Stores;
+  config: AppConfig;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export const TEST_START_TIME = Date.UTC(2026, 0, 1);
+export const TEST_SESSION_KEYS = ['test-session-key-0123456789abcdef0123456789'];
+
+export function testAppConfig(publicOrigin: string, overrides: Partial<AppConfig> = {}): AppConfig {
+  return {
+    publicOrigin,
+    allowedOrigins: [publicOrigin],
+    chainId: 1,
+    registration: 'open',
+    statement: 'Sign in with your Ethereum account.',
+    challengeTtlMs: 300_000,
+    clockSkewMs: 5_000,
+    sessionIdleMs: 86_400_000,
+    sessionAbsoluteMs: 604_800_000,
+    sessionKeys: TEST_SESSION_KEYS,
+    trustProxy: false,
+    ...overrides,
+  };
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'wallet-login-test-'));
+  const clock = createTestClock(options.now ?? TEST_START_TIME);
+  const stores = openSqliteStores({ file: join(dataDir, 'wallet-login.sqlite'), clock });
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const config = testAppConfig(options.publicOrigin ?? url, { registration: options.registration ?? 'open', ...options.config });
+  const app = createApp({ config, stores, clock, random: (n) => randomBytes(n), logger: pino({ level: 'silent' }) });
+  server.on('request', app.callback());
+  return {
+    url,
+    clock,
+    stores,
+    config,
+    dataDir,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stores.close();
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
