@@ -520,7 +520,8 @@ describe('bad input and cross-site requests', () => {
 
   test('same-origin and allowlisted browsers, and clients with neither header, may post', async () => {
     const h = setup({ allowedOrigins: [ORIGIN, 'https://admin.example.test'] });
-    for (const headers of [{ Origin: ORIGIN }, { Origin: 'https://admin.example.test' }, { 'Sec-Fetch-Site': 'same-origin' }, {}]) {
+    const cases: Array<Record<string, string>> = [{ Origin: ORIGIN }, { Origin: 'https://admin.example.test' }, { 'Sec-Fetch-Site': 'same-origin' }, {}];
+    for (const headers of cases) {
       expect((await new Client(h.server).post('/api/auth/challenge', {}, headers)).status).toBe(200);
     }
   });
