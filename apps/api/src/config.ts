@@ -6,6 +6,12 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
+/** The wall clock: what main.ts and the CLIs inject; everything else receives a Clock. */
+export const systemClock = { now: (): number => Date.now() };
+
+/** The CSPRNG injected into the app. */
+export const systemRandom = (length: number): Uint8Array => randomBytes(length);
+
 const seconds = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 const list = z
   .string()

@@ -1,14 +1,12 @@
 // Start-up: config → stores → createApp → listen. The only module that touches the process:
 // environment (through loadConfig), wall clock, randomness, signals.
 
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadConfig, loadSessionKeys } from './config';
+import { ConfigError, loadConfig, loadSessionKeys, systemClock, systemRandom } from './config';
 import { createApp } from './app';
 import { createLogger } from './logger';
 import { openSqliteStores } from './stores/sqlite';
-import type { Clock } from './stores/types';
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -16,8 +14,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const sessionKeys = loadSessionKeys(config.sessionKeys, config.dataDir);
   const logger = createLogger(config.logLevel);
-  const clock: Clock = { now: () => Date.now() };
-  const random = (length: number): Uint8Array => randomBytes(length);
+  const clock = systemClock;
+  const random = systemRandom;
   const stores = openSqliteStores({ file: join(config.dataDir, 'wallet-login.sqlite'), clock });
 
   const app = createApp({ config: { ...config, sessionKeys }, stores, clock, random, logger });

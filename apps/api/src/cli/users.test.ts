@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { privateKeyToAddress } from '@wallet-login/challenge';
+import { openSqliteStores } from '../stores/sqlite';
+import { createTestClock } from '../stores/conformance';
+import { runUsersCli } from './users';
+
+const ADDRESS = privateKeyToAddress('0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318');
+const clock = createTestClock(Date.UTC(2026, 0, 1));
+let dir: string;
+let file: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wallet-login-users-'));
+  file = join(dir, 'db.sqlite');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runUsersCli(argv, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    openStores: () => openSqliteStores({ file, clock }),
+    clock,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('users CLI', () => {
+  test('add normalises to the checksummed form; adding again says so', async () => {
+    expect(await run('add', ADDRESS.toLowerCase())).toEqual({ code: 0, stdout: `added ${ADDRESS}\n`, stderr: '' });
+    expect(await run('add', ADDRESS)).toEqual({ code: 0, stdout: `already registered ${ADDRESS}\n`, stderr: '' });
+    expect(await run('list')).toEqual({ code: 0, stdout: `${ADDRESS}  2026-01-01T00:00:00.000Z\n`, stderr: '' });
+  });
+
+  test('remove unregisters and ends the sessions of the address', async () => {
+    await run('add', ADDRESS);
+    const stores = openSqliteStores({ file, clock });
+    await stores.sessions.set('s1', { address: ADDRESS }, 60_000);
+    await stores.close();
+    expect(await run('remove', ADDRESS)).toEqual({ code: 0, stdout: `removed ${ADDRESS} (1 session ended)\n`, stderr: '' });
+    expect((await run('list')).stdout).toBe('');
+    expect((await run('remove', ADDRESS)).code).toBe(1);
+  });
+
+  test.each([
+    ['a bad checksum', ['add', ADDRESS.replace('c7536', 'C7536')]],
+    ['a short address', ['add', '0x1234']],
+    ['no address', ['add']],
+    ['an unknown command', ['frobnicate']],
+  ])('refuses %s with exit code 2 and leaves the registry as it was', async (_name, argv) => {
+    await run('add', ADDRESS);
+    const result = await run(...argv);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/error/);
+    expect((await run('list')).stdout).toBe(`${ADDRESS}  2026-01-01T00:00:00.000Z\n`);
+  });
+});

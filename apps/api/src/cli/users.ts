@@ -1,0 +1,100 @@
+// Admin CLI for the user registry on this server's data: add, remove, list.
+//   npm run users -- add 0x…      register an address (checksum-normalised)
+//   npm run users -- remove 0x…   unregister it and end its sessions
+//   npm run users -- list         every registered address, oldest first
+
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { normalizeAddress } from '@wallet-login/challenge';
+import { ConfigError, loadConfig, systemClock } from '../config';
+import { openSqliteStores } from '../stores/sqlite';
+import type { Clock, Stores } from '../stores/types';
+
+export interface UsersCliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Opens the stores the commands act on. */
+  openStores: () => Stores;
+  clock: Clock;
+}
+
+class UsageError extends Error {}
+
+function parseAddress(value: string): string {
+  const address = normalizeAddress(value);
+  if (!address) throw new UsageError(`not an Ethereum address: "${value}" (0x + 40 hex digits; mixed case must be a valid EIP-55 checksum)`);
+  return address;
+}
+
+/** Runs the CLI on `argv` (without node and script); resolves to the exit code. */
+export async function runUsersCli(argv: string[], io: UsersCliIo): Promise<number> {
+  let stores: Stores | undefined;
+  const open = () => (stores ??= io.openStores());
+  const program = new Command('users')
+    .description('Manage the addresses allowed to sign in.')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  program
+    .command('add')
+    .argument('<address>', 'Ethereum address')
+    .description('register an address')
+    .action(async (value: string) => {
+      const address = parseAddress(value);
+      const added = await open().users.add(address, io.clock.now());
+      io.stdout(`${added ? 'added' : 'already registered'} ${address}\n`);
+    });
+  program
+    .command('remove')
+    .argument('<address>', 'Ethereum address')
+    .description('unregister an address and end its sessions')
+    .action(async (value: string) => {
+      const address = parseAddress(value);
+      const removed = await open().users.remove(address);
+      const ended = await open().sessions.destroyAllFor(address);
+      io.stdout(removed ? `removed ${address} (${ended} session${ended === 1 ? '' : 's'} ended)\n` : `not registered: ${address}\n`);
+      if (!removed) throw new UsageError('');
+    });
+  program
+    .command('list')
+    .description('list registered addresses, oldest first')
+    .action(async () => {
+      for (const user of await open().users.list()) io.stdout(`${user.address}  ${new Date(user.createdAt).toISOString()}\n`);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof UsageError) {
+      if (error.message) io.stderr(`error: ${error.message}\n`);
+      return error.message ? 2 : 1;
+    }
+    throw error;
+  } finally {
+    await stores?.close();
+  }
+}
+
+if (require.main === module) {
+  try {
+    const config = loadConfig();
+    const clock = systemClock;
+    runUsersCli(process.argv.slice(2), {
+      stdout: (text) => process.stdout.write(text),
+      stderr: (text) => process.stderr.write(text),
+      openStores: () => openSqliteStores({ file: join(config.dataDir, 'wallet-login.sqlite'), clock }),
+      clock,
+    }).then(
+      (code) => process.exit(code),
+      (error: unknown) => {
+        process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  } catch (error) {
+    process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,188 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { createJsonChallengeMessage, signMessage } from '@wallet-login/challenge';
+import { run, type CliIo } from './cli';
+
+const KEY = `0x${'4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318'}`;
+const SIWE_MESSAGE = [
+  'login.example.com wants you to sign in with your Ethereum account:',
+  '0x2c7536E3605D9C16a7a3D7b1898e529396a65c23',
+  '',
+  'Sign in with your Ethereum account.',
+  '',
+  'URI: https://login.example.com',
+  'Version: 1',
+  'Chain ID: 1',
+  'Nonce: abcdefgh12345678',
+  'Issued At: 2026-01-01T00:00:00.000Z',
+  'Expiration Time: 2026-01-01T00:05:00.000Z',
+].join('\n');
+
+let home: string;
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), 'wallet-login-cli-'));
+});
+afterEach(() => {
+  rmSync(home, { recursive: true, force: true });
+});
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in-process with captured output; `stdin` is the text standard input holds. */
+async function cli(argv: string[], { env = {}, stdin }: { env?: Record<string, string>; stdin?: string } = {}): Promise<Result> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env,
+    homeDir: home,
+  };
+  if (stdin !== undefined) io.stdin = Readable.from([Buffer.from(stdin, 'utf8')]);
+  const code = await run(argv, io);
+  return { code, stdout, stderr };
+}
+
+/** A port nothing listens on: bound once, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('sign', () => {
+  test('prints only the signature, the same one signMessage makes', async () => {
+    expect(await cli(['sign', '--key', KEY, '--message', 'hello'])).toEqual({
+      code: 0,
+      stdout: `${signMessage({ message: 'hello', privateKey: KEY })}\n`,
+      stderr: '',
+    });
+  });
+
+  test('--message - reads a multi-line EIP-4361 message from stdin, less one trailing newline', async () => {
+    const result = await cli(['sign', '--key', KEY, '--message', '-'], { stdin: `${SIWE_MESSAGE}\n` });
+    expect(result).toEqual({ code: 0, stdout: `${signMessage({ message: SIWE_MESSAGE, privateKey: KEY })}\n`, stderr: '' });
+  });
+
+  test('--challenge-json signs the message field of a challenge response', async () => {
+    const response = JSON.stringify({ sid: 'abcdefgh12345678', timestamp: 1767225600000, expiresAt: 1767225900000, format: 'siwe', message: SIWE_MESSAGE });
+    const result = await cli(['sign', '--key', KEY, '--challenge-json', response]);
+    expect(result.stdout).toBe(`${signMessage({ message: SIWE_MESSAGE, privateKey: KEY })}\n`);
+  });
+
+  test('--challenge-json without a message signs the canonical JSON form, timestamp as a number or string', async () => {
+    const expected = `${signMessage({ message: createJsonChallengeMessage({ sid: 'abcdefgh12345678', timestamp: 1767225600000 }), privateKey: KEY })}\n`;
+    for (const timestamp of [1767225600000, '1767225600000']) {
+      const result = await cli(['sign', '--key', KEY, '--challenge-json', JSON.stringify({ sid: 'abcdefgh12345678', timestamp })]);
+      expect(result).toEqual({ code: 0, stdout: expected, stderr: '' });
+    }
+  });
+
+  test('--challenge-json - reads the challenge from stdin', async () => {
+    const result = await cli(['sign', '--key', KEY, '--challenge-json', '-'], { stdin: JSON.stringify({ message: 'from stdin' }) });
+    expect(result.stdout).toBe(`${signMessage({ message: 'from stdin', privateKey: KEY })}\n`);
+  });
+
+  test('takes the key from WALLET_LOGIN_KEY, or the variable --key-env names', async () => {
+    const expected = `${signMessage({ message: 'hi', privateKey: KEY })}\n`;
+    expect((await cli(['sign', '--message', 'hi'], { env: { WALLET_LOGIN_KEY: KEY } })).stdout).toBe(expected);
+    expect((await cli(['sign', '--message', 'hi', '--key-env', 'MY_KEY'], { env: { MY_KEY: KEY } })).stdout).toBe(expected);
+  });
+
+  test('needs exactly one of --message and --challenge-json (exit 2)', async () => {
+    expect((await cli(['sign', '--key', KEY])).code).toBe(2);
+    const both = await cli(['sign', '--key', KEY, '--message', 'a', '--challenge-json', '{}']);
+    expect(both).toMatchObject({ code: 2, stdout: '' });
+    expect(both.stderr).toMatch(/exactly one of --message or --challenge-json/);
+  });
+
+  test('a --challenge-json that is not a challenge is exit 2', async () => {
+    for (const json of ['not json', '{}', '{"sid":"abcdefgh12345678","timestamp":-1}']) {
+      const result = await cli(['sign', '--key', KEY, '--challenge-json', json]);
+      expect(result).toMatchObject({ code: 2, stdout: '' });
+      expect(result.stderr).toMatch(/^error: invalid_challenge: /);
+    }
+  });
+});
+
+describe('private keys', () => {
+  test('a missing key is a clear message and exit 2', async () => {
+    const result = await cli(['sign', '--message', 'hi']);
+    expect(result).toEqual({ code: 2, stdout: '', stderr: 'error: missing_key: no private key: set WALLET_LOGIN_KEY, or pass --key-env NAME or --key HEX\n' });
+    const named = await cli(['login', '--key-env', 'NOPE']);
+    expect(named).toEqual({ code: 2, stdout: '', stderr: 'error: missing_key: environment variable NOPE is not set or empty\n' });
+  });
+
+  test('an invalid key is exit 2 and the key appears in no output', async () => {
+    const bad = `0x${'ab'.repeat(31)}zz`;
+    for (const [argv, env] of [
+      [['sign', '--key', bad, '--message', 'hi'], {}],
+      [['sign', '--message', 'hi'], { WALLET_LOGIN_KEY: bad }],
+      [['login', '--url', 'http://127.0.0.1:1', '--key', bad], {}],
+    ] as const) {
+      const result = await cli([...argv], { env });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe('error: invalid_key: the private key must be 64 hex digits (32 bytes), with or without 0x\n');
+      expect(result.stdout + result.stderr).not.toContain(bad.slice(2, 40));
+    }
+  });
+
+  test('a mistyped option holding the key does not echo it', async () => {
+    const result = await cli(['login', `--kye=${KEY}`]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/unknown option '--kye=\[redacted\]'/);
+    expect(result.stdout + result.stderr).not.toContain(KEY.slice(2, 34));
+  });
+
+  test('--key and --key-env together are exit 2', async () => {
+    expect((await cli(['sign', '--key', KEY, '--key-env', 'X', '--message', 'hi'])).code).toBe(2);
+  });
+});
+
+describe('usage', () => {
+  test('--help prints the usage on stdout and exits 0', async () => {
+    const result = await cli(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: wallet-login \[options\] \[command\]/);
+    for (const command of ['sign', 'login', 'whoami', 'logout']) expect(result.stdout).toContain(`  ${command} [options]`);
+  });
+
+  test('an unknown command or a bad --format is exit 2', async () => {
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    expect((await cli(['login', '--key', KEY, '--format', 'xml'])).code).toBe(2);
+  });
+
+  test('a --url that is not an http(s) base URL is exit 2', async () => {
+    const result = await cli(['login', '--key', KEY, '--url', 'ftp://example.com']);
+    expect(result).toEqual({ code: 2, stdout: '', stderr: 'error: invalid_parameter: baseUrl must be an http or https URL\n' });
+  });
+
+  test('--url defaults to WALLET_LOGIN_URL', async () => {
+    const result = await cli(['whoami'], { env: { WALLET_LOGIN_URL: 'https://login.example.com/' } });
+    expect(result).toEqual({ code: 1, stdout: '', stderr: 'error: not_signed_in: no saved session for https://login.example.com (run wallet-login login)\n' });
+  });
+});
+
+describe('without a server', () => {
+  test('login to a server that is not there is exit 1 with error: network_error', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const result = await cli(['login', '--url', url], { env: { WALLET_LOGIN_KEY: KEY } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`error: network_error: cannot reach ${url}: ECONNREFUSED\n`);
+  });
+
+  test('whoami without a saved session is exit 1; logout without one is a no-op', async () => {
+    expect((await cli(['whoami', '--url', 'http://127.0.0.1:9'])).code).toBe(1);
+    expect(await cli(['logout', '--url', 'http://127.0.0.1:9'])).toEqual({ code: 0, stdout: 'not signed in to http://127.0.0.1:9\n', stderr: '' });
+  });
+});
