@@ -117,7 +117,12 @@ export function loadSessionKeys(configured: string[], dataDir: string): string[]
   if (configured.length > 0) return configured;
   const file = join(dataDir, 'session-keys.json');
   if (existsSync(file)) {
-    const keys: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    let keys: unknown;
+    try {
+      keys = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      keys = undefined;
+    }
     if (Array.isArray(keys) && keys.length > 0 && keys.every((key) => typeof key === 'string' && key.length >= 32)) return keys;
     throw new ConfigError(`${file} does not hold a list of session keys; remove it to generate a new one`);
   }

@@ -1,0 +1,86 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ConfigError, loadConfig, loadSessionKeys } from './config';
+
+describe('loadConfig', () => {
+  test('defaults make a working local server', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: resolve('./data'),
+      publicOrigin: 'http://localhost:8080',
+      allowedOrigins: ['http://localhost:8080'],
+      chainId: 1,
+      registration: 'open',
+      statement: 'Sign in with your Ethereum account.',
+      challengeTtlMs: 300_000,
+      clockSkewMs: 5_000,
+      sessionIdleMs: 86_400_000,
+      sessionAbsoluteMs: 604_800_000,
+      sessionKeys: [],
+      trustProxy: false,
+      logLevel: 'info',
+    });
+  });
+
+  test('reads and normalises every variable', () => {
+    const config = loadConfig({
+      PORT: '9000', HOST: '0.0.0.0', PUBLIC_ORIGIN: 'HTTPS://App.Example.com:443/', ALLOWED_ORIGINS: ' https://a.example.com , https://b.example.com:8443 ',
+      CHAIN_ID: '137', REGISTRATION: 'closed', CHALLENGE_TTL_SECONDS: '60', CLOCK_SKEW_SECONDS: '0', SESSION_IDLE_SECONDS: '600',
+      SESSION_ABSOLUTE_SECONDS: '3600', SESSION_KEYS: `${'k'.repeat(32)},${'j'.repeat(40)}`, TRUST_PROXY: '1', LOG_LEVEL: 'warn',
+    });
+    expect(config).toMatchObject({
+      port: 9000, host: '0.0.0.0', publicOrigin: 'https://app.example.com',
+      allowedOrigins: ['https://app.example.com', 'https://a.example.com', 'https://b.example.com:8443'],
+      chainId: 137, registration: 'closed', challengeTtlMs: 60_000, clockSkewMs: 0, sessionIdleMs: 600_000, sessionAbsoluteMs: 3_600_000,
+      sessionKeys: ['k'.repeat(32), 'j'.repeat(40)], trustProxy: true, logLevel: 'warn',
+    });
+  });
+
+  test('lists every problem at once, naming the variable', () => {
+    let message = '';
+    try {
+      loadConfig({ PORT: 'eighty', PUBLIC_ORIGIN: 'https://app.example.com/login', REGISTRATION: 'maybe', SESSION_KEYS: 'short', ALLOWED_ORIGINS: 'not a url' });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    for (const name of ['PORT', 'PUBLIC_ORIGIN', 'REGISTRATION', 'SESSION_KEYS', 'ALLOWED_ORIGINS']) expect(message).toContain(name);
+  });
+
+  test.each([
+    ['a statement with a line break', { SIWE_STATEMENT: 'a\nb' }],
+    ['a challenge TTL of 0', { CHALLENGE_TTL_SECONDS: '0' }],
+    ['an absolute timeout shorter than the idle one', { SESSION_IDLE_SECONDS: '7200', SESSION_ABSOLUTE_SECONDS: '3600' }],
+    ['a non-http origin', { PUBLIC_ORIGIN: 'ftp://example.com' }],
+  ])('refuses %s', (_name, env) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+  });
+});
+
+describe('loadSessionKeys', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'wallet-login-keys-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('configured keys win and nothing is written', () => {
+    expect(loadSessionKeys(['x'.repeat(32)], dir)).toEqual(['x'.repeat(32)]);
+    expect(() => statSync(join(dir, 'session-keys.json'))).toThrow();
+  });
+
+  test('otherwise a key is generated once, kept with mode 0600, and reused', () => {
+    const first = loadSessionKeys([], join(dir, 'data'));
+    expect(first).toHaveLength(1);
+    expect(first[0]!.length).toBeGreaterThanOrEqual(43);
+    expect(statSync(join(dir, 'data', 'session-keys.json')).mode & 0o777).toBe(0o600);
+    expect(loadSessionKeys([], join(dir, 'data'))).toEqual(first);
+    expect(JSON.parse(readFileSync(join(dir, 'data', 'session-keys.json'), 'utf8'))).toEqual(first);
+  });
+
+  test.each(['["short"]', '{not json', '[]'])('a damaged key file (%s) is reported, not replaced', (content) => {
+    writeFileSync(join(dir, 'session-keys.json'), content);
+    expect(() => loadSessionKeys([], dir)).toThrow(ConfigError);
+    expect(readFileSync(join(dir, 'session-keys.json'), 'utf8')).toBe(content);
+  });
+});
