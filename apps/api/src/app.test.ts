@@ -175,6 +175,19 @@ describe('POST /api/auth/challenge', () => {
     expect(await h.stores.sessions.count()).toBe(1);
   });
 
+  test('a pre-login session lasts only as long as its newest challenge can be answered', async () => {
+    const h = setup();
+    const client = new Client(h.server);
+    await client.post('/api/auth/challenge');
+    h.clock.advance(300_000);
+    await client.post('/api/auth/challenge');
+    const id = client.jar.get('wl.sid')!;
+    h.clock.advance(360_000 - 1);
+    expect(await h.stores.sessions.get(sessionStoreKey(id))).toBeDefined();
+    h.clock.advance(1);
+    expect(await h.stores.sessions.get(sessionStoreKey(id))).toBeUndefined();
+  });
+
   test.each([
     ['a bad EIP-55 checksum', { address: ADDRESS.replace('c7536', 'C7536') }],
     ['a short address', { address: '0x1234' }],

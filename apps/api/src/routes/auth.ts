@@ -62,11 +62,10 @@ export function authRoutes(options: AuthRoutesOptions): Router {
 
     const session = requireSession(ctx);
     const now = clock.now();
-    if (!session.binding) {
-      session.binding = Buffer.from(random(16)).toString('base64url');
-      session.createdAt ??= now;
-      session.absoluteExpiresAt ??= now + options.sessionAbsoluteMs;
-    }
+    session.binding ??= Buffer.from(random(16)).toString('base64url');
+    session.createdAt ??= now;
+    // A pre-login session lives only as long as its newest challenge can still be answered.
+    if (!session.address) session.absoluteExpiresAt = now + options.challengeTtlMs + EXPIRED_CHALLENGE_RETENTION_MS;
 
     const challenge = createChallenge({ now, random });
     const expiresAt = now + options.challengeTtlMs;
