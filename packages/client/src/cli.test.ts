@@ -1,11 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createJsonChallengeMessage, signMessage } from '@wallet-login/challenge';
+import { createJsonChallengeMessage, privateKeyToAddress, signMessage } from '@wallet-login/challenge';
 import { run, type CliIo } from './cli';
+import { register } from './signIn';
+import { startTestServer, type TestServer } from './testing';
+import { WalletSession } from './WalletSession';
 
 const KEY = `0x${'4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318'}`;
 const SIWE_MESSAGE = [
@@ -184,5 +188,105 @@ describe('without a server', () => {
   test('whoami without a saved session is exit 1; logout without one is a no-op', async () => {
     expect((await cli(['whoami', '--url', 'http://127.0.0.1:9'])).code).toBe(1);
     expect(await cli(['logout', '--url', 'http://127.0.0.1:9'])).toEqual({ code: 0, stdout: 'not signed in to http://127.0.0.1:9\n', stderr: '' });
+  });
+});
+
+describe('against the API', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const newKey = (): string => `0x${randomBytes(32).toString('hex')}`;
+  const sessionFile = (): string => join(home, '.wallet-login', 'session.json');
+  const savedCookies = (): Record<string, string> =>
+    (JSON.parse(readFileSync(sessionFile(), 'utf8')) as { sessions: Record<string, { cookies: Record<string, string> }> }).sessions[server.url]?.cookies ?? {};
+
+  test('login --register → whoami → logout, with the session file 0600 in a 0700 directory', async () => {
+    const key = newKey();
+    const address = privateKeyToAddress(key);
+    const env = { WALLET_LOGIN_KEY: key, WALLET_LOGIN_URL: server.url };
+    const expires = new Date(server.clock.now() + 86_400_000).toISOString();
+
+    expect(await cli(['login', '--register'], { env })).toEqual({
+      code: 0,
+      stdout: `registered and signed in to ${server.url} as ${address}\nsession expires ${expires}\n`,
+      stderr: '',
+    });
+    expect(statSync(sessionFile()).mode & 0o777).toBe(0o600);
+    expect(statSync(join(home, '.wallet-login')).mode & 0o777).toBe(0o700);
+    expect(Object.keys(savedCookies()).sort()).toEqual(['wl.sid', 'wl.sid.sig']);
+
+    expect(await cli(['whoami'], { env: { WALLET_LOGIN_URL: server.url } })).toEqual({ code: 0, stdout: `${address}\nsession expires ${expires}\n`, stderr: '' });
+
+    const cookies = savedCookies();
+    expect(await cli(['logout', '--url', server.url])).toEqual({ code: 0, stdout: `signed out of ${server.url}\n`, stderr: '' });
+    expect(() => statSync(sessionFile())).toThrow();
+    await expect(WalletSession.restore({ baseUrl: server.url, cookies }).me()).rejects.toMatchObject({ code: 'unauthenticated' });
+    expect(await cli(['whoami', '--url', server.url])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: not_signed_in: /) });
+  });
+
+  test('login and whoami --json print machine-readable output; --session-file is honoured', async () => {
+    const key = newKey();
+    const file = join(home, 'elsewhere', 'sessions.json');
+    const login = await cli(['login', '--url', server.url, '--key', key, '--register', '--format', 'json', '--json', '--session-file', file]);
+    expect(login.code).toBe(0);
+    const expected = {
+      url: server.url,
+      address: privateKeyToAddress(key),
+      createdAt: new Date(server.clock.now()).toISOString(),
+      expiresAt: new Date(server.clock.now() + 86_400_000).toISOString(),
+    };
+    expect(JSON.parse(login.stdout)).toEqual({ ...expected, created: true });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    const whoami = await cli(['whoami', '--url', `${server.url}/`, '--json', '--session-file', file]);
+    expect(whoami.code).toBe(0);
+    expect(JSON.parse(whoami.stdout)).toEqual(expected);
+  });
+
+  test('login of an unregistered key is exit 1 with the server code and message', async () => {
+    const result = await cli(['login', '--url', server.url], { env: { WALLET_LOGIN_KEY: newKey() } });
+    expect(result).toEqual({ code: 1, stdout: '', stderr: 'error: address_not_registered: This address is not registered here.\n' });
+    expect(() => statSync(sessionFile())).toThrow();
+  });
+
+  test('whoami with a session the server has ended is exit 1 unauthenticated', async () => {
+    const env = { WALLET_LOGIN_KEY: newKey(), WALLET_LOGIN_URL: server.url };
+    await cli(['login', '--register'], { env });
+    await WalletSession.restore({ baseUrl: server.url, cookies: savedCookies() }).logout();
+    expect(await cli(['whoami'], { env })).toEqual({ code: 1, stdout: '', stderr: 'error: unauthenticated: Not signed in.\n' });
+  });
+
+  test('the signature sign prints, pasted into the login request with the challenge message, logs in', async () => {
+    const key = newKey();
+    await register({ baseUrl: server.url, privateKey: key });
+
+    // What the web page does: get a challenge, show its message, take a pasted signature.
+    for (const format of ['siwe', 'json'] as const) {
+      const page = WalletSession.restore({ baseUrl: server.url, cookies: {} });
+      const challengeResponse = await page.fetch('/api/auth/challenge', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ format }),
+      });
+      const challenge = (await challengeResponse.json()) as { sid: string; message: string };
+
+      const byJson = await cli(['sign', '--key', key, '--challenge-json', JSON.stringify(challenge)]);
+      const byStdin = await cli(['sign', '--key', key, '--message', '-'], { stdin: `${challenge.message}\n` });
+      expect(byStdin.stdout).toBe(byJson.stdout);
+
+      const login = await page.fetch('/api/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sid: challenge.sid, signature: byJson.stdout.trim(), message: challenge.message }),
+      });
+      expect(login.status).toBe(200);
+      expect(await login.json()).toEqual({ address: privateKeyToAddress(key) });
+      expect((await page.me()).address).toBe(privateKeyToAddress(key));
+    }
   });
 });

@@ -27,7 +27,8 @@ export interface CliIo {
   homeDir: string;
 }
 
-export const DEFAULT_URL = 'http://127.0.0.1:8080';
+// The server's default public origin, so EIP-4361 domain checks pass out of the box.
+export const DEFAULT_URL = 'http://localhost:8080';
 export const KEY_ENV = 'WALLET_LOGIN_KEY';
 export const URL_ENV = 'WALLET_LOGIN_URL';
 

@@ -2,8 +2,6 @@
 // an error body or the request never got an answer, carries a stable string `code`.
 // Messages never contain the private key or cookie values.
 
-import type { ChallengeErrorCode } from '@wallet-login/challenge';
-
 /** Codes the client itself raises, when there is no server error body to read. */
 export type ClientErrorCode =
   /** The server could not be reached (DNS, refused connection, reset, TLS). */
@@ -17,13 +15,24 @@ export type ClientErrorCode =
   /** A parameter given by the calling code is out of its domain (bad key, bad base URL). */
   | 'invalid_parameter';
 
-/** Codes the wallet-login server sends in `{ "error": { "code", "message" } }`, as far as known. */
+/** Codes the wallet-login server sends in `{ "error": { "code", "message" } }` (apps/api errors.ts). */
 export type ServerErrorCode =
-  | ChallengeErrorCode
+  | 'invalid_request'
+  | 'challenge_not_found'
+  | 'challenge_expired'
+  | 'challenge_not_yet_valid'
+  | 'message_mismatch'
+  | 'signature_invalid'
   | 'unauthenticated'
   | 'address_not_registered'
   | 'registration_closed'
-  | 'challenge_not_found';
+  | 'origin_forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'internal_error'
+  | 'service_unavailable';
 
 /** A known code, or any other string a newer server may send. */
 export type WalletLoginErrorCode = ClientErrorCode | ServerErrorCode | (string & {});

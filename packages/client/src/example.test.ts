@@ -1,0 +1,30 @@
+// The README's scripted-login example, run as a user would run it (node, the built SDK) against a
+// live server.
+
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { privateKeyToAddress } from '@wallet-login/challenge';
+import { startTestServer, type TestServer } from './testing';
+
+const KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
+const ADDRESS = privateKeyToAddress(KEY);
+const ROOT = join(__dirname, '..', '..', '..');
+
+let server: TestServer;
+beforeEach(async () => (server = await startTestServer()));
+afterEach(() => server.close());
+
+test('examples/scripted-login.mjs registers, signs in, reads /me and signs out', async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'examples', 'scripted-login.mjs')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, WALLET_LOGIN_URL: server.url, WALLET_LOGIN_KEY: KEY },
+  });
+  expect(stdout.split('\n')).toEqual([
+    `${ADDRESS} registered`,
+    `${ADDRESS} signed in until ${new Date(server.clock.now() + 86_400_000).toISOString()}`,
+    'GET /api/auth/me → 200',
+    'after logout: 401',
+    '',
+  ]);
+});
