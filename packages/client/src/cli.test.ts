@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createJsonChallengeMessage, privateKeyToAddress, signMessage } from '@wallet-login/challenge';
 import { run, type CliIo } from './cli';
 import { register } from './signIn';
-import { startTestServer, type TestServer } from './testing';
+import { closedPort, startTestServer, type TestServer } from './testing';
 import { WalletSession } from './WalletSession';
 
 const KEY = `0x${'4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318'}`;
@@ -55,14 +53,6 @@ async function cli(argv: string[], { env = {}, stdin }: { env?: Record<string, s
   return { code, stdout, stderr };
 }
 
-/** A port nothing listens on: bound once, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('sign', () => {
   test('prints only the signature, the same one signMessage makes', async () => {

@@ -1,6 +1,4 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { isWalletLoginError, WalletLoginError } from './errors';
+import { closedPort, rejection } from './testing';
 import { createConnection, formatBaseUrl, parseBaseUrl, requestJson, resolvePath, send } from './request';
 
 /** A fetch that answers every request with `response` and records what it was sent. */
@@ -13,23 +11,7 @@ function fakeFetch(response: () => Response): { fetch: typeof globalThis.fetch; 
   return { fetch, requests };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<WalletLoginError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!isWalletLoginError(error)) throw new Error(`expected a WalletLoginError, got ${String(error)}`);
-  return error;
-}
 
-/** A port nothing listens on: bound once, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('base URL', () => {
   test('resolves API paths under the base path, with or without a leading slash', () => {

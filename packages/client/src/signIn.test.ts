@@ -1,20 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createChallengeMessage, privateKeyToAddress } from '@wallet-login/challenge';
-import { isWalletLoginError, type WalletLoginError } from './errors';
 import { register, signIn } from './signIn';
-import { startTestServer, type TestServer } from './testing';
+import { rejection, startTestServer, type TestServer } from './testing';
 import { WalletSession } from './WalletSession';
 
 const newKey = (): string => `0x${randomBytes(32).toString('hex')}`;
 
-async function rejection(promise: Promise<unknown>): Promise<WalletLoginError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!isWalletLoginError(error)) throw new Error(`expected a WalletLoginError, got ${String(error)}`);
-  return error;
-}
 
 describe('before anything is sent', () => {
   test('an invalid key is invalid_parameter, nothing is sent, and the key is not in the message', async () => {

@@ -1,7 +1,11 @@
-// Test helper: the API's in-process test server (apps/api/src/testing.ts), for integration tests.
+// Test helpers: the API's in-process test server (apps/api/src/testing.ts), for integration tests.
 // It is loaded with require() and typed here rather than imported: an import would pull the API's
 // source into this composite project, outside its rootDir, and `tsc -b` would refuse it. The
 // interface mirrors the part of the API's helper these tests use.
+
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isWalletLoginError, type WalletLoginError } from './errors';
 
 export interface TestServerOptions {
   /** @default 'open' */
@@ -24,4 +28,23 @@ export interface TestServer {
 export function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const api = require('../../../apps/api/src/testing') as { startTestServer(options: TestServerOptions): Promise<TestServer> };
   return api.startTestServer(options);
+}
+
+/** A port nothing listens on: bound once, then closed. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** The WalletLoginError `promise` rejects with; fails the test when it resolves or rejects otherwise. */
+export async function rejection(promise: Promise<unknown>): Promise<WalletLoginError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  if (!isWalletLoginError(error)) throw new Error(`expected a WalletLoginError, got ${String(error)}`);
+  return error;
 }
