@@ -275,6 +275,29 @@ describe('register and login', () => {
     expect((await client.get('/api/auth/me')).status).toBe(200);
   });
 
+  test('a login writes the new session once and deletes the pre-login one', async () => {
+    const calls: string[] = [];
+    const h = setup({}, (stores) => ({
+      ...stores,
+      sessions: {
+        ...stores.sessions,
+        set: async (...args) => (calls.push('set'), stores.sessions.set(...args)),
+        update: async (...args) => (calls.push('update'), stores.sessions.update(...args)),
+        destroy: async (...args) => (calls.push('destroy'), stores.sessions.destroy(...args)),
+      },
+    }));
+    await register(h);
+    const client = new Client(h.server);
+    const challenge = await client.post('/api/auth/challenge', { address: ADDRESS });
+    calls.length = 0;
+    const signature = signMessage({ message: challenge.body.message, privateKey: KEY });
+    expect((await client.post('/api/auth/login', { sid: challenge.body.sid, signature })).status).toBe(200);
+    expect(calls).toEqual(['destroy', 'set']);
+    calls.length = 0;
+    expect((await client.get('/api/auth/me')).status).toBe(200);
+    expect(calls).toEqual(['update']);
+  });
+
   test('session ids are 256-bit random, not UUIDs, and stored only hashed', async () => {
     const h = setup();
     const client = new Client(h.server);

@@ -51,6 +51,9 @@ export function createSessionMiddleware(app: Koa, options: SessionOptions): Koa.
   // Which store key each request loaded: a later save of that key is an update, which fails if
   // the session was deleted meanwhile (a logout racing this request never revives it).
   const loaded = new WeakMap<object, string>();
+  // What each request last wrote: koa-session saves at regenerate() and again when the request
+  // ends; the second, identical write is skipped (one store write per login).
+  const written = new WeakMap<object, string>();
 
   // The store's TTL is the idle timeout on our clock (koa-session's own maxAge argument carries a
   // 10 s margin and its expiry check uses the wall clock), capped by the absolute timeout.
@@ -79,6 +82,9 @@ export function createSessionMiddleware(app: Koa, options: SessionOptions): Koa.
         },
         async set(id: string, data: SessionData, _maxAge: number, { ctx }: { ctx: object }) {
           const key = sessionStoreKey(id);
+          const fingerprint = `${key} ${JSON.stringify({ ...data, _expire: undefined })}`;
+          if (written.get(ctx) === fingerprint) return;
+          written.set(ctx, fingerprint);
           const ttl = remaining(data);
           if (ttl <= 0) return void (await store.destroy(key));
           if (loaded.get(ctx) === key) await store.update(key, data, ttl);
