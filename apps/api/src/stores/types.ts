@@ -23,7 +23,10 @@ export interface StoredChallenge {
 }
 
 export interface ChallengeStore {
-  /** Keeps `challenge` for `ttlMs`; after that `take` no longer finds it. */
+  /**
+   * Keeps `challenge` for `ttlMs` (> 0); after that `take` no longer finds it. A challenge with
+   * the same sid is replaced (sids are random, so this does not happen in practice).
+   */
   put(challenge: StoredChallenge, ttlMs: number): Promise<void>;
   /**
    * Removes and returns the challenge in one atomic step: of any number of concurrent takes of
@@ -34,7 +37,7 @@ export interface ChallengeStore {
   count(): Promise<number>;
 }
 
-/** Session data as koa-session hands it to its external store, plus our own fields. */
+/** Session data as koa-session hands it to its external store, plus our own fields; JSON-safe. */
 export interface SessionData {
   /** The signed-in address (EIP-55), absent before login. */
   address?: string;
@@ -53,7 +56,7 @@ export interface SessionStore {
   update(id: string, data: SessionData, ttlMs: number): Promise<boolean>;
   /** Deletes the session; unknown ids are fine. */
   destroy(id: string): Promise<void>;
-  /** Deletes every session bound to `address`; returns how many. */
+  /** Deletes every session bound to `address` (matched exactly); returns how many were live. */
   destroyAllFor(address: string): Promise<number>;
   /** Live sessions; for gauges and leak checks. */
   count(): Promise<number>;
