@@ -38,6 +38,10 @@ describe('loadConfig', () => {
     });
   });
 
+  test('an empty variable counts as unset', () => {
+    expect(loadConfig({ PORT: '', REGISTRATION: ' ' })).toMatchObject({ port: 8080, registration: 'open' });
+  });
+
   test('lists every problem at once, naming the variable', () => {
     let message = '';
     try {

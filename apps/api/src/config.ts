@@ -12,7 +12,9 @@ export const systemClock = { now: (): number => Date.now() };
 /** The CSPRNG injected into the app. */
 export const systemRandom = (length: number): Uint8Array => randomBytes(length);
 
-const seconds = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const integer = (min: number, max: number) =>
+  z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+const seconds = (fallback: number, min: number, max: number) => integer(min, max).default(fallback);
 const list = z
   .string()
   .default('')
@@ -32,12 +34,12 @@ const origin = z.string().transform((value, ctx) => {
 });
 
 const env = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PORT: integer(0, 65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
   PUBLIC_ORIGIN: origin.optional(),
   ALLOWED_ORIGINS: list.pipe(z.array(origin)),
-  CHAIN_ID: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(1),
+  CHAIN_ID: integer(1, Number.MAX_SAFE_INTEGER).default(1),
   REGISTRATION: z.enum(['open', 'closed']).default('open'),
   SIWE_STATEMENT: z.string().max(1024).regex(/^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;= ]*$/, 'letters, digits, spaces and URI punctuation only (EIP-4361)').default('Sign in with your Ethereum account.'),
   CHALLENGE_TTL_SECONDS: seconds(300, 10, 3600),
@@ -80,7 +82,9 @@ export class ConfigError extends Error {
  * project. Throws ConfigError listing every problem.
  */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
-  const result = env.safeParse(source);
+  // A variable set to an empty string counts as unset (`PORT= npm start` means the default).
+  const given = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const result = env.safeParse(given);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
