@@ -25,6 +25,10 @@ async function main(): Promise<void> {
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   logger.info({ url: `http://${host}:${port}`, publicOrigin: config.publicOrigin }, `wallet-login listening on http://${host}:${port} (public origin ${config.publicOrigin})`);
 
+  if (config.publicOrigin.startsWith('https:') && !config.trustProxy) {
+    logger.warn('PUBLIC_ORIGIN is https but TRUST_PROXY is off: this server speaks plain HTTP, so Secure cookies can only be set behind a TLS proxy with TRUST_PROXY=1');
+  }
+
   const sweep = setInterval(() => {
     stores.sweep().catch((err: unknown) => logger.warn({ err }, 'sweep failed'));
   }, SWEEP_INTERVAL_MS);
