@@ -432,6 +432,39 @@ describe('sessions', () => {
     expectError(await request(h.server).get('/api/auth/me').set('Cookie', signedIn), 401, 'unauthenticated');
   });
 
+  test('a request in flight during logout does not bring the session back', async () => {
+    let hold: Promise<void> | undefined;
+    let release = (): void => {};
+    let loaded = (): void => {};
+    const loadedOnce = new Promise<void>((resolve) => (loaded = resolve));
+    const h = setup({}, (stores) => ({
+      ...stores,
+      sessions: {
+        ...stores.sessions,
+        get: async (id) => {
+          const data = await stores.sessions.get(id);
+          const gate = hold;
+          hold = undefined;
+          if (gate) {
+            loaded();
+            await gate;
+          }
+          return data;
+        },
+      },
+    }));
+    await register(h);
+    const client = new Client(h.server);
+    await client.signIn();
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const inFlight = client.get('/api/auth/me'); // reads the session, then waits
+    await loadedOnce;
+    expect((await client.post('/api/auth/logout')).status).toBe(204);
+    release();
+    expect((await inFlight).status).toBe(200); // it had read a live session
+    expect(await h.stores.sessions.count()).toBe(0);
+  });
+
   test('logout without a session is a harmless 204', async () => {
     expect((await request(setup().server).post('/api/auth/logout')).status).toBe(204);
   });
