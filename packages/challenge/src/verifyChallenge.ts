@@ -6,7 +6,7 @@ import type { Challenge } from './createChallengeMessage';
 import { ChallengeError } from './errors';
 import { parseRfc3339 } from './grammar';
 import { parseChallengeMessage } from './parseChallengeMessage';
-import { parseSignature, recoverMessageAddress } from './verifySignature';
+import { parseSignature, recoverParsedSignature } from './verifySignature';
 
 export interface VerifyChallengeParameters {
   /** The challenge as the verifier issued and stored it. */
@@ -48,8 +48,8 @@ export interface VerifiedChallenge {
  * message_mismatch or signature_invalid, on the first check that fails.
  */
 export function verifyChallenge(parameters: VerifyChallengeParameters): VerifiedChallenge {
-  const { challenge, message, signature, now, ttlMs, skewMs = 0, domain } = parameters;
-  parseSignature(signature);
+  const { challenge, message, now, ttlMs, skewMs = 0, domain } = parameters;
+  const signature = parseSignature(parameters.signature);
 
   if (challenge.timestamp > now + skewMs) fail('challenge_not_yet_valid', 'challenge is issued in the future');
   if (now >= challenge.timestamp + ttlMs) fail('challenge_expired', 'challenge has expired');
@@ -70,7 +70,7 @@ export function verifyChallenge(parameters: VerifyChallengeParameters): Verified
     if (fields.address !== ZERO_ADDRESS) expectedSigner = fields.address;
   }
 
-  const address = recoverMessageAddress({ message, signature });
+  const address = recoverParsedSignature({ message, signature });
   if (expectedSigner !== undefined && address !== expectedSigner) {
     fail('signature_invalid', 'signature is not by the address the message names');
   }

@@ -68,7 +68,12 @@ export interface RecoverMessageAddressParameters {
  * (or it is the zero address).
  */
 export function recoverMessageAddress({ message, signature }: RecoverMessageAddressParameters): string {
-  const { r, s, yParity } = parseSignature(signature);
+  return recoverParsedSignature({ message, signature: parseSignature(signature) });
+}
+
+/** Recovery for a signature that has passed parseSignature already (no second decode). */
+export function recoverParsedSignature({ message, signature }: { message: string | Uint8Array; signature: ParsedSignature }): string {
+  const { r, s, yParity } = signature;
   let address: string;
   try {
     const point = new secp256k1.Signature(r, s).addRecoveryBit(yParity).recoverPublicKey(hashMessage(message));

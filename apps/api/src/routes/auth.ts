@@ -12,7 +12,7 @@ import {
   verifyChallenge,
   type ChallengeFormat,
 } from '@wallet-login/challenge';
-import { ApiError, fromChallengeError } from '../errors';
+import { ApiError } from '../errors';
 import type { Clock, Stores } from '../stores/types';
 import type { SessionObject } from '../middleware/session';
 
@@ -86,11 +86,8 @@ export function authRoutes(options: AuthRoutesOptions): Router {
   const authenticate = (mode: 'login' | 'register') => async (ctx: ParameterizedContext) => {
     const body = parseBody(loginBody, ctx.request.body);
     if (!isSid(body.sid)) throw new ApiError('invalid_request', 'sid is not a challenge id.');
-    try {
-      parseSignature(body.signature);
-    } catch (error) {
-      throw fromChallengeError(error) ?? error;
-    }
+    // A malformed signature is refused (400) before the challenge is taken, so it does not use it up.
+    parseSignature(body.signature);
     if (mode === 'register' && options.registration === 'closed') {
       throw new ApiError('registration_closed', 'Registration is closed on this server.');
     }
@@ -106,17 +103,13 @@ export function authRoutes(options: AuthRoutesOptions): Router {
       throw new ApiError('message_mismatch', 'The signed message is not the one issued for this challenge.');
     }
 
+    // ChallengeErrors thrown here reach the error middleware, which maps them to API codes.
     const now = clock.now();
-    let address: string;
-    try {
-      ({ address } = verifyChallenge({
-        challenge, message: challenge.message, signature: body.signature, now,
-        ttlMs: options.challengeTtlMs, skewMs: options.clockSkewMs,
-        domain: options.domain, uri: options.uri, chainId: options.chainId,
-      }));
-    } catch (error) {
-      throw fromChallengeError(error) ?? error;
-    }
+    const { address } = verifyChallenge({
+      challenge, message: challenge.message, signature: body.signature, now,
+      ttlMs: options.challengeTtlMs, skewMs: options.clockSkewMs,
+      domain: options.domain, uri: options.uri, chainId: options.chainId,
+    });
 
     let created = false;
     if (mode === 'register') created = await stores.users.add(address, now);
