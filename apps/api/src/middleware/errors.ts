@@ -5,25 +5,24 @@ import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { ApiError, fromChallengeError, type ApiErrorCode } from '../errors';
 
-/** Statuses koa, koa-router and raw-body raise themselves, by their HTTP status. */
-const CODE_BY_STATUS: Record<number, ApiErrorCode> = {
-  400: 'invalid_request',
-  404: 'not_found',
-  405: 'method_not_allowed',
-  413: 'payload_too_large',
-  415: 'unsupported_media_type',
-  501: 'method_not_allowed',
+/**
+ * Answers that koa and koa-router produce themselves (an empty 404, koa-router's 405/501 with
+ * Allow) or that a library throws as an exposed HTTP error, by status, with their messages.
+ */
+const BY_STATUS: Record<number, [ApiErrorCode, string]> = {
+  400: ['invalid_request', 'The request is not valid.'],
+  404: ['not_found', 'No such resource.'],
+  405: ['method_not_allowed', 'That method is not allowed here.'],
+  413: ['payload_too_large', 'The request body is too large.'],
+  415: ['unsupported_media_type', 'Send the request body as application/json.'],
+  501: ['method_not_allowed', 'That method is not allowed here.'],
 };
 
 export function errorHandler(logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.body === undefined || ctx.body === null) {
-        // Nothing answered: unknown path, or koa-router's allowedMethods set 405/501 and Allow.
-        if (ctx.status === 404) throw new ApiError('not_found', 'No such resource.');
-        if (ctx.status === 405 || ctx.status === 501) throw new ApiError('method_not_allowed', 'That method is not allowed here.');
-      }
+      if ((ctx.body === undefined || ctx.body === null) && ctx.status >= 400) throw byStatus(ctx.status);
     } catch (caught) {
       const error = toApiError(caught);
       if (error.status >= 500) {
@@ -40,27 +39,11 @@ function toApiError(caught: unknown): ApiError {
   if (caught instanceof ApiError) return caught;
   const fromChallenge = fromChallengeError(caught);
   if (fromChallenge) return fromChallenge;
-  const status = (caught as { status?: unknown; expose?: unknown } | null)?.status;
-  const exposed = (caught as { expose?: unknown } | null)?.expose === true;
-  if (typeof status === 'number' && exposed) {
-    const code = CODE_BY_STATUS[status];
-    if (code) return new ApiError(code, messageFor(code));
-  }
-  if (status === 503) return new ApiError('service_unavailable', 'The service is unavailable; try again shortly.');
-  return new ApiError('internal_error', 'Something went wrong on the server.');
+  const { status, expose } = (caught ?? {}) as { status?: unknown; expose?: unknown };
+  return typeof status === 'number' && expose === true ? byStatus(status) : byStatus(500);
 }
 
-function messageFor(code: ApiErrorCode): string {
-  switch (code) {
-    case 'not_found':
-      return 'No such resource.';
-    case 'method_not_allowed':
-      return 'That method is not allowed here.';
-    case 'payload_too_large':
-      return 'The request body is too large.';
-    case 'unsupported_media_type':
-      return 'Send the request body as application/json.';
-    default:
-      return 'The request is not valid.';
-  }
+function byStatus(status: number): ApiError {
+  const [code, message] = BY_STATUS[status] ?? (status < 500 ? BY_STATUS[400]! : ['internal_error', 'Something went wrong on the server.']);
+  return new ApiError(code, message);
 }
