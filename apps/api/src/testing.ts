@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createApp, type AppConfig } from './app';
+import { loadConfig } from './config';
 import { openSqliteStores } from './stores/sqlite';
 import { createTestClock, type MutableClock } from './stores/conformance';
 import type { Stores } from './stores/types';
@@ -38,21 +39,9 @@ export interface TestServer {
 export const TEST_START_TIME = Date.UTC(2026, 0, 1);
 export const TEST_SESSION_KEYS = ['test-session-key-0123456789abcdef0123456789'];
 
+/** The production defaults (loadConfig of an empty environment) for `publicOrigin`, with test keys. */
 export function testAppConfig(publicOrigin: string, overrides: Partial<AppConfig> = {}): AppConfig {
-  return {
-    publicOrigin,
-    allowedOrigins: [publicOrigin],
-    chainId: 1,
-    registration: 'open',
-    statement: 'Sign in with your Ethereum account.',
-    challengeTtlMs: 300_000,
-    clockSkewMs: 5_000,
-    sessionIdleMs: 86_400_000,
-    sessionAbsoluteMs: 604_800_000,
-    sessionKeys: TEST_SESSION_KEYS,
-    trustProxy: false,
-    ...overrides,
-  };
+  return { ...loadConfig({ PUBLIC_ORIGIN: publicOrigin }), sessionKeys: TEST_SESSION_KEYS, ...overrides };
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
