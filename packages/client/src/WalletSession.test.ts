@@ -2,18 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { privateKeyToAddress } from '@wallet-login/challenge';
 import { register } from './signIn';
-import { startTestServer, type TestServer } from './testing';
+import { useTestServer } from './testing';
 import { WalletSession } from './WalletSession';
 
 const newKey = (): string => `0x${randomBytes(32).toString('hex')}`;
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server.close();
-});
+const server = useTestServer();
 
 async function signedIn(): Promise<{ session: WalletSession; address: string }> {
   const privateKey = newKey();

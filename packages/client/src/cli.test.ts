@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { createJsonChallengeMessage, privateKeyToAddress, signMessage } from '@wallet-login/challenge';
 import { run, type CliIo } from './cli';
 import { register } from './signIn';
-import { closedPort, startTestServer, type TestServer } from './testing';
+import { closedPort, useTestServer } from './testing';
 import { WalletSession } from './WalletSession';
 
 const KEY = `0x${'4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318'}`;
@@ -182,13 +182,7 @@ describe('without a server', () => {
 });
 
 describe('against the API', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => {
-    await server.close();
-  });
+  const server = useTestServer();
 
   const newKey = (): string => `0x${randomBytes(32).toString('hex')}`;
   const sessionFile = (): string => join(home, '.wallet-login', 'session.json');

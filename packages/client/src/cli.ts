@@ -286,7 +286,7 @@ async function loadSession({ options, io }: { options: SessionOptions; io: CliIo
 }
 
 async function saveSession({ sessionFile, session }: { sessionFile: string; session: WalletSession }): Promise<void> {
-  const entry = { cookies: session.cookies, savedAt: Date.now(), ...(session.address !== undefined && { address: session.address }) };
+  const entry = { cookies: session.cookies, ...(session.address !== undefined && { address: session.address }) };
   await updateSessionFile({ path: sessionFile, baseUrl: session.baseUrl, entry });
 }
 

@@ -5,15 +5,13 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { privateKeyToAddress } from '@wallet-login/challenge';
-import { startTestServer, type TestServer } from './testing';
+import { useTestServer } from './testing';
 
 const KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
 const ADDRESS = privateKeyToAddress(KEY);
 const ROOT = join(__dirname, '..', '..', '..');
 
-let server: TestServer;
-beforeEach(async () => (server = await startTestServer()));
-afterEach(() => server.close());
+const server = useTestServer();
 
 test('examples/scripted-login.mjs registers, signs in, reads /me and signs out', async () => {
   const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'examples', 'scripted-login.mjs')], {

@@ -13,8 +13,6 @@ export interface SessionFileEntry {
   /** The signed-in address (EIP-55), when known. */
   address?: string;
   cookies: SessionCookies;
-  /** When the entry was written, ms since the epoch. */
-  savedAt: number;
 }
 
 /** The file: format version and sessions keyed by base URL (as formatBaseUrl writes it). */
@@ -52,13 +50,13 @@ export async function readSessionFile({ path }: { path: string }): Promise<Sessi
   if (version !== 1 || typeof sessions !== 'object' || sessions === null) throw new SessionFileError(`${path} is not a version 1 session file`);
   const checked = new Map<string, SessionFileEntry>();
   for (const [baseUrl, entry] of Object.entries(sessions)) {
-    const { address, cookies, savedAt } = (entry ?? {}) as Record<string, unknown>;
+    const { address, cookies } = (entry ?? {}) as Record<string, unknown>;
     const checkedCookies = parseSessionCookies(cookies);
     const checkedAddress = address === undefined ? undefined : normalizeAddress(address);
-    if (checkedCookies === undefined || (address !== undefined && checkedAddress === undefined) || !Number.isSafeInteger(savedAt)) {
+    if (checkedCookies === undefined || (address !== undefined && checkedAddress === undefined)) {
       throw new SessionFileError(`${path} has a malformed entry for ${baseUrl}`);
     }
-    const checkedEntry: SessionFileEntry = { cookies: checkedCookies, savedAt: savedAt as number };
+    const checkedEntry: SessionFileEntry = { cookies: checkedCookies };
     if (checkedAddress !== undefined) checkedEntry.address = checkedAddress;
     checked.set(baseUrl, checkedEntry);
   }

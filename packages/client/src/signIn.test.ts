@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createChallengeMessage, privateKeyToAddress } from '@wallet-login/challenge';
 import { register, signIn } from './signIn';
-import { rejection, startTestServer, type TestServer } from './testing';
+import { rejection, startTestServer, useTestServer } from './testing';
 import { WalletSession } from './WalletSession';
 
 const newKey = (): string => `0x${randomBytes(32).toString('hex')}`;
@@ -67,13 +67,7 @@ describe('refusing to sign', () => {
 });
 
 describe('against the API', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => {
-    await server.close();
-  });
+  const server = useTestServer();
 
   test('register → me → logout → me is unauthenticated, and the old cookies are dead', async () => {
     const privateKey = newKey();
@@ -146,13 +140,7 @@ describe('against an API with registration closed', () => {
 });
 
 describe('against an API whose public origin is not the URL it is reached on', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer({ publicOrigin: 'http://login.example' });
-  });
-  afterAll(async () => {
-    await server.close();
-  });
+  const server = useTestServer({ publicOrigin: 'http://login.example' });
 
   test('refuses to sign a challenge for another domain (EIP-4361 §Security Considerations)', async () => {
     const error = await rejection(register({ baseUrl: server.url, privateKey: newKey() }));

@@ -24,6 +24,33 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * The test server for the enclosing describe block (or file): started in beforeAll, closed in
+ * afterAll. Its properties read the running server, so tests use it like a TestServer.
+ */
+export function useTestServer(options: TestServerOptions = {}): TestServer {
+  let current: TestServer | undefined;
+  beforeAll(async () => {
+    current = await startTestServer(options);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  const running = (): TestServer => {
+    if (current === undefined) throw new Error('the test server starts in beforeAll; use it inside tests');
+    return current;
+  };
+  return {
+    get url() {
+      return running().url;
+    },
+    get clock() {
+      return running().clock;
+    },
+    close: () => running().close(),
+  };
+}
+
 /** Starts the real API on an ephemeral port over a temporary SQLite file. */
 export function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const api = require('../../../apps/api/src/testing') as { startTestServer(options: TestServerOptions): Promise<TestServer> };
