@@ -1,15 +1,16 @@
-// Benchmark: full logins (challenge → sign → login → me) per second against a real server
-// process on 127.0.0.1 with the embedded SQLite store, at concurrency 1, 8 and 32. Bounded in
-// count and time. The client signs each challenge after it is issued (that time is inside the
-// figures: about 1 ms of the client's CPU per login on this machine).
+// Benchmark: full logins (challenge → sign → login → me, through the SDK) per second against a
+// real server process on 127.0.0.1 with the embedded SQLite store, at concurrency 1, 8 and 32.
+// Bounded in count and time. The client signs each challenge after it is issued, so its signing
+// and its check of the message are inside the figures, on the same two cores as the server.
 //   npm run bench:login
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
-import { privateKeyToAddress, signMessage } from '@wallet-login/challenge';
+import { register, signIn } from '@wallet-login/client';
 
 const LEVELS = [1, 8, 32];
 const LOGINS_PER_LEVEL = 1_500;
@@ -17,46 +18,35 @@ const TIME_LIMIT_MS = 60_000;
 const root = new URL('..', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'wallet-login-bench-'));
 
+// A free port, so the server's public origin is the URL the clients use (EIP-4361 domain check).
+const port = await new Promise((resolve) => {
+  const probe = createServer().listen(0, '127.0.0.1', () => {
+    const { port: free } = probe.address();
+    probe.close(() => resolve(free));
+  });
+});
+const baseUrl = `http://127.0.0.1:${port}`;
 const server = spawn(process.execPath, [join(root, 'apps/api/dist/main.js')], {
-  env: { PATH: process.env.PATH, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', PUBLIC_ORIGIN: 'http://127.0.0.1:1' },
-  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { PATH: process.env.PATH, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', PUBLIC_ORIGIN: baseUrl },
+  stdio: ['ignore', 'inherit', 'inherit'],
 });
-const url = await new Promise((resolve, reject) => {
-  let buffer = '';
-  server.stdout.on('data', (chunk) => {
-    buffer += chunk;
-    const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(buffer);
-    if (match) resolve(match[1]);
-  });
-  server.once('exit', () => reject(new Error('server exited')));
-});
-server.stdout.resume();
-// The EIP-4361 domain is the public origin's; the bench signs whatever the server issues.
-
-async function call(path, { cookie, body } = {}) {
-  const res = await fetch(`${url}${path}`, {
-    method: body === undefined && path.endsWith('/me') ? 'GET' : 'POST',
-    headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...(cookie && { cookie }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const setCookie = res.headers.getSetCookie().map((line) => line.split(';')[0]).filter((pair) => !pair.endsWith('='));
-  const json = res.status === 204 ? null : await res.json();
-  return { status: res.status, json, cookie: setCookie.length ? setCookie.join('; ') : cookie };
+const exited = new Promise((resolve) => server.once('exit', resolve));
+for (let tries = 0; ; tries++) {
+  const up = await fetch(`${baseUrl}/healthz`).then((res) => res.ok, () => false);
+  if (up) break;
+  if (tries === 100) throw new Error('the server did not start');
+  await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
-async function login(key, address, mode = 'login') {
-  const challenge = await call('/api/auth/challenge', { body: { address } });
-  const signature = signMessage({ message: challenge.json.message, privateKey: key });
-  const done = await call(`/api/auth/${mode}`, { cookie: challenge.cookie, body: { sid: challenge.json.sid, signature } });
-  if (done.status >= 300) throw new Error(`login failed: ${JSON.stringify(done.json)}`);
-  const me = await call('/api/auth/me', { cookie: done.cookie });
-  if (me.status !== 200) throw new Error('me failed');
+/** One full login with the SDK: challenge → sign → login → me. */
+async function login(privateKey) {
+  const session = await signIn({ baseUrl, privateKey });
+  await session.me();
 }
 
 const keys = Array.from({ length: 32 }, () => `0x${randomBytes(32).toString('hex')}`);
-const accounts = keys.map((key) => ({ key, address: privateKeyToAddress(key) }));
-for (const { key, address } of accounts) await login(key, address, 'register');
-for (let i = 0; i < 200; i++) await login(accounts[i % 32].key, accounts[i % 32].address); // warm-up
+for (const privateKey of keys) await register({ baseUrl, privateKey });
+for (let i = 0; i < 200; i++) await login(keys[i % 32]); // warm-up
 
 console.log(`full logins (challenge → login → me), SQLite, ${LOGINS_PER_LEVEL} per level (node ${process.version})`);
 for (const concurrency of LEVELS) {
@@ -69,7 +59,7 @@ for (const concurrency of LEVELS) {
       while (next < LOGINS_PER_LEVEL && performance.now() < deadline) {
         next++;
         const t = performance.now();
-        await login(accounts[worker].key, accounts[worker].address);
+        await login(keys[worker]);
         latencies.push(performance.now() - t);
       }
     }),
@@ -81,5 +71,5 @@ for (const concurrency of LEVELS) {
 }
 
 server.kill('SIGTERM');
-await new Promise((resolve) => server.once('exit', resolve));
+await exited;
 rmSync(dataDir, { recursive: true, force: true });
