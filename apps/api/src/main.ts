@@ -50,6 +50,8 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
+  } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    process.stderr.write(`wallet-login failed to start: ${(error as Error).message}; is it running already? Set PORT to use another port.\n`);
   } else {
     process.stderr.write(`wallet-login failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   }
