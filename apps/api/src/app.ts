@@ -13,20 +13,8 @@ import { requestLogger } from './middleware/requestLogger';
 import { authRoutes } from './routes/auth';
 import type { Clock, Stores } from './stores/types';
 
-export type AppConfig = Pick<
-  Config,
-  | 'publicOrigin'
-  | 'allowedOrigins'
-  | 'chainId'
-  | 'registration'
-  | 'statement'
-  | 'challengeTtlMs'
-  | 'clockSkewMs'
-  | 'sessionIdleMs'
-  | 'sessionAbsoluteMs'
-  | 'sessionKeys'
-  | 'trustProxy'
->;
+/** Everything in Config but what only the process itself uses (where to listen, how many workers). */
+export type AppConfig = Omit<Config, 'port' | 'host' | 'logLevel' | 'workers' | 'tls'>;
 
 export interface AppDeps {
   config: AppConfig;

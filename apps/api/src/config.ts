@@ -3,6 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -15,6 +16,16 @@ export const systemRandom = (length: number): Uint8Array => randomBytes(length);
 const integer = (min: number, max: number) =>
   z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 const seconds = (fallback: number, min: number, max: number) => integer(min, max).default(fallback);
+const flag = (fallback: '0' | '1') =>
+  z.enum(['0', '1', 'false', 'true'], { error: 'must be 0, 1, false or true' }).default(fallback).transform((value) => value === '1' || value === 'true');
+const url = (protocols: string[], example: string) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL like ${example}`);
 const list = z
   .string()
   .default('')
@@ -47,8 +58,23 @@ const env = z.object({
   SESSION_IDLE_SECONDS: seconds(86_400, 60, 31_536_000),
   SESSION_ABSOLUTE_SECONDS: seconds(604_800, 60, 31_536_000),
   SESSION_KEYS: list.pipe(z.array(z.string().min(32, 'each session key needs at least 32 characters'))),
-  TRUST_PROXY: z.enum(['0', '1', 'false', 'true']).default('0').transform((value) => value === '1' || value === 'true'),
+  TRUST_PROXY: flag('0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').optional(),
+  DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://user@127.0.0.1:5432/wallet_login').optional(),
+  STORE_TIMEOUT_MS: integer(50, 60_000).default(2000),
+  WORKERS: z.union([z.literal('auto'), integer(1, 256)]).default(1),
+  TLS: z.enum(['off', 'self-signed', 'files']).optional(),
+  TLS_CERT: z.string().min(1).optional(),
+  TLS_KEY: z.string().min(1).optional(),
+  COOKIE_DOMAIN: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a domain like example.com (lower case, no dot in front)').optional(),
+  INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'letters, digits and . _ : - only').optional(),
+  WEB_DIR: z.string().min(1).optional(),
+  DEV_KEY_SIGNIN: flag('0'),
+  RATE_LIMIT_IP_PER_MINUTE: integer(1, 1_000_000_000).default(60),
+  RATE_LIMIT_ADDRESS_FAILURES_PER_HOUR: integer(1, 1_000_000_000).default(20),
+  MAX_CHALLENGES_PER_SESSION: integer(1, 1000).default(5),
+  MAX_CHALLENGES: integer(1, 100_000_000).default(100_000),
 });
 
 /** Everything the app needs, in ms and normalised forms. */
@@ -71,6 +97,32 @@ export interface Config {
   sessionKeys: string[];
   trustProxy: boolean;
   logLevel: string;
+  /** Redis for sessions, challenges and rate limits; unset → embedded SQLite. */
+  redisUrl?: string;
+  /** PostgreSQL for users and the audit log; unset → embedded SQLite. */
+  databaseUrl?: string;
+  /** Deadline of one store call; past it the API answers 503 service_unavailable. */
+  storeTimeoutMs: number;
+  /** Processes serving HTTP (node cluster); 1 runs in-process. */
+  workers: number;
+  /** Built-in HTTPS: none, a generated self-signed dev certificate, or TLS_CERT/TLS_KEY files. */
+  tls: { mode: 'off' } | { mode: 'self-signed' } | { mode: 'files'; certFile: string; keyFile: string };
+  /** Shares the session cookie with every subdomain of this domain (SSO); unset → host-only. */
+  cookieDomain?: string;
+  /** Names this process in logs, audit entries and metrics. */
+  instanceId?: string;
+  /** Built SPA served at `/`; unset → apps/web/dist. */
+  webDir?: string;
+  /** Shows the development-key sign-in mode in the SPA. */
+  devKeySignIn: boolean;
+  /** Challenge, login and register requests per client IP per minute. */
+  rateLimitIpPerMinute: number;
+  /** Failed logins per address per hour before that address is held back. */
+  rateLimitAddressFailuresPerHour: number;
+  /** Outstanding challenges one browser session may hold; older ones are dropped. */
+  maxChallengesPerSession: number;
+  /** Outstanding challenges in all; past it the API answers 503 until some expire. */
+  maxChallenges: number;
 }
 
 export class ConfigError extends Error {
@@ -93,7 +145,20 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   if (e.SESSION_ABSOLUTE_SECONDS < e.SESSION_IDLE_SECONDS) {
     throw new ConfigError('Invalid configuration:\n  SESSION_ABSOLUTE_SECONDS: must be at least SESSION_IDLE_SECONDS');
   }
-  const publicOrigin = e.PUBLIC_ORIGIN ?? `http://localhost:${e.PORT}`;
+  if ((e.TLS_CERT === undefined) !== (e.TLS_KEY === undefined)) {
+    throw new ConfigError('Invalid configuration:\n  TLS_CERT, TLS_KEY: give both or neither');
+  }
+  if (e.TLS === 'files' && e.TLS_CERT === undefined) {
+    throw new ConfigError('Invalid configuration:\n  TLS: "files" needs TLS_CERT and TLS_KEY');
+  }
+  const tls: Config['tls'] =
+    e.TLS === 'self-signed'
+      ? { mode: 'self-signed' }
+      : e.TLS_CERT !== undefined && e.TLS_KEY !== undefined && e.TLS !== 'off'
+        ? { mode: 'files', certFile: resolve(e.TLS_CERT), keyFile: resolve(e.TLS_KEY) }
+        : { mode: 'off' };
+  const scheme = tls.mode === 'off' ? 'http' : 'https';
+  const publicOrigin = e.PUBLIC_ORIGIN ?? `${scheme}://localhost:${e.PORT}`;
   return {
     port: e.PORT,
     host: e.HOST,
@@ -110,6 +175,19 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sessionKeys: e.SESSION_KEYS,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    redisUrl: e.REDIS_URL,
+    databaseUrl: e.DATABASE_URL,
+    storeTimeoutMs: e.STORE_TIMEOUT_MS,
+    workers: e.WORKERS === 'auto' ? Math.max(1, availableParallelism()) : e.WORKERS,
+    tls,
+    cookieDomain: e.COOKIE_DOMAIN,
+    instanceId: e.INSTANCE_ID,
+    webDir: e.WEB_DIR === undefined ? undefined : resolve(e.WEB_DIR),
+    devKeySignIn: e.DEV_KEY_SIGNIN,
+    rateLimitIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
+    rateLimitAddressFailuresPerHour: e.RATE_LIMIT_ADDRESS_FAILURES_PER_HOUR,
+    maxChallengesPerSession: e.MAX_CHALLENGES_PER_SESSION,
+    maxChallenges: e.MAX_CHALLENGES,
   };
 }
 

@@ -1,12 +1,11 @@
 // Start-up: config → stores → createApp → listen. The only module that touches the process:
 // environment (through loadConfig), wall clock, randomness, signals.
 
-import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, loadSessionKeys, systemClock, systemRandom } from './config';
 import { createApp } from './app';
 import { createLogger } from './logger';
-import { openSqliteStores } from './stores/sqlite';
+import { openStores } from './stores/open';
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -16,7 +15,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const clock = systemClock;
   const random = systemRandom;
-  const stores = openSqliteStores({ file: join(config.dataDir, 'wallet-login.sqlite'), clock });
+  const stores = await openStores({ config, clock });
 
   const app = createApp({ config: { ...config, sessionKeys }, stores, clock, random, logger });
   const server = app.listen(config.port, config.host);

@@ -4,7 +4,7 @@
 // test clock that tests move by hand; nothing sleeps. Cross-instance tests open a second,
 // independent instance onto the same data, the way a second API process would.
 
-import type { Clock, SessionData, StoredChallenge, Stores } from './types';
+import type { AuditEntry, Clock, SessionData, StoredChallenge, Stores } from './types';
 
 /** A test clock: pinned until a test moves it. */
 export interface MutableClock extends Clock {
@@ -342,6 +342,27 @@ export function testSessionStore(make: MakeStores): void {
       expect(await t.stores.sessions.get('s2')).toBeUndefined();
     });
 
+    test('listFor returns the live sessions of the address only, with their expiry', async () => {
+      await t.stores.sessions.set('a1', signedIn, TTL);
+      await t.stores.sessions.set('a2', { address: ALICE, userAgent: 'UA ✓' }, 2 * TTL);
+      await t.stores.sessions.set('old', { address: ALICE }, TTL / 2);
+      await t.stores.sessions.set('b1', { address: BOB }, TTL);
+      await t.stores.sessions.set('anon', { binding: 'b' }, TTL);
+      t.clock.advance(TTL / 2);
+      const listed = await t.stores.sessions.listFor(ALICE);
+      expect([...listed].sort((x, y) => x.id.localeCompare(y.id))).toStrictEqual([
+        { id: 'a1', data: signedIn, expiresAt: START + TTL },
+        { id: 'a2', data: { address: ALICE, userAgent: 'UA ✓' }, expiresAt: START + 2 * TTL },
+      ]);
+      expect(await t.stores.sessions.listFor(ALICE.toLowerCase())).toStrictEqual([]);
+      await t.stores.sessions.destroy('a1');
+      await t.stores.sessions.update('a2', { binding: 'gone' }, TTL);
+      expect(await t.stores.sessions.listFor(ALICE)).toStrictEqual([]);
+      expect(await (await t.openAnother()).sessions.listFor(BOB)).toStrictEqual([
+        { id: 'b1', data: { address: BOB }, expiresAt: START + TTL },
+      ]);
+    });
+
     test('sweep deletes expired sessions and keeps live ones', async () => {
       await t.stores.sessions.set('expired', signedIn, TTL);
       await t.stores.sessions.set('live', signedIn, 2 * TTL);
@@ -414,6 +435,75 @@ export function testUserStore(make: MakeStores): void {
   });
 }
 
+/** Declares the AuditStore tests. */
+export function testAuditStore(make: MakeStores): void {
+  describe('AuditStore', () => {
+    const t = useHarness(make);
+    const entry = (at: number, overrides: Partial<AuditEntry> = {}): AuditEntry => ({
+      at, action: 'login', outcome: 'ok', address: ALICE, ip: '203.0.113.7', userAgent: 'Mozilla/5.0 ✓', instance: 'api-1', ...overrides,
+    });
+
+    test('query returns appended entries newest first, every field intact', async () => {
+      const first = entry(START);
+      const second = entry(START + 1, { action: 'register', outcome: 'signature_invalid', ip: '::1', instance: 'api-2' });
+      const bare = entry(START + 2, { action: 'challenge', address: undefined, userAgent: undefined });
+      delete bare.address;
+      delete bare.userAgent;
+      await t.stores.audit.append(first);
+      await t.stores.audit.append(second);
+      await t.stores.audit.append(bare);
+      expect(await t.stores.audit.query({})).toStrictEqual([bare, second, first]);
+    });
+
+    test('query filters by address, time range and outcome, and limits', async () => {
+      for (let i = 0; i < 5; i += 1) await t.stores.audit.append(entry(START + i * 1000));
+      await t.stores.audit.append(entry(START + 2500, { address: BOB, outcome: 'address_not_registered' }));
+      const alice = await t.stores.audit.query({ address: ALICE, since: START + 1000, until: START + 4000 });
+      expect(alice.map((e) => e.at)).toStrictEqual([START + 3000, START + 2000, START + 1000]);
+      expect(await t.stores.audit.query({ outcome: 'address_not_registered' })).toStrictEqual([
+        entry(START + 2500, { address: BOB, outcome: 'address_not_registered' }),
+      ]);
+      expect((await t.stores.audit.query({ limit: 2 })).map((e) => e.at)).toStrictEqual([START + 4000, START + 3000]);
+      expect(await t.stores.audit.query({ address: ALICE.toLowerCase() })).toStrictEqual([]);
+    });
+
+    test('entries appended on one instance are seen on another', async () => {
+      const other = await t.openAnother();
+      await t.stores.audit.append(entry(START));
+      expect(await other.audit.query({ address: ALICE })).toStrictEqual([entry(START)]);
+    });
+  });
+}
+
+/** Declares the rate limiter and readiness check tests. */
+export function testServices(make: MakeStores): void {
+  describe('rate limiter and check', () => {
+    const t = useHarness(make);
+
+    test('a rate limiter allows its points, then refuses with the wait, across instances', async () => {
+      const prefix = `t${Math.floor(START / 1000)}${process.pid}${counter++}`;
+      const limiter = t.stores.createRateLimiter({ keyPrefix: prefix, points: 3, duration: 60 });
+      const other = (await t.openAnother()).createRateLimiter({ keyPrefix: prefix, points: 3, duration: 60 });
+      await limiter.consume('203.0.113.7');
+      await other.consume('203.0.113.7');
+      await limiter.consume('203.0.113.7');
+      const refused: unknown = await other.consume('203.0.113.7').catch((error: unknown) => error);
+      expect(refused).toMatchObject({ remainingPoints: 0 });
+      expect((refused as { msBeforeNext: number }).msBeforeNext).toBeGreaterThan(0);
+      expect((refused as { msBeforeNext: number }).msBeforeNext).toBeLessThanOrEqual(60_000);
+      // Another key has its own budget.
+      await expect(limiter.consume('203.0.113.8')).resolves.toMatchObject({ remainingPoints: 2 });
+    });
+
+    test('check reports every backing service as ok', async () => {
+      const statuses = await t.stores.check();
+      expect(statuses.length).toBeGreaterThan(0);
+      for (const status of statuses) expect(status).toMatchObject({ ok: true });
+    });
+  });
+}
+let counter = 0;
+
 /**
  * Declares the whole suite for one implementation: every store, plus close and, for persistent
  * stores, reopening.
@@ -424,6 +514,8 @@ export function testStores(name: string, make: MakeStores, options: StoreSuiteOp
     testChallengeStore(make);
     testSessionStore(make);
     testUserStore(make);
+    testAuditStore(make);
+    testServices(make);
 
     describe('Stores', () => {
       const t = useHarness(make);

@@ -3,6 +3,8 @@
 // conformance suite in conformance.ts. Times are ms since the epoch from the injected clock;
 // a store never reads the wall clock itself.
 
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+
 /** A challenge as the server keeps it between issuing and login. */
 export interface StoredChallenge {
   /** The single-use handle (EIP-4361 Nonce): letters and digits, ≥128 random bits. */
@@ -58,8 +60,19 @@ export interface SessionStore {
   destroy(id: string): Promise<void>;
   /** Deletes every session bound to `address` (matched exactly); returns how many were live. */
   destroyAllFor(address: string): Promise<number>;
+  /** The live sessions bound to `address` (matched exactly), in no particular order. */
+  listFor(address: string): Promise<SessionSummary[]>;
   /** Live sessions; for gauges and leak checks. */
   count(): Promise<number>;
+}
+
+/** One live session as `listFor` returns it. */
+export interface SessionSummary {
+  /** The store key (not the cookie's value). */
+  id: string;
+  data: SessionData;
+  /** When the store drops it unless it is touched again, ms since the epoch. */
+  expiresAt: number;
 }
 
 export interface User {
@@ -79,11 +92,77 @@ export interface UserStore {
   list(): Promise<User[]>;
 }
 
+/** What an authentication attempt was. */
+export type AuditAction = 'challenge' | 'login' | 'register' | 'logout' | 'logout_all' | 'revoke';
+
+/** One authentication attempt, as the audit log keeps it. */
+export interface AuditEntry {
+  /** When, ms since the epoch. */
+  at: number;
+  action: AuditAction;
+  /** 'ok', or the error code the client was answered with. */
+  outcome: string;
+  /** The address, when one was recovered or signed in. */
+  address?: string;
+  /** The client IP (X-Forwarded-For only with TRUST_PROXY). */
+  ip: string;
+  userAgent?: string;
+  /** The API instance that handled it. */
+  instance: string;
+}
+
+export interface AuditQuery {
+  /** Only this address (matched exactly, EIP-55). */
+  address?: string;
+  /** Only entries at or after this time (ms). */
+  since?: number;
+  /** Only entries before this time (ms). */
+  until?: number;
+  outcome?: string;
+  /** At most this many, newest first. @default 100 */
+  limit?: number;
+}
+
+export interface AuditStore {
+  append(entry: AuditEntry): Promise<void>;
+  /** Matching entries, newest first. */
+  query(query: AuditQuery): Promise<AuditEntry[]>;
+}
+
+/** What a readiness check reports of one backing service. */
+export interface DependencyStatus {
+  /** 'sqlite', 'redis', 'postgres'. */
+  name: string;
+  ok: boolean;
+  /** Round-trip time of the check, ms. */
+  latencyMs?: number;
+  /** Why it is not ok; no secrets (no URLs with passwords). */
+  error?: string;
+}
+
+/** A rate limiter from rate-limiter-flexible, on the store's own backend. */
+export interface RateLimiterOptions {
+  /** Namespaces the counters (e.g. 'ip', 'address'). */
+  keyPrefix: string;
+  /** Allowed hits per window. */
+  points: number;
+  /** Window length, seconds. */
+  duration: number;
+}
+
 /** The stores one API process runs on. */
 export interface Stores {
   challenges: ChallengeStore;
   sessions: SessionStore;
   users: UserStore;
+  audit: AuditStore;
+  /**
+   * A rate limiter whose counters live where the sessions do (memory-safe and shared across
+   * processes: SQLite file or Redis).
+   */
+  createRateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
+  /** Pings every backing service, for /readyz. Never throws. */
+  check(): Promise<DependencyStatus[]>;
   /** Drops expired rows; called on a timer by main.ts. */
   sweep(): Promise<void>;
   close(): Promise<void>;

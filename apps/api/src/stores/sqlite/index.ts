@@ -1,15 +1,17 @@
 // Embedded SQLite implementation of the store interfaces (../types.ts): one file holds users,
-// sessions and challenges, so a deployment needs no database server. Every method is a single
+// sessions, challenges, the audit log and rate-limit counters, so a deployment needs no database
+// server. Every method is a single
 // prepared statement, and SQLite runs each statement as one transaction under a file lock, so
 // the atomic steps (challenge take, session update) hold across connections and processes.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Clock, SessionData, StoredChallenge, Stores } from '../types';
+import { RateLimiterSQLite } from 'rate-limiter-flexible';
+import type { AuditEntry, AuditQuery, Clock, SessionData, StoredChallenge, Stores } from '../types';
 
 /** Kept in `PRAGMA user_version`. Bump it when the schema changes, and migrate in `migrate`. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS users (
@@ -30,6 +32,23 @@ const SCHEMA = `
     expires_at INTEGER NOT NULL
   );
   CREATE INDEX IF NOT EXISTS challenges_expires_at ON challenges (expires_at);
+  CREATE TABLE IF NOT EXISTS audit (
+    id         INTEGER PRIMARY KEY,
+    at         INTEGER NOT NULL,
+    action     TEXT NOT NULL,
+    outcome    TEXT NOT NULL,
+    address    TEXT,
+    ip         TEXT NOT NULL,
+    user_agent TEXT,
+    instance   TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
+  CREATE INDEX IF NOT EXISTS audit_address_at ON audit (address, at);
+  CREATE TABLE IF NOT EXISTS rate_limits (
+    key    TEXT PRIMARY KEY,
+    points INTEGER NOT NULL DEFAULT 0,
+    expire INTEGER
+  );
 `;
 
 export interface SqliteStoresOptions {
@@ -90,6 +109,9 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
   const destroySessionsFor = db.prepare<[string], number>(
     'DELETE FROM sessions WHERE address = ? RETURNING expires_at',
   ).pluck();
+  const listSessionsFor = db.prepare<[string, number], { id: string; data: string; expires_at: number }>(
+    'SELECT id, data, expires_at FROM sessions WHERE address = ? AND expires_at > ?',
+  );
   const countSessions = db.prepare<[number], number>(
     'SELECT count(*) FROM sessions WHERE expires_at > ?',
   ).pluck();
@@ -104,9 +126,17 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
     'SELECT address, created_at FROM users ORDER BY created_at, address',
   );
 
+  const appendAudit = db.prepare<AuditRow>(
+    `INSERT INTO audit (at, action, outcome, address, ip, user_agent, instance)
+     VALUES (@at, @action, @outcome, @address, @ip, @userAgent, @instance)`,
+  );
+  // Rate-limit rows carry their own expiry (rate-limiter-flexible's wall-clock ms).
+  const sweepRateLimits = db.prepare<[number]>('DELETE FROM rate_limits WHERE expire IS NOT NULL AND expire <= ?');
+
   const sweep = db.transaction((now: number) => {
     sweepChallenges.run(now);
     sweepSessions.run(now);
+    sweepRateLimits.run(now);
   });
 
   function sessionRow(id: string, data: SessionData, ttlMs: number): SessionRow {
@@ -149,6 +179,12 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
         const now = clock.now();
         return destroySessionsFor.all(address).filter((expiresAt) => expiresAt > now).length;
       },
+      async listFor(address) {
+        return listSessionsFor.all(address, clock.now()).flatMap((row) => {
+          const data = parseSession(row.data);
+          return data === undefined ? [] : [{ id: row.id, data, expiresAt: row.expires_at }];
+        });
+      },
       async count() {
         return countSessions.get(clock.now()) ?? 0;
       },
@@ -167,6 +203,37 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
         return listUsers.all().map((row) => ({ address: row.address, createdAt: row.created_at }));
       },
     },
+    audit: {
+      async append(entry) {
+        appendAudit.run({
+          at: entry.at, action: entry.action, outcome: entry.outcome, address: entry.address ?? null,
+          ip: entry.ip, userAgent: entry.userAgent ?? null, instance: entry.instance,
+        });
+      },
+      async query(query) {
+        return queryAudit(db, query);
+      },
+    },
+    createRateLimiter(options) {
+      return new RateLimiterSQLite({
+        storeClient: db,
+        storeType: 'better-sqlite3',
+        tableName: 'rate_limits',
+        tableCreated: true,
+        keyPrefix: options.keyPrefix,
+        points: options.points,
+        duration: options.duration,
+      });
+    },
+    async check() {
+      const started = performance.now();
+      try {
+        db.prepare('SELECT 1').get();
+        return [{ name: 'sqlite', ok: true, latencyMs: performance.now() - started }];
+      } catch (error) {
+        return [{ name: 'sqlite', ok: false, error: error instanceof Error ? error.message : String(error) }];
+      }
+    },
     async sweep() {
       sweep(clock.now());
     },
@@ -181,6 +248,53 @@ interface SessionRow {
   address: string | null;
   data: string;
   expiresAt: number;
+}
+
+interface AuditRow {
+  at: number;
+  action: string;
+  outcome: string;
+  address: string | null;
+  ip: string;
+  userAgent: string | null;
+  instance: string;
+}
+
+const AUDIT_ACTIONS = new Set<string>(['challenge', 'login', 'register', 'logout', 'logout_all', 'revoke']);
+
+function queryAudit(db: Database.Database, query: AuditQuery): AuditEntry[] {
+  const where: string[] = [];
+  const params: Record<string, string | number> = { limit: query.limit ?? 100 };
+  if (query.address !== undefined) {
+    where.push('address = @address');
+    params.address = query.address;
+  }
+  if (query.since !== undefined) {
+    where.push('at >= @since');
+    params.since = query.since;
+  }
+  if (query.until !== undefined) {
+    where.push('at < @until');
+    params.until = query.until;
+  }
+  if (query.outcome !== undefined) {
+    where.push('outcome = @outcome');
+    params.outcome = query.outcome;
+  }
+  const sql =
+    'SELECT at, action, outcome, address, ip, user_agent, instance FROM audit' +
+    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+    ' ORDER BY at DESC, id DESC LIMIT @limit';
+  const rows = db.prepare<Record<string, string | number>, AuditRow & { user_agent: string | null }>(sql).all(params);
+  return rows.map((row) => ({
+    at: row.at,
+    action: (AUDIT_ACTIONS.has(row.action) ? row.action : 'login') as AuditEntry['action'],
+    outcome: row.outcome,
+    ...(row.address !== null ? { address: row.address } : {}),
+    ip: row.ip,
+    ...(row.user_agent !== null ? { userAgent: row.user_agent } : {}),
+    instance: row.instance,
+  }));
 }
 
 /** Creates or upgrades the schema; one writer at a time, so concurrent first opens are safe. */

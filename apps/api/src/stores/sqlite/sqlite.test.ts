@@ -68,9 +68,27 @@ describe('SQLite specifics', () => {
     open(file);
     const db = openRaw(file);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
     const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name");
-    expect(tables.pluck().all()).toStrictEqual(['challenges', 'sessions', 'users']);
+    expect(tables.pluck().all()).toStrictEqual(['audit', 'challenges', 'rate_limits', 'sessions', 'users']);
+  });
+
+  test('upgrades a version 1 file in place, keeping its users and sessions', async () => {
+    const file = path.join(dir, 'wallet-login.db');
+    const v1 = openRaw(file);
+    v1.exec(`
+      CREATE TABLE users (address TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
+      CREATE TABLE sessions (id TEXT PRIMARY KEY, address TEXT, data TEXT NOT NULL, expires_at INTEGER NOT NULL);
+      CREATE TABLE challenges (sid TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL);
+      INSERT INTO users VALUES ('0x0000000000000000000000000000000000000001', ${START});
+      INSERT INTO sessions VALUES ('s1', '0x0000000000000000000000000000000000000001', '{"address":"0x0000000000000000000000000000000000000001"}', ${START + 60_000});
+    `);
+    v1.pragma('user_version = 1');
+    const stores = open(file);
+    expect(await stores.users.list()).toStrictEqual([{ address: '0x0000000000000000000000000000000000000001', createdAt: START }]);
+    expect(await stores.sessions.listFor('0x0000000000000000000000000000000000000001')).toHaveLength(1);
+    await stores.audit.append({ at: START, action: 'login', outcome: 'ok', ip: '::1', instance: 'i' });
+    expect(v1.pragma('user_version', { simple: true })).toBe(2);
   });
 
   test('opening an existing file again keeps its data', async () => {
@@ -81,9 +99,9 @@ describe('SQLite specifics', () => {
 
   test('refuses a file from a newer schema version', () => {
     const file = path.join(dir, 'wallet-login.db');
-    openRaw(file).pragma('user_version = 2');
+    openRaw(file).pragma('user_version = 3');
     const clock = createTestClock(START);
-    expect(() => openSqliteStores({ file, clock })).toThrow(/schema version 2/);
+    expect(() => openSqliteStores({ file, clock })).toThrow(/schema version 3/);
   });
 
   test('treats corrupt rows as absent instead of throwing', async () => {
