@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -109,8 +109,8 @@ export interface Config {
   tls: { mode: 'off' } | { mode: 'self-signed' } | { mode: 'files'; certFile: string; keyFile: string };
   /** Shares the session cookie with every subdomain of this domain (SSO); unset → host-only. */
   cookieDomain?: string;
-  /** Names this process in logs, audit entries and metrics. */
-  instanceId?: string;
+  /** Names this process in logs, audit entries and metrics. @default `<hostname>-<pid>` */
+  instanceId: string;
   /** Built SPA served at `/`; unset → apps/web/dist. */
   webDir?: string;
   /** Shows the development-key sign-in mode in the SPA. */
@@ -181,7 +181,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     workers: e.WORKERS === 'auto' ? Math.max(1, availableParallelism()) : e.WORKERS,
     tls,
     cookieDomain: e.COOKIE_DOMAIN,
-    instanceId: e.INSTANCE_ID,
+    instanceId: e.INSTANCE_ID ?? `${hostname()}-${process.pid}`,
     webDir: e.WEB_DIR === undefined ? undefined : resolve(e.WEB_DIR),
     devKeySignIn: e.DEV_KEY_SIGNIN,
     rateLimitIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,

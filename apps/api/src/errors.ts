@@ -19,6 +19,7 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,
 } as const;
@@ -29,11 +30,14 @@ export class ApiError extends Error {
   override readonly name = 'ApiError';
   readonly code: ApiErrorCode;
   readonly status: number;
+  /** Seconds the client should wait before retrying (sent as Retry-After). */
+  readonly retryAfterSeconds?: number;
 
-  constructor(code: ApiErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ApiErrorCode, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(message, options);
     this.code = code;
     this.status = ERROR_STATUS[code];
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -30,12 +30,14 @@ export function errorHandler(logger: Logger): Middleware {
       }
       ctx.status = error.status;
       ctx.set('Cache-Control', 'no-store');
+      if (error.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(error.retryAfterSeconds));
       ctx.body = { error: { code: error.code, message: error.message } };
     }
   };
 }
 
-function toApiError(caught: unknown): ApiError {
+/** The answer an error gets: what the client is told, by code (also what the audit log records). */
+export function toApiError(caught: unknown): ApiError {
   if (caught instanceof ApiError) return caught;
   const fromChallenge = fromChallengeError(caught);
   if (fromChallenge) return fromChallenge;

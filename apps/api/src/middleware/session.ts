@@ -18,6 +18,12 @@ export interface AuthSession {
   createdAt?: number;
   /** Hard end of the session, whatever its activity (ms). */
   absoluteExpiresAt?: number;
+  /** Last request seen, to the minute (ms); for the session list. */
+  lastSeenAt?: number;
+  /** The browser's User-Agent at sign-in (truncated); for the session list. */
+  userAgent?: string;
+  /** Sids of this session's outstanding challenges, oldest first (bounded). */
+  challenges?: string[];
 }
 
 export type SessionObject = AuthSession & {
@@ -44,6 +50,12 @@ export interface SessionOptions {
 /** SHA-256 of the cookie's id: what the store is keyed by. */
 export function sessionStoreKey(id: string): string {
   return createHash('sha256').update(id).digest('base64url');
+}
+
+/** The store key of the session this request loaded from its cookie, if any. */
+export function loadedSessionKey(ctx: Koa.Context): string | undefined {
+  const key: unknown = ctx.state.sessionKey;
+  return typeof key === 'string' ? key : undefined;
 }
 
 export function createSessionMiddleware(app: Koa, options: SessionOptions): Koa.Middleware {
@@ -77,7 +89,10 @@ export function createSessionMiddleware(app: Koa, options: SessionOptions): Koa.
         async get(id: string, _maxAge: number, { ctx }: { ctx: object }) {
           const key = sessionStoreKey(id);
           const data = await store.get(key);
-          if (data) loaded.set(ctx, key);
+          if (data) {
+            loaded.set(ctx, key);
+            (ctx as Koa.Context).state.sessionKey = key;
+          }
           return data;
         },
         async set(id: string, data: SessionData, _maxAge: number, { ctx }: { ctx: object }) {
