@@ -11,6 +11,7 @@ import { jsonBody } from './middleware/body';
 import { createSessionMiddleware } from './middleware/session';
 import { requestLogger } from './middleware/requestLogger';
 import { authRoutes } from './routes/auth';
+import { createRateLimits } from './middleware/rateLimit';
 import type { Clock, Stores } from './stores/types';
 
 /** Everything in Config but what only the process itself uses (where to listen, how many workers). */
@@ -58,6 +59,14 @@ export function createApp({ config, stores, clock, random, logger }: AppDeps): K
     clockSkewMs: config.clockSkewMs,
     sessionIdleMs: config.sessionIdleMs,
     sessionAbsoluteMs: config.sessionAbsoluteMs,
+    limits: createRateLimits(stores, {
+      ipPerMinute: config.rateLimitIpPerMinute,
+      addressFailuresPerHour: config.rateLimitAddressFailuresPerHour,
+    }),
+    maxChallengesPerSession: config.maxChallengesPerSession,
+    maxChallenges: config.maxChallenges,
+    instanceId: config.instanceId,
+    logger,
   });
   const api = (middleware: Koa.Middleware): Koa.Middleware => (ctx, next) =>
     ctx.path === '/api' || ctx.path.startsWith('/api/') ? middleware(ctx, next) : next();

@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig, loadSessionKeys } from './config';
 
@@ -21,7 +21,48 @@ describe('loadConfig', () => {
       sessionKeys: [],
       trustProxy: false,
       logLevel: 'info',
+      redisUrl: undefined,
+      databaseUrl: undefined,
+      storeTimeoutMs: 2000,
+      workers: 1,
+      tls: { mode: 'off' },
+      cookieDomain: undefined,
+      instanceId: `${hostname()}-${process.pid}`,
+      webDir: undefined,
+      devKeySignIn: false,
+      rateLimitIpPerMinute: 60,
+      rateLimitAddressFailuresPerHour: 20,
+      maxChallengesPerSession: 5,
+      maxChallenges: 100_000,
     });
+  });
+
+  test('reads the scale-out, TLS and limit settings', () => {
+    const config = loadConfig({
+      REDIS_URL: 'redis://127.0.0.1:6379/2', DATABASE_URL: 'postgres://app@db.internal:5432/wallet', STORE_TIMEOUT_MS: '500',
+      WORKERS: '4', TLS: 'self-signed', COOKIE_DOMAIN: 'example.test', INSTANCE_ID: 'api-1', DEV_KEY_SIGNIN: 'true',
+      RATE_LIMIT_IP_PER_MINUTE: '120', RATE_LIMIT_ADDRESS_FAILURES_PER_HOUR: '5', MAX_CHALLENGES_PER_SESSION: '3', MAX_CHALLENGES: '1000',
+    });
+    expect(config).toMatchObject({
+      redisUrl: 'redis://127.0.0.1:6379/2', databaseUrl: 'postgres://app@db.internal:5432/wallet', storeTimeoutMs: 500,
+      workers: 4, tls: { mode: 'self-signed' }, publicOrigin: 'https://localhost:8080', cookieDomain: 'example.test',
+      instanceId: 'api-1', devKeySignIn: true, rateLimitIpPerMinute: 120, rateLimitAddressFailuresPerHour: 5,
+      maxChallengesPerSession: 3, maxChallenges: 1000,
+    });
+    expect(loadConfig({ WORKERS: 'auto' }).workers).toBe(Math.max(1, availableParallelism()));
+    expect(loadConfig({ TLS_CERT: 'c.pem', TLS_KEY: 'k.pem' }).tls).toEqual({ mode: 'files', certFile: resolve('c.pem'), keyFile: resolve('k.pem') });
+  });
+
+  test.each([
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, /REDIS_URL: must be a URL like redis:/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must be a URL like postgres:/],
+    [{ TLS_CERT: 'c.pem' }, /TLS_CERT, TLS_KEY: give both or neither/],
+    [{ TLS: 'files' }, /TLS: "files" needs TLS_CERT and TLS_KEY/],
+    [{ COOKIE_DOMAIN: '.example.test' }, /COOKIE_DOMAIN: must be a domain/],
+    [{ WORKERS: '0' }, /WORKERS/],
+    [{ RATE_LIMIT_IP_PER_MINUTE: '0' }, /RATE_LIMIT_IP_PER_MINUTE: must be at least 1/],
+  ])('refuses %p', (source, message) => {
+    expect(() => loadConfig(source)).toThrow(message);
   });
 
   test('reads and normalises every variable', () => {

@@ -41,7 +41,15 @@ export const TEST_SESSION_KEYS = ['test-session-key-0123456789abcdef0123456789']
 
 /** The production defaults (loadConfig of an empty environment) for `publicOrigin`, with test keys. */
 export function testAppConfig(publicOrigin: string, overrides: Partial<AppConfig> = {}): AppConfig {
-  return { ...loadConfig({ PUBLIC_ORIGIN: publicOrigin }), sessionKeys: TEST_SESSION_KEYS, ...overrides };
+  return {
+    ...loadConfig({ PUBLIC_ORIGIN: publicOrigin }),
+    sessionKeys: TEST_SESSION_KEYS,
+    // Suites make hundreds of requests from 127.0.0.1; the rate-limit tests set their own limits.
+    rateLimitIpPerMinute: 1_000_000,
+    rateLimitAddressFailuresPerHour: 1_000_000,
+    instanceId: 'test-instance',
+    ...overrides,
+  };
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {

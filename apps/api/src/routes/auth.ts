@@ -1,7 +1,10 @@
-// The authentication endpoints under /api/auth: challenge, login, register, me, logout.
+// The authentication endpoints under /api/auth: challenge, login, register, me, logout, and the
+// signed-in person's session list (sessions, revoke one, logout-all). Sign-in attempts are rate
+// limited and written to the audit log.
 
 import Router from 'koa-router';
-import type { ParameterizedContext } from 'koa';
+import type { Context, ParameterizedContext } from 'koa';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import {
   createChallenge,
@@ -13,8 +16,10 @@ import {
   type ChallengeFormat,
 } from '@wallet-login/challenge';
 import { ApiError } from '../errors';
-import type { Clock, Stores } from '../stores/types';
-import type { SessionObject } from '../middleware/session';
+import type { AuditAction, Clock, Stores } from '../stores/types';
+import { loadedSessionKey, type SessionObject } from '../middleware/session';
+import { toApiError } from '../middleware/errors';
+import type { RateLimits } from '../middleware/rateLimit';
 
 export interface AuthRoutesOptions {
   stores: Stores;
@@ -31,10 +36,23 @@ export interface AuthRoutesOptions {
   clockSkewMs: number;
   sessionIdleMs: number;
   sessionAbsoluteMs: number;
+  limits: RateLimits;
+  /** Outstanding challenges one browser session may hold; issuing another drops the oldest. */
+  maxChallengesPerSession: number;
+  /** Outstanding challenges in all; past it challenge requests get 503 until some expire. */
+  maxChallenges: number;
+  /** Names this process in audit entries. */
+  instanceId: string;
+  logger: Logger;
 }
 
 /** How long past its expiry a challenge is kept, so a late login hears "expired", not "not found". */
 const EXPIRED_CHALLENGE_RETENTION_MS = 60_000;
+/** How often the live challenge count is read from the store (between reads it is estimated). */
+const CHALLENGE_COUNT_REFRESH_MS = 1_000;
+/** lastSeenAt is kept to this resolution, so a busy session is not rewritten for it every request. */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+const USER_AGENT_MAX = 256;
 
 const challengeBody = z.object({
   format: z.enum(['siwe', 'json']).optional(),
@@ -48,10 +66,39 @@ const loginBody = z.object({
 });
 
 export function authRoutes(options: AuthRoutesOptions): Router {
-  const { stores, clock, random } = options;
+  const { stores, clock, random, limits } = options;
   const router = new Router({ prefix: '/api/auth' });
 
-  router.post('/challenge', async (ctx) => {
+  /** Appends to the audit log without holding up the answer; a failed write is logged. */
+  const audit = (ctx: Context, action: AuditAction, outcome: string, address?: string): void => {
+    const userAgent = ctx.get('User-Agent').slice(0, USER_AGENT_MAX);
+    stores.audit
+      .append({
+        at: clock.now(), action, outcome, ip: ctx.ip || 'unknown', instance: options.instanceId,
+        ...(address !== undefined ? { address } : {}),
+        ...(userAgent ? { userAgent } : {}),
+      })
+      .catch((err: unknown) => options.logger.warn({ err, action, reqId: ctx.state.requestId }, 'audit append failed'));
+  };
+
+  // The live challenge count, read at most once a second and estimated in between.
+  let counted = { at: -Infinity, live: 0 };
+  const liveChallenges = async (now: number): Promise<number> => {
+    if (now - counted.at >= CHALLENGE_COUNT_REFRESH_MS) counted = { at: now, live: await stores.challenges.count() };
+    return counted.live;
+  };
+
+  // Signed-in requests note when the session was last used (for the session list).
+  router.use(async (ctx, next) => {
+    const session = ctx.session;
+    if (session?.address) {
+      const now = clock.now();
+      if (session.lastSeenAt === undefined || now - session.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) session.lastSeenAt = now;
+    }
+    await next();
+  });
+
+  router.post('/challenge', limits.perIp, async (ctx) => {
     const body = parseBody(challengeBody, ctx.request.body ?? {});
     const format: ChallengeFormat = body.format ?? 'siwe';
     let address: string | undefined;
@@ -62,6 +109,9 @@ export function authRoutes(options: AuthRoutesOptions): Router {
 
     const session = requireSession(ctx);
     const now = clock.now();
+    if ((await liveChallenges(now)) >= options.maxChallenges) {
+      throw new ApiError('service_unavailable', 'Too many sign-ins are in progress; try again shortly.', { retryAfterSeconds: 5 });
+    }
     session.binding ??= Buffer.from(random(16)).toString('base64url');
     session.createdAt ??= now;
     // A pre-login session lives only as long as its newest challenge can still be answered.
@@ -80,10 +130,31 @@ export function authRoutes(options: AuthRoutesOptions): Router {
       { ...challenge, expiresAt, format, message, binding: session.binding },
       options.challengeTtlMs + EXPIRED_CHALLENGE_RETENTION_MS,
     );
+    counted.live += 1;
+    // A session holds a bounded number of outstanding challenges: the oldest beyond it is dropped.
+    const outstanding = [...(session.challenges ?? []), challenge.sid];
+    const dropped = outstanding.splice(0, Math.max(0, outstanding.length - options.maxChallengesPerSession));
+    session.challenges = outstanding;
+    for (const sid of dropped) await stores.challenges.take(sid);
     ctx.body = { sid: challenge.sid, timestamp: challenge.timestamp, expiresAt, format, message };
   });
 
   const authenticate = (mode: 'login' | 'register') => async (ctx: ParameterizedContext) => {
+    try {
+      await signIn(mode, ctx);
+      audit(ctx, mode, 'ok', ctx.state.address as string);
+    } catch (error) {
+      const address = ctx.state.address as string | undefined;
+      const outcome = toApiError(error).code;
+      audit(ctx, mode, outcome, address);
+      if (address !== undefined && outcome !== 'rate_limited' && outcome !== 'service_unavailable') {
+        await limits.failAddress(address);
+      }
+      throw error;
+    }
+  };
+
+  const signIn = async (mode: 'login' | 'register', ctx: ParameterizedContext): Promise<void> => {
     const body = parseBody(loginBody, ctx.request.body);
     if (!isSid(body.sid)) throw new ApiError('invalid_request', 'sid is not a challenge id.');
     // A malformed signature is refused (400) before the challenge is taken, so it does not use it up.
@@ -110,6 +181,8 @@ export function authRoutes(options: AuthRoutesOptions): Router {
       ttlMs: options.challengeTtlMs, skewMs: options.clockSkewMs,
       domain: options.domain, uri: options.uri, chainId: options.chainId,
     });
+    ctx.state.address = address;
+    await limits.checkAddress(address);
 
     let created = false;
     if (mode === 'register') created = await stores.users.add(address, now);
@@ -119,16 +192,20 @@ export function authRoutes(options: AuthRoutesOptions): Router {
 
     // A new session id at the privilege change (OWASP session fixation): the pre-login id dies.
     delete session.binding;
+    delete session.challenges;
     session.address = address;
     session.createdAt = now;
+    session.lastSeenAt = now;
     session.absoluteExpiresAt = now + options.sessionAbsoluteMs;
+    const userAgent = ctx.get('User-Agent').slice(0, USER_AGENT_MAX);
+    if (userAgent) session.userAgent = userAgent;
     await session.regenerate();
     ctx.status = created ? 201 : 200;
     ctx.body = { address };
   };
 
-  router.post('/login', authenticate('login'));
-  router.post('/register', authenticate('register'));
+  router.post('/login', limits.perIp, authenticate('login'));
+  router.post('/register', limits.perIp, authenticate('register'));
 
   router.get('/me', (ctx) => {
     const session = ctx.session;
@@ -143,11 +220,59 @@ export function authRoutes(options: AuthRoutesOptions): Router {
 
   router.post('/logout', (ctx) => {
     // Deletes the session from the store and expires the cookie (koa-session commit).
+    const address = ctx.session?.address;
     ctx.session = null;
+    if (address !== undefined) audit(ctx, 'logout', 'ok', address);
     ctx.status = 204;
   });
 
+  router.get('/sessions', async (ctx) => {
+    const address = requireAddress(ctx);
+    const current = loadedSessionKey(ctx);
+    const sessions = (await stores.sessions.listFor(address))
+      .map(({ id, data, expiresAt }) => ({
+        id,
+        createdAt: numberOrNull(data.createdAt),
+        lastSeenAt: numberOrNull(data.lastSeenAt) ?? numberOrNull(data.createdAt),
+        expiresAt: Math.min(expiresAt, numberOrNull(data.absoluteExpiresAt) ?? Infinity),
+        userAgent: typeof data.userAgent === 'string' ? data.userAgent : null,
+        current: id === current,
+      }))
+      .sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0));
+    ctx.body = { sessions };
+  });
+
+  router.delete('/sessions/:id', async (ctx) => {
+    const address = requireAddress(ctx);
+    const id = ctx.params.id ?? '';
+    // Only the signed-in address's own sessions can be revoked; anything else is "not found".
+    const owned = (await stores.sessions.listFor(address)).some((session) => session.id === id);
+    if (!owned) throw new ApiError('not_found', 'No such session of yours.');
+    if (id === loadedSessionKey(ctx)) ctx.session = null;
+    else await stores.sessions.destroy(id);
+    audit(ctx, 'revoke', 'ok', address);
+    ctx.status = 204;
+  });
+
+  router.post('/logout-all', async (ctx) => {
+    const address = requireAddress(ctx);
+    const revoked = await stores.sessions.destroyAllFor(address);
+    ctx.session = null;
+    audit(ctx, 'logout_all', 'ok', address);
+    ctx.body = { revoked };
+  });
+
   return router;
+}
+
+function requireAddress(ctx: { session: SessionObject | null }): string {
+  const address = ctx.session?.address;
+  if (!address) throw new ApiError('unauthenticated', 'Not signed in.');
+  return address;
+}
+
+function numberOrNull(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
 function requireSession(ctx: { session: SessionObject | null }): SessionObject {

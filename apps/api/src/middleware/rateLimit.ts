@@ -1,0 +1,76 @@
+// Rate limits (rate-limiter-flexible, counters on the stores' backend so every instance shares
+// them): requests per client IP on the sign-in endpoints, and failed sign-ins per recovered
+// address. Over a limit the answer is 429 rate_limited with Retry-After.
+// Failures count only against the address a signature proves, never an address a client merely
+// names, so nobody can lock another person out by failing in their name.
+
+import type { Middleware } from 'koa';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { ApiError } from '../errors';
+import type { Stores } from '../stores/types';
+
+export interface RateLimitOptions {
+  /** Challenge, login and register requests per client IP per minute. */
+  ipPerMinute: number;
+  /** Failed sign-ins per recovered address per hour. */
+  addressFailuresPerHour: number;
+}
+
+export interface RateLimits {
+  /** Counts one request against the client IP (`ctx.ip`: X-Forwarded-For only with TRUST_PROXY). */
+  perIp: Middleware;
+  /** Throws rate_limited when `address` has used up its failures. */
+  checkAddress(address: string): Promise<void>;
+  /** Counts one failed sign-in against `address`. */
+  failAddress(address: string): Promise<void>;
+}
+
+export function createRateLimits(stores: Pick<Stores, 'createRateLimiter'>, options: RateLimitOptions): RateLimits {
+  const ip = stores.createRateLimiter({ keyPrefix: 'ip', points: options.ipPerMinute, duration: 60 });
+  const failures = stores.createRateLimiter({ keyPrefix: 'addrfail', points: options.addressFailuresPerHour, duration: 3600 });
+
+  return {
+    perIp: async (ctx, next) => {
+      await limit(ip, ctx.ip || 'unknown', 'Too many sign-in requests from your network');
+      await next();
+    },
+    async checkAddress(address) {
+      const state = await call(() => failures.get(address));
+      if (state !== null && state.consumedPoints >= options.addressFailuresPerHour) {
+        throw refusal('Too many failed sign-ins for this address', state.msBeforeNext);
+      }
+    },
+    async failAddress(address) {
+      await limit(failures, address, 'Too many failed sign-ins for this address').catch((error: unknown) => {
+        // Counting the failure that crossed the line is not itself an error to report.
+        if (!(error instanceof ApiError && error.code === 'rate_limited')) throw error;
+      });
+    },
+  };
+}
+
+async function limit(limiter: RateLimiterAbstract, key: string, what: string): Promise<void> {
+  try {
+    await limiter.consume(key);
+  } catch (error) {
+    if (error instanceof RateLimiterRes) throw refusal(what, error.msBeforeNext);
+    throw unavailable(error);
+  }
+}
+
+async function call<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw unavailable(error);
+  }
+}
+
+function refusal(what: string, msBeforeNext: number): ApiError {
+  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new ApiError('rate_limited', `${what}; try again in ${seconds} s.`, { retryAfterSeconds: seconds });
+}
+
+function unavailable(cause: unknown): ApiError {
+  return new ApiError('service_unavailable', 'The service is temporarily unavailable; try again shortly.', { cause });
+}
