@@ -12,6 +12,7 @@ const config: Config = {
   // Workspace packages resolve to their TypeScript source, so tests never run stale builds.
   moduleNameMapper: {
     '^@wallet-login/(challenge|client)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@wallet-login/challenge/native$': '<rootDir>/packages/challenge/src/native.ts',
   },
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.json' }],

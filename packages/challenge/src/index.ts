@@ -20,7 +20,9 @@ export {
   validateSignatureFormat,
   hashMessage,
   recoverMessageAddress,
+  recoverAddressPure,
   type ParsedSignature,
+  type RecoverAddress,
   type RecoverMessageAddressParameters,
 } from './verifySignature';
 export { verifyChallenge, type VerifyChallengeParameters, type VerifiedChallenge } from './verifyChallenge';

@@ -6,7 +6,7 @@ import type { Challenge } from './createChallengeMessage';
 import { ChallengeError } from './errors';
 import { parseRfc3339 } from './grammar';
 import { parseChallengeMessage } from './parseChallengeMessage';
-import { parseSignature, recoverParsedSignature } from './verifySignature';
+import { parseSignature, recoverParsedSignature, type RecoverAddress } from './verifySignature';
 
 export interface VerifyChallengeParameters {
   /** The challenge as the verifier issued and stored it. */
@@ -34,6 +34,11 @@ export interface VerifyChallengeParameters {
   uri?: string;
   /** When set, an EIP-4361 message's Chain ID must equal it. */
   chainId?: number;
+  /**
+   * The signer recovery, run last (e.g. the native one from `@wallet-login/challenge/native`).
+   * @default recoverAddressPure
+   */
+  recover?: RecoverAddress;
 }
 
 export interface VerifiedChallenge {
@@ -70,7 +75,7 @@ export function verifyChallenge(parameters: VerifyChallengeParameters): Verified
     if (fields.address !== ZERO_ADDRESS) expectedSigner = fields.address;
   }
 
-  const address = recoverParsedSignature({ message, signature });
+  const address = recoverParsedSignature({ message, signature, recover: parameters.recover });
   if (expectedSigner !== undefined && address !== expectedSigner) {
     fail('signature_invalid', 'signature is not by the address the message names');
   }

@@ -55,11 +55,24 @@ export function hashMessage(message: string | Uint8Array): Uint8Array {
   return keccak_256(concatBytes(utf8ToBytes(`\x19Ethereum Signed Message:\n${bytes.length}`), bytes));
 }
 
+/**
+ * Recovers the EIP-55 address that signed `message` (EIP-191) from a signature that has passed
+ * parseSignature. Throws when no public key recovers. The default is `recoverAddressPure`; a
+ * node server may pass the native one from `@wallet-login/challenge/native`, which gives the
+ * same answer for every input.
+ */
+export type RecoverAddress = (message: string | Uint8Array, signature: ParsedSignature) => string;
+
 export interface RecoverMessageAddressParameters {
   /** The signed text (UTF-8) or bytes. */
   message: string | Uint8Array;
   /** 65-byte signature as hex; checked by parseSignature first. */
   signature: unknown;
+  /**
+   * The recovery to run once the format check has passed.
+   * @default recoverAddressPure
+   */
+  recover?: RecoverAddress;
 }
 
 /**
@@ -67,25 +80,33 @@ export interface RecoverMessageAddressParameters {
  * `signature_malformed` for a bad format and `signature_invalid` when no valid key recovers
  * (or it is the zero address).
  */
-export function recoverMessageAddress({ message, signature }: RecoverMessageAddressParameters): string {
-  return recoverParsedSignature({ message, signature: parseSignature(signature) });
+export function recoverMessageAddress({ message, signature, recover }: RecoverMessageAddressParameters): string {
+  return recoverParsedSignature({ message, signature: parseSignature(signature), recover });
 }
 
 /** Recovery for a signature that has passed parseSignature already (no second decode). */
-export function recoverParsedSignature({ message, signature }: { message: string | Uint8Array; signature: ParsedSignature }): string {
-  const { r, s, yParity } = signature;
+export function recoverParsedSignature({ message, signature, recover = recoverAddressPure }: {
+  message: string | Uint8Array;
+  signature: ParsedSignature;
+  recover?: RecoverAddress;
+}): string {
   let address: string;
   try {
-    const point = new secp256k1.Signature(r, s).addRecoveryBit(yParity).recoverPublicKey(hashMessage(message));
-    // The address is the last 20 bytes of keccak256 of the uncompressed key without its 0x04 prefix.
-    const digest = keccak_256(point.toRawBytes(false).subarray(1));
-    address = toChecksumAddress(`0x${bytesToHex(digest.subarray(12))}`);
+    address = recover(message, signature);
   } catch (cause) {
     throw new ChallengeError('signature_invalid', 'signature does not recover to a public key', { cause });
   }
   if (address === ZERO_ADDRESS) throw new ChallengeError('signature_invalid', 'signature recovers to the zero address');
   return address;
 }
+
+/** RecoverAddress in JavaScript (@noble/curves, @noble/hashes): runs anywhere, browsers included. */
+export const recoverAddressPure: RecoverAddress = (message, { r, s, yParity }) => {
+  const point = new secp256k1.Signature(r, s).addRecoveryBit(yParity).recoverPublicKey(hashMessage(message));
+  // The address is the last 20 bytes of keccak256 of the uncompressed key without its 0x04 prefix.
+  const digest = keccak_256(point.toRawBytes(false).subarray(1));
+  return toChecksumAddress(`0x${bytesToHex(digest.subarray(12))}`);
+};
 
 function malformed(message: string): never {
   throw new ChallengeError('signature_malformed', message);
