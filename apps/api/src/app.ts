@@ -4,6 +4,8 @@
 import Koa from 'koa';
 import cors from '@koa/cors';
 import type { Logger } from 'pino';
+import type { RecoverAddress } from '@wallet-login/challenge';
+import { loadRecoverAddress } from '@wallet-login/challenge/native';
 import type { Config } from './config';
 import { errorHandler } from './middleware/errors';
 import { refuseCrossSite } from './middleware/origin';
@@ -25,6 +27,11 @@ export interface AppDeps {
   /** CSPRNG: sids, session ids, bindings, request ids. */
   random: (length: number) => Uint8Array;
   logger: Logger;
+  /**
+   * Signer recovery at login.
+   * @default loadRecoverAddress().recover: native libsecp256k1 when it loads, else pure JavaScript
+   */
+  recover?: RecoverAddress;
 }
 
 /** Session cookie name: `__Host-` prefixed (Secure, Path=/, no Domain) whenever served over TLS. */
@@ -32,7 +39,7 @@ export function sessionCookieName(secure: boolean): string {
   return secure ? '__Host-wl.sid' : 'wl.sid';
 }
 
-export function createApp({ config, stores, clock, random, logger }: AppDeps): Koa {
+export function createApp({ config, stores, clock, random, logger, recover = loadRecoverAddress().recover }: AppDeps): Koa {
   const app = new Koa({ keys: config.sessionKeys, proxy: config.trustProxy, maxIpsCount: config.trustProxy ? 1 : 0 });
   const publicUrl = new URL(config.publicOrigin);
   const secure = publicUrl.protocol === 'https:';
@@ -67,6 +74,7 @@ export function createApp({ config, stores, clock, random, logger }: AppDeps): K
     maxChallenges: config.maxChallenges,
     instanceId: config.instanceId,
     logger,
+    recover,
   });
   const api = (middleware: Koa.Middleware): Koa.Middleware => (ctx, next) =>
     ctx.path === '/api' || ctx.path.startsWith('/api/') ? middleware(ctx, next) : next();

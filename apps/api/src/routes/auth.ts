@@ -14,6 +14,7 @@ import {
   parseSignature,
   verifyChallenge,
   type ChallengeFormat,
+  type RecoverAddress,
 } from '@wallet-login/challenge';
 import { ApiError } from '../errors';
 import type { AuditAction, Clock, Stores } from '../stores/types';
@@ -44,6 +45,11 @@ export interface AuthRoutesOptions {
   /** Names this process in audit entries. */
   instanceId: string;
   logger: Logger;
+  /**
+   * Signer recovery for verifyChallenge (the native one from `@wallet-login/challenge/native`).
+   * @default recoverAddressPure
+   */
+  recover?: RecoverAddress;
 }
 
 /** How long past its expiry a challenge is kept, so a late login hears "expired", not "not found". */
@@ -179,7 +185,7 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     const { address } = verifyChallenge({
       challenge, message: challenge.message, signature: body.signature, now,
       ttlMs: options.challengeTtlMs, skewMs: options.clockSkewMs,
-      domain: options.domain, uri: options.uri, chainId: options.chainId,
+      domain: options.domain, uri: options.uri, chainId: options.chainId, recover: options.recover,
     });
     ctx.state.address = address;
     await limits.checkAddress(address);
