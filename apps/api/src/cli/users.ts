@@ -3,18 +3,17 @@
 //   npm run users -- remove 0x…   unregister it and end its sessions
 //   npm run users -- list         every registered address, oldest first
 
-import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { normalizeAddress } from '@wallet-login/challenge';
 import { ConfigError, loadConfig, systemClock } from '../config';
-import { openSqliteStores } from '../stores/sqlite';
+import { openStores } from '../stores/open';
 import type { Clock, Stores } from '../stores/types';
 
 export interface UsersCliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   /** Opens the stores the commands act on. */
-  openStores: () => Stores;
+  openStores: () => Stores | Promise<Stores>;
   clock: Clock;
 }
 
@@ -29,7 +28,7 @@ function parseAddress(value: string): string {
 /** Runs the CLI on `argv` (without node and script); resolves to the exit code. */
 export async function runUsersCli(argv: string[], io: UsersCliIo): Promise<number> {
   let stores: Stores | undefined;
-  const open = () => (stores ??= io.openStores());
+  const open = async () => (stores ??= await io.openStores());
   const program = new Command('users')
     .description('Manage the addresses allowed to sign in.')
     .exitOverride()
@@ -41,7 +40,7 @@ export async function runUsersCli(argv: string[], io: UsersCliIo): Promise<numbe
     .description('register an address')
     .action(async (value: string) => {
       const address = parseAddress(value);
-      const added = await open().users.add(address, io.clock.now());
+      const added = await (await open()).users.add(address, io.clock.now());
       io.stdout(`${added ? 'added' : 'already registered'} ${address}\n`);
     });
   program
@@ -50,8 +49,9 @@ export async function runUsersCli(argv: string[], io: UsersCliIo): Promise<numbe
     .description('unregister an address and end its sessions')
     .action(async (value: string) => {
       const address = parseAddress(value);
-      const removed = await open().users.remove(address);
-      const ended = await open().sessions.destroyAllFor(address);
+      const { users, sessions } = await open();
+      const removed = await users.remove(address);
+      const ended = await sessions.destroyAllFor(address);
       io.stdout(removed ? `removed ${address} (${ended} session${ended === 1 ? '' : 's'} ended)\n` : `not registered: ${address}\n`);
       if (!removed) throw new UsageError('');
     });
@@ -59,7 +59,7 @@ export async function runUsersCli(argv: string[], io: UsersCliIo): Promise<numbe
     .command('list')
     .description('list registered addresses, oldest first')
     .action(async () => {
-      for (const user of await open().users.list()) io.stdout(`${user.address}  ${new Date(user.createdAt).toISOString()}\n`);
+      for (const user of await (await open()).users.list()) io.stdout(`${user.address}  ${new Date(user.createdAt).toISOString()}\n`);
     });
 
   try {
@@ -84,7 +84,7 @@ if (require.main === module) {
     runUsersCli(process.argv.slice(2), {
       stdout: (text) => process.stdout.write(text),
       stderr: (text) => process.stderr.write(text),
-      openStores: () => openSqliteStores({ file: join(config.dataDir, 'wallet-login.sqlite'), clock }),
+      openStores: () => openStores({ config, clock }),
       clock,
     }).then(
       (code) => process.exit(code),

@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { privateKeyToAddress } from '@wallet-login/challenge';
+import { openSqliteStores } from '../stores/sqlite';
+import { createTestClock } from '../stores/conformance';
+import type { AuditEntry, Stores } from '../stores/types';
+import { parseTime, runAuditCli } from './audit';
+
+const NOW = Date.UTC(2026, 10, 24, 12);
+const ALICE = privateKeyToAddress('0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318');
+const BOB = privateKeyToAddress(`0x${'42'.repeat(32)}`);
+const clock = createTestClock(NOW);
+let dir: string;
+let stores: Stores;
+
+const entry = (at: number, overrides: Partial<AuditEntry> = {}): AuditEntry => ({
+  at, action: 'login', outcome: 'ok', address: ALICE, ip: '203.0.113.7', userAgent: 'Browser/1', instance: 'api-1', ...overrides,
+});
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'wallet-login-audit-'));
+  stores = openSqliteStores({ file: join(dir, 'db.sqlite'), clock });
+  await stores.audit.append(entry(NOW - 3 * 86_400_000));
+  await stores.audit.append(entry(NOW - 3_600_000, { outcome: 'signature_invalid', address: undefined }));
+  await stores.audit.append(entry(NOW - 60_000, { address: BOB, outcome: 'address_not_registered' }));
+  await stores.audit.append(entry(NOW - 1000, { action: 'logout' }));
+});
+afterEach(async () => {
+  await stores.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function run(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runAuditCli(argv, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    openStores: () => openSqliteStores({ file: join(dir, 'db.sqlite'), clock }),
+    clock,
+  });
+  return { code, stdout, stderr, lines: stdout.split('\n').filter(Boolean) };
+}
+
+describe('audit CLI', () => {
+  test('lists entries newest first, one per line', async () => {
+    const { code, lines, stderr } = await run();
+    expect(code).toBe(0);
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toContain('2026-11-24T11:59:59.000Z');
+    expect(lines[0]).toMatch(/logout +ok +0x/);
+    expect(lines[2]).toMatch(/signature_invalid +- +203\.0\.113\.7/);
+    expect(stderr).toBe('4 entries\n');
+  });
+
+  test('filters by address (any case), relative --since and outcome', async () => {
+    const { lines } = await run('--address', ALICE.toLowerCase(), '--since', '24h', '--json');
+    expect(lines.map((line) => JSON.parse(line))).toStrictEqual([entry(NOW - 1000, { action: 'logout' })]);
+    const bob = await run('--outcome', 'address_not_registered', '--json');
+    expect(bob.lines.map((line) => JSON.parse(line).address)).toStrictEqual([BOB]);
+  });
+
+  test('--since and --until take ISO dates; --limit caps the count', async () => {
+    const { lines } = await run('--since', '2026-11-20', '--until', '2026-11-24T10:30:00Z', '--json');
+    expect(lines.map((line) => JSON.parse(line).at)).toStrictEqual([NOW - 3 * 86_400_000]);
+    expect((await run('--limit', '2')).lines).toHaveLength(2);
+  });
+
+  test.each([
+    [['--address', '0x1234']],
+    [['--since', 'yesterday']],
+    [['--limit', '0']],
+    [['--bogus']],
+  ])('refuses %p with exit code 2 and a message', async (argv) => {
+    const { code, stderr, lines } = await run(...argv);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/error/);
+    expect(lines).toStrictEqual([]);
+  });
+
+  test('parseTime reads durations against now and ISO dates as given', () => {
+    expect(parseTime('90s', NOW)).toBe(NOW - 90_000);
+    expect(parseTime('7d', NOW)).toBe(NOW - 7 * 86_400_000);
+    expect(parseTime('2026-11-01T00:00:00Z', NOW)).toBe(Date.UTC(2026, 10, 1));
+  });
+});
