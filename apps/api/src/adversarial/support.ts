@@ -47,7 +47,8 @@ export class Browser {
   readonly jar = new Map<string, string>();
   lastSetCookie: string[] = [];
 
-  constructor(readonly url: string) {}
+  /** @param defaults headers sent with every request (e.g. X-Forwarded-Proto behind a proxy) */
+  constructor(readonly url: string, readonly defaults: Record<string, string> = {}) {}
 
   cookieHeader(): string {
     return [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ');
@@ -58,7 +59,7 @@ export class Browser {
    * to `url` (another instance of the same site).
    */
   clone(url = this.url): Browser {
-    const copy = new Browser(url);
+    const copy = new Browser(url, this.defaults);
     for (const [name, value] of this.jar) copy.jar.set(name, value);
     return copy;
   }
@@ -67,7 +68,7 @@ export class Browser {
     const agent = request(this.url);
     let req = method === 'GET' ? agent.get(path) : method === 'POST' ? agent.post(path) : method === 'DELETE' ? agent.delete(path) : agent.options(path);
     if (this.jar.size > 0) req = req.set('Cookie', this.cookieHeader());
-    for (const [name, value] of Object.entries(options.headers ?? {})) req = req.set(name, value);
+    for (const [name, value] of Object.entries({ ...this.defaults, ...options.headers })) req = req.set(name, value);
     if (options.raw !== undefined) req = req.set('Content-Type', options.type ?? 'application/json').send(options.raw);
     else if (options.json !== undefined) req = req.set('Content-Type', 'application/json').send(JSON.stringify(options.json));
     return this.keep(await req);

@@ -19,7 +19,15 @@ export function jsonBody(limit = BODY_LIMIT_BYTES): Middleware {
   return async (ctx, next) => {
     const length = ctx.request.length;
     const chunked = ctx.get('Transfer-Encoding') !== '';
-    if (!chunked && !length) return next();
+    if (!chunked && !length) {
+      // An HTML form without fields posts an empty body but still names its encoding: refused
+      // like any other form post, so a cross-site form cannot reach logout.
+      const type = ctx.request.type;
+      if (type && type !== 'application/json' && ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+        throw new ApiError('unsupported_media_type', 'Send the request body as application/json.');
+      }
+      return next();
+    }
     if (ctx.is('application/json') !== 'application/json') {
       throw new ApiError('unsupported_media_type', 'Send the request body as application/json.');
     }
