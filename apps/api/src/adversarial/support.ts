@@ -69,7 +69,8 @@ export class Browser {
     let req = method === 'GET' ? agent.get(path) : method === 'POST' ? agent.post(path) : method === 'DELETE' ? agent.delete(path) : agent.options(path);
     if (this.jar.size > 0) req = req.set('Cookie', this.cookieHeader());
     for (const [name, value] of Object.entries({ ...this.defaults, ...options.headers })) req = req.set(name, value);
-    if (options.raw !== undefined) req = req.set('Content-Type', options.type ?? 'application/json').send(options.raw);
+    // Raw bodies go out byte for byte (superagent would JSON-encode a Buffer sent as JSON).
+    if (options.raw !== undefined) req = req.set('Content-Type', options.type ?? 'application/json').serialize((body: unknown) => body as string).send(options.raw);
     else if (options.json !== undefined) req = req.set('Content-Type', 'application/json').send(JSON.stringify(options.json));
     return this.keep(await req);
   }
