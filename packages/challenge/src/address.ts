@@ -6,10 +6,14 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
 export const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
 
 const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const HEX_LETTER = /[a-fA-F]/;
 
 /** EIP-55: hex digit i is upper-cased when nibble i of keccak256(lowercase hex) is ≥ 8. */
 export function toChecksumAddress(address: string): string {
   if (!HEX_ADDRESS.test(address)) throw new TypeError('not a 20-byte hex address');
+  // Only letters have a case: an address of digits alone (the zero address that EIP-4361
+  // challenges carry, for one) is its own checksum, and needs no hash.
+  if (!HEX_LETTER.test(address.slice(2))) return address;
   const lower = address.slice(2).toLowerCase();
   const hash = bytesToHex(keccak_256(utf8ToBytes(lower)));
   let out = '0x';
