@@ -13,6 +13,8 @@ import { jsonBody } from './middleware/body';
 import { createSessionMiddleware } from './middleware/session';
 import { requestLogger } from './middleware/requestLogger';
 import { authRoutes } from './routes/auth';
+import { metaRoutes } from './routes/meta';
+import { DEFAULT_WEB_DIR, serveWeb } from './middleware/static';
 import { createRateLimits } from './middleware/rateLimit';
 import type { Clock, Stores } from './stores/types';
 
@@ -106,7 +108,18 @@ export function createApp({ config, stores, clock, random, logger, recover = loa
   app.use(api(refuseCrossSite(config.allowedOrigins)));
   app.use(api(jsonBody()));
   app.use(async (ctx, next) => (ctx.path.startsWith('/api/auth/') ? session(ctx, next) : next()));
+  const meta = metaRoutes({
+    domain: publicUrl.host,
+    uri: config.publicOrigin,
+    chainId: config.chainId,
+    registration: config.registration,
+    devKeySignIn: config.devKeySignIn,
+  });
+  app.use(meta.routes());
+  app.use(meta.allowedMethods());
   app.use(router.routes());
   app.use(router.allowedMethods());
+  // The sign-in page, for every path the API does not answer (never /api/*).
+  app.use(serveWeb({ root: config.webDir ?? DEFAULT_WEB_DIR }));
   return app;
 }

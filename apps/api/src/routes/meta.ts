@@ -1,0 +1,39 @@
+// GET /api/config: the public facts the sign-in page needs before it draws anything (which site
+// the challenges name, whether it may offer "Create account" and the development-key mode).
+
+import Router from 'koa-router';
+
+export interface MetaRoutesOptions {
+  /** EIP-4361 domain (host[:port] of the public origin). */
+  domain: string;
+  /** EIP-4361 URI (the public origin). */
+  uri: string;
+  chainId: number;
+  registration: 'open' | 'closed';
+  /** Whether the page offers signing with a pasted development key (DEV_KEY_SIGNIN). */
+  devKeySignIn: boolean;
+}
+
+/** What GET /api/config answers. */
+export interface PublicConfig {
+  domain: string;
+  uri: string;
+  chainId: number;
+  registration: 'open' | 'closed';
+  devKeySignIn: boolean;
+}
+
+export function metaRoutes(options: MetaRoutesOptions): Router {
+  const router = new Router({ prefix: '/api' });
+  const body: PublicConfig = {
+    domain: options.domain,
+    uri: options.uri,
+    chainId: options.chainId,
+    registration: options.registration,
+    devKeySignIn: options.devKeySignIn,
+  };
+  router.get('/config', (ctx) => {
+    ctx.body = body;
+  });
+  return router;
+}
