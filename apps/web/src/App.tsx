@@ -1,0 +1,152 @@
+// The sign-in page: asks the server who is signed in before drawing anything (no flash of the
+// wrong state on reload), then shows the signed-in or signed-out state. While signed in through a
+// wallet, the wallet switching accounts or disconnecting signs out on the server too.
+
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { getConfig, getMe, logout, type Me, type PublicConfig } from './api';
+import { SignedIn } from './components/SignedIn';
+import { SignedOut } from './components/SignedOut';
+import { ErrorNotice } from './components/Status';
+import { watchWallet, type Wallet, type WalletLoss } from './signers/wallet';
+import { useWallets } from './useWallets';
+
+type View =
+  | { kind: 'loading' }
+  | { kind: 'failed'; error: unknown }
+  | { kind: 'signedOut'; config: PublicConfig; notice?: string }
+  | { kind: 'signedIn'; config: PublicConfig; me: Me };
+
+const NOTICES: Record<'signed_out' | WalletLoss, string> = {
+  signed_out: 'You signed out.',
+  account_changed: 'Your wallet switched to another account, so you were signed out here too.',
+  disconnected: 'Your wallet disconnected, so you were signed out here too.',
+};
+
+/**
+ * Which wallet signed in (its EIP-6963 rdns, not a secret), so its account changes are still
+ * watched after a reload.
+ */
+const WALLET_STORAGE_KEY = 'wallet-login.wallet';
+
+function readWalletKey(): string | undefined {
+  try {
+    return window.localStorage.getItem(WALLET_STORAGE_KEY) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeWalletKey(key: string | undefined): void {
+  try {
+    if (key === undefined) window.localStorage.removeItem(WALLET_STORAGE_KEY);
+    else window.localStorage.setItem(WALLET_STORAGE_KEY, key);
+  } catch {
+    // Storage is off (private mode): account changes are then watched until the next reload only.
+  }
+}
+
+export function App() {
+  const [view, setView] = useState<View>({ kind: 'loading' });
+  const wallets = useWallets();
+  const [walletKey, setWalletKey] = useState(readWalletKey);
+  const [signingOut, setSigningOut] = useState(false);
+  const [signOutError, setSignOutError] = useState<unknown>();
+  const heading = useRef<HTMLHeadingElement>(null);
+  const shownOnce = useRef(false);
+
+  const load = useCallback(async () => {
+    setView({ kind: 'loading' });
+    try {
+      const [config, me] = await Promise.all([getConfig(), getMe()]);
+      setView(me ? { kind: 'signedIn', config, me } : { kind: 'signedOut', config });
+    } catch (error) {
+      setView({ kind: 'failed', error });
+    }
+  }, []);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  // Focus follows the state (signed in, signed out), except on the first load.
+  useEffect(() => {
+    if (view.kind === 'loading') return;
+    if (shownOnce.current) heading.current?.focus();
+    shownOnce.current = true;
+  }, [view.kind]);
+
+  const rememberWallet = (key: string | undefined): void => {
+    writeWalletKey(key);
+    setWalletKey(key);
+  };
+
+  const onSignedIn = (config: PublicConfig) => (me: Me, wallet?: Wallet) => {
+    rememberWallet(wallet?.key);
+    setSignOutError(undefined);
+    setView({ kind: 'signedIn', config, me });
+  };
+
+  const signOut = useCallback(async (config: PublicConfig, reason: 'signed_out' | WalletLoss) => {
+    setSigningOut(true);
+    setSignOutError(undefined);
+    try {
+      await logout();
+      rememberWallet(undefined);
+      setView({ kind: 'signedOut', config, notice: NOTICES[reason] });
+    } catch (error) {
+      setSignOutError(error);
+    } finally {
+      setSigningOut(false);
+    }
+  }, []);
+
+  const signedInWallet = view.kind === 'signedIn' && walletKey ? wallets.wallets.find((wallet) => wallet.key === walletKey) : undefined;
+
+  useEffect(() => {
+    if (view.kind !== 'signedIn' || !signedInWallet) return;
+    return watchWallet(signedInWallet.provider, view.me.address, (reason) => void signOut(view.config, reason));
+  }, [view, signedInWallet, signOut]);
+
+  return (
+    <div className="page">
+      <header className="masthead">
+        <img className="logo" src="/favicon.svg" alt="" width={28} height={28} />
+        <span>wallet-login</span>
+      </header>
+      <main className="card" aria-busy={view.kind === 'loading'}>
+        {view.kind === 'loading' && (
+          <p className="loading" role="status">
+            <span className="spinner" aria-hidden="true" />
+            Loading…
+          </p>
+        )}
+        {view.kind === 'failed' && (
+          <>
+            <h1 ref={heading} tabIndex={-1}>
+              Sign-in is unavailable
+            </h1>
+            <ErrorNotice error={view.error} registration="closed" />
+            <button type="button" className="button button-primary button-wide" onClick={() => void load()}>
+              Try again
+            </button>
+          </>
+        )}
+        {view.kind === 'signedIn' && (
+          <>
+            <h1 ref={heading} tabIndex={-1}>
+              You’re signed in
+            </h1>
+            <SignedIn me={view.me} wallet={signedInWallet} signingOut={signingOut} onSignOut={() => void signOut(view.config, 'signed_out')} />
+            {signOutError !== undefined && <ErrorNotice error={signOutError} registration={view.config.registration} />}
+          </>
+        )}
+        {view.kind === 'signedOut' && (
+          <SignedOut config={view.config} wallets={wallets} notice={view.notice} headingRef={heading} onSignedIn={onSignedIn(view.config)} />
+        )}
+      </main>
+      <footer className="footer">
+        <p>Signing proves you hold the address. It costs nothing and sends no transaction.</p>
+      </footer>
+    </div>
+  );
+}

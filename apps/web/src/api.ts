@@ -1,0 +1,105 @@
+// The API as the page uses it: same-origin JSON requests that carry the session cookie (HttpOnly:
+// the page never sees it), with every failure turned into an AppError carrying the API's code.
+
+import { AppError } from './errors';
+
+/** GET /api/config: public facts about this server. */
+export interface PublicConfig {
+  /** The EIP-4361 domain challenges name (host[:port] of the public origin). */
+  domain: string;
+  uri: string;
+  chainId: number;
+  registration: 'open' | 'closed';
+  /** Whether to offer the development-key mode. */
+  devKeySignIn: boolean;
+}
+
+/** POST /api/auth/challenge. */
+export interface Challenge {
+  /** The single-use handle, also the message's Nonce. */
+  sid: string;
+  timestamp: number;
+  /** When the server stops accepting a signature of it, ms since the epoch (server clock). */
+  expiresAt: number;
+  format: 'siwe' | 'json';
+  /** The exact text to sign. */
+  message: string;
+}
+
+/** GET /api/auth/me. */
+export interface Me {
+  /** EIP-55 checksummed. */
+  address: string;
+  createdAt: number;
+  /** When the session ends unless used again, ms since the epoch (server clock). */
+  expiresAt: number;
+}
+
+export type Intent = 'login' | 'register';
+
+export interface SignedChallenge {
+  sid: string;
+  signature: string;
+  /** The issued message, sent back so the server can say when it differs. */
+  message?: string;
+}
+
+async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (cause) {
+    throw new AppError('network_error', { cause });
+  }
+  if (response.status === 204) return undefined as T;
+  const data: unknown = await response.json().catch(() => undefined);
+  if (!response.ok) {
+    const code = apiErrorCode(data);
+    throw new AppError(code ?? (response.status >= 500 ? 'internal_error' : 'bad_response'), { status: response.status });
+  }
+  if (data === undefined) throw new AppError('bad_response', { status: response.status });
+  return data as T;
+}
+
+/** `{ error: { code } }` → code. */
+function apiErrorCode(data: unknown): string | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const error = (data as { error?: unknown }).error;
+  if (typeof error !== 'object' || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[a-z_]{1,64}$/.test(code) ? code : undefined;
+}
+
+export function getConfig(): Promise<PublicConfig> {
+  return request('GET', '/api/config');
+}
+
+/** The signed-in session, or undefined when there is none (401 unauthenticated). */
+export async function getMe(): Promise<Me | undefined> {
+  try {
+    return await request<Me>('GET', '/api/auth/me');
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'unauthenticated') return undefined;
+    throw error;
+  }
+}
+
+/** A new EIP-4361 challenge; with `address`, only that account's signature is accepted. */
+export function createChallenge(address?: string): Promise<Challenge> {
+  return request('POST', '/api/auth/challenge', address === undefined ? {} : { address });
+}
+
+/** Trades a signed challenge for a session (login), or registers the signer first (register). */
+export async function submitSignature(intent: Intent, signed: SignedChallenge): Promise<{ address: string }> {
+  return request('POST', intent === 'register' ? '/api/auth/register' : '/api/auth/login', signed);
+}
+
+export async function logout(): Promise<void> {
+  await request<void>('POST', '/api/auth/logout');
+}
