@@ -47,6 +47,14 @@ export interface SessionOptions {
   idleMs: number;
 }
 
+/**
+ * koa-session rewrites the session at every request (rolling) to push its store expiry back. An
+ * unchanged session last written less than this long ago (or a tenth of the idle timeout, if
+ * less) is not rewritten, so a busy session costs no store write per request; the idle timeout
+ * then counts from the last write, at most this much before the last request.
+ */
+export const SESSION_REFRESH_MS = 60_000;
+
 /** SHA-256 of the cookie's id: what the store is keyed by. */
 export function sessionStoreKey(id: string): string {
   return createHash('sha256').update(id).digest('base64url');
@@ -66,6 +74,11 @@ export function createSessionMiddleware(app: Koa, options: SessionOptions): Koa.
   // What each request last wrote: koa-session saves at regenerate() and again when the request
   // ends; the second, identical write is skipped (one store write per login).
   const written = new WeakMap<object, string>();
+  // What each request loaded, and when (our clock) that was written: see SESSION_REFRESH_MS.
+  const loadedAs = new WeakMap<object, { fingerprint: string; storedAt: number }>();
+  const refreshMs = Math.min(SESSION_REFRESH_MS, options.idleMs / 10);
+  const fingerprintOf = (key: string, data: SessionData): string =>
+    `${key} ${JSON.stringify(data, (name, value: unknown) => (name === '_expire' || name === '_storedAt' ? undefined : value))}`;
 
   // The store's TTL is the idle timeout on our clock (koa-session's own maxAge argument carries a
   // 10 s margin and its expiry check uses the wall clock), capped by the absolute timeout.
@@ -91,19 +104,24 @@ export function createSessionMiddleware(app: Koa, options: SessionOptions): Koa.
           const data = await store.get(key);
           if (data) {
             loaded.set(ctx, key);
+            loadedAs.set(ctx, { fingerprint: fingerprintOf(key, data), storedAt: typeof data._storedAt === 'number' ? data._storedAt : -Infinity });
             (ctx as Koa.Context).state.sessionKey = key;
           }
           return data;
         },
         async set(id: string, data: SessionData, _maxAge: number, { ctx }: { ctx: object }) {
           const key = sessionStoreKey(id);
-          const fingerprint = `${key} ${JSON.stringify({ ...data, _expire: undefined })}`;
+          const fingerprint = fingerprintOf(key, data);
           if (written.get(ctx) === fingerprint) return;
+          const now = clock.now();
+          const before = loadedAs.get(ctx);
+          if (loaded.get(ctx) === key && before?.fingerprint === fingerprint && now - before.storedAt < refreshMs) return;
           written.set(ctx, fingerprint);
           const ttl = remaining(data);
           if (ttl <= 0) return void (await store.destroy(key));
-          if (loaded.get(ctx) === key) await store.update(key, data, ttl);
-          else await store.set(key, data, ttl);
+          const stored = { ...data, _storedAt: now };
+          if (loaded.get(ctx) === key) await store.update(key, stored, ttl);
+          else await store.set(key, stored, ttl);
         },
         async destroy(id: string) {
           await store.destroy(sessionStoreKey(id));

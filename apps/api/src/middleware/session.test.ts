@@ -1,0 +1,72 @@
+// Store writes of the session middleware: a busy, unchanged session is not rewritten at every
+// request (SESSION_REFRESH_MS), while changes and the rolling expiry still reach the store.
+
+import { privateKeyToAddress, signMessage } from '@wallet-login/challenge';
+import { startTestServer, type TestServer } from '../testing';
+
+const KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
+const IDLE_MS = 60_000; // refresh interval min(60 s, idle / 10) = 6 s
+
+let server: TestServer;
+let cookie = '';
+
+async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: { [key: string]: unknown } }> {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { Cookie: cookie, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const set = res.headers.getSetCookie();
+  if (set.length > 0) cookie = set.map((line) => line.split(';')[0]).join('; ');
+  return { status: res.status, body: (await res.json().catch(() => ({}))) as { [key: string]: unknown } };
+}
+
+beforeEach(async () => {
+  server = await startTestServer({ config: { sessionIdleMs: IDLE_MS, sessionAbsoluteMs: 3_600_000 } });
+  await server.stores.users.add(privateKeyToAddress(KEY), server.clock.now());
+  cookie = '';
+  const challenge = await call('POST', '/api/auth/challenge', {});
+  const signature = signMessage({ message: challenge.body.message as string, privateKey: KEY });
+  expect((await call('POST', '/api/auth/login', { sid: challenge.body.sid, signature })).status).toBe(200);
+});
+
+afterEach(async () => {
+  await server.close();
+});
+
+test('reads of an unchanged session within the refresh interval write nothing', async () => {
+  const update = jest.spyOn(server.stores.sessions, 'update');
+  const set = jest.spyOn(server.stores.sessions, 'set');
+  for (let i = 0; i < 5; i++) {
+    server.clock.advance(1_000);
+    expect((await call('GET', '/api/auth/me')).status).toBe(200);
+  }
+  expect(update).not.toHaveBeenCalled();
+  expect(set).not.toHaveBeenCalled();
+});
+
+test('past the refresh interval the next request pushes the expiry back with one write', async () => {
+  const update = jest.spyOn(server.stores.sessions, 'update');
+  server.clock.advance(6_000);
+  expect((await call('GET', '/api/auth/me')).status).toBe(200);
+  expect(update).toHaveBeenCalledTimes(1);
+  server.clock.advance(1_000);
+  expect((await call('GET', '/api/auth/me')).status).toBe(200);
+  expect(update).toHaveBeenCalledTimes(1);
+});
+
+test('the idle timeout counts from the last write: activity keeps the session alive', async () => {
+  for (let i = 0; i < 4; i++) {
+    server.clock.advance(IDLE_MS - 1_000);
+    expect((await call('GET', '/api/auth/me')).status).toBe(200);
+  }
+  server.clock.advance(IDLE_MS + 1);
+  expect((await call('GET', '/api/auth/me')).status).toBe(401);
+});
+
+test('a session last written just under the refresh interval ago still has almost all its idle time', async () => {
+  server.clock.advance(5_999);
+  expect((await call('GET', '/api/auth/me')).status).toBe(200); // not rewritten
+  server.clock.advance(IDLE_MS - 5_999 - 1);
+  expect((await call('GET', '/api/auth/me')).status).toBe(200);
+});
