@@ -1,75 +1,95 @@
-// Benchmark: full logins (challenge → sign → login → me, through the SDK) per second against a
-// real server process on 127.0.0.1 with the embedded SQLite store, at concurrency 1, 8 and 32.
-// Bounded in count and time. The client signs each challenge after it is issued, so its signing
-// and its check of the message are inside the figures, on the same two cores as the server.
-//   npm run bench:login
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+// Benchmark: full logins (challenge → login → me) per second on 127.0.0.1 at 1, 8 and 32
+// concurrent clients, against real server processes: wallet-login on the embedded SQLite store
+// and on Redis + PostgreSQL, in one process and as cluster workers, and the reference stand-in
+// written the usual way (bench/reference: express + express-session + siwe + ethers), all in
+// the same run so the ratios compare like with like.
+//
+// Signing is off the clock (bench/flows.mjs says how logins/s and latency are counted). Every
+// level is bounded in count and in time, and every request goes to 127.0.0.1.
+// A last row runs bare node:http answering the same three requests with no work: the ceiling of
+// this machine and this load generator.
+//   npm run bench:login                       all configurations
+//   node bench/login.mjs --only=sqlite-1,reference   (ids: sqlite-1 sqlite-2 redis-pg-1 redis-pg-2 reference ceiling)
+//   node bench/login.mjs --profile            also writes V8 CPU profiles of the wallet-login servers
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { randomBytes } from 'node:crypto';
-import { register, signIn } from '@wallet-login/client';
+import { bareFlow, measureLogins, referenceFlow, walletFlow } from './flows.mjs';
+import { childPids, prepareExternalStores, startBareHttp, startReference, startWalletLogin, usesExternalStores } from './lib.mjs';
 
 const LEVELS = [1, 8, 32];
-const LOGINS_PER_LEVEL = 1_500;
-const TIME_LIMIT_MS = 60_000;
-const root = new URL('..', import.meta.url).pathname;
-const dataDir = mkdtempSync(join(tmpdir(), 'wallet-login-bench-'));
+const LOGINS = { 1: 400, 8: 2_000, 32: 4_000 };
+const WARM_UP = 600;
 
-// A free port, so the server's public origin is the URL the clients use (EIP-4361 domain check).
-const port = await new Promise((resolve) => {
-  const probe = createServer().listen(0, '127.0.0.1', () => {
-    const { port: free } = probe.address();
-    probe.close(() => resolve(free));
-  });
-});
-const baseUrl = `http://127.0.0.1:${port}`;
-const server = spawn(process.execPath, [join(root, 'apps/api/dist/main.js')], {
-  env: { PATH: process.env.PATH, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', PUBLIC_ORIGIN: baseUrl },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
-const exited = new Promise((resolve) => server.once('exit', resolve));
-for (let tries = 0; ; tries++) {
-  const up = await fetch(`${baseUrl}/healthz`).then((res) => res.ok, () => false);
-  if (up) break;
-  if (tries === 100) throw new Error('the server did not start');
-  await new Promise((resolve) => setTimeout(resolve, 100));
+const args = new Map(process.argv.slice(2).map((arg) => [arg.replace(/^--/, '').split('=')[0], arg.split('=')[1] ?? 'yes']));
+const only = args.has('only') ? new Set(args.get('only').split(',')) : undefined;
+const profileDir = args.has('profile') ? mkdtempSync(join(tmpdir(), 'wallet-login-profile-')) : undefined;
+
+const external = await prepareExternalStores();
+const configurations = [
+  { id: 'sqlite-1', name: 'wallet-login, SQLite, 1 process', flow: walletFlow, start: () => startWalletLogin({ workers: 1, nodeArgs: cpuProfile('sqlite-1') }) },
+  { id: 'sqlite-2', name: 'wallet-login, SQLite, WORKERS=2', flow: walletFlow, workers: 2, start: () => startWalletLogin({ workers: 2, nodeArgs: cpuProfile('sqlite-2') }) },
+  ...[1, 2].map((workers) => ({
+    id: `redis-pg-${workers}`, name: `wallet-login, Redis + PostgreSQL, ${workers === 1 ? '1 process' : `WORKERS=${workers}`}`, flow: walletFlow, workers, external: true,
+    start: () => startWalletLogin({ workers, redisUrl: external.redisUrl, databaseUrl: external.databaseUrl, nodeArgs: cpuProfile(`redis-pg-${workers}`) }),
+  })),
+  { id: 'reference', name: 'reference stand-in (express + express-session + siwe + ethers)', flow: referenceFlow, start: startReference },
+  { id: 'ceiling', name: 'ceiling: bare node:http, same 3 requests, no work', flow: bareFlow, start: startBareHttp },
+].filter((configuration) => !only || only.has(configuration.id));
+
+function cpuProfile(id) {
+  return profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, id)}`] : [];
 }
 
-/** One full login with the SDK: challenge → sign → login → me. */
-async function login(privateKey) {
-  const session = await signIn({ baseUrl, privateKey });
-  await session.me();
-}
-
-const keys = Array.from({ length: 32 }, () => `0x${randomBytes(32).toString('hex')}`);
-for (const privateKey of keys) await register({ baseUrl, privateKey });
-for (let i = 0; i < 200; i++) await login(keys[i % 32]); // warm-up
-
-console.log(`full logins (challenge → login → me), SQLite, ${LOGINS_PER_LEVEL} per level (node ${process.version})`);
-for (const concurrency of LEVELS) {
-  const latencies = [];
-  let next = 0;
-  const start = performance.now();
-  const deadline = start + TIME_LIMIT_MS;
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, worker) => {
-      while (next < LOGINS_PER_LEVEL && performance.now() < deadline) {
-        next++;
-        const t = performance.now();
-        await login(keys[worker]);
-        latencies.push(performance.now() - t);
+const rows = [];
+for (const configuration of configurations) {
+  const { name, flow } = configuration;
+  if (configuration.external && external.unavailable) {
+    rows.push({ name, unavailable: external.unavailable });
+    continue;
+  }
+  process.stderr.write(`${name} …\n`);
+  let server;
+  try {
+    server = await configuration.start();
+    if (configuration.external) {
+      const check = await usesExternalStores(server);
+      if (!check.ok) {
+        rows.push({ name, unavailable: check.reason });
+        continue;
       }
-    }),
-  );
-  const seconds = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(1);
-  console.log(`  c=${String(concurrency).padEnd(3)} ${(latencies.length / seconds).toFixed(0).padStart(5)} logins/s   p50 ${pct(0.5)} ms   p99 ${pct(0.99)} ms`);
+      await external.emptyRedis();
+    }
+    let note = '';
+    if (configuration.workers > 1) {
+      const seen = childPids(server.pid).length;
+      if (seen < configuration.workers) note = ` (${seen} worker processes seen: the cluster is not in main.ts yet)`;
+    }
+    await flow.setUp(server);
+    await measureLogins({ flow, server, concurrency: 8, count: WARM_UP });
+    for (const concurrency of LEVELS) {
+      const result = await measureLogins({ flow, server, concurrency, count: LOGINS[concurrency] });
+      rows.push({ name: `${name}${note}`, id: configuration.id, ...result });
+      process.stderr.write(`  c=${concurrency}: ${result.perSecond.toFixed(0)} logins/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms (${result.logins} logins)\n`);
+    }
+  } catch (error) {
+    rows.push({ name, unavailable: error.message.split('\n')[0] });
+  } finally {
+    await server?.stop();
+  }
 }
+if (!external.unavailable) await external.cleanup();
 
-server.kill('SIGTERM');
-await exited;
-rmSync(dataDir, { recursive: true, force: true });
+const reference = new Map(rows.filter((row) => row.id === 'reference').map((row) => [row.concurrency, row.perSecond]));
+console.log(`\nfull logins (challenge → login → me) on 127.0.0.1, signing off the clock (node ${process.version})`);
+console.log('| configuration | clients | logins/s | p50 ms | p99 ms | × reference |');
+console.log('|---|---:|---:|---:|---:|---:|');
+for (const row of rows) {
+  if (row.unavailable) {
+    console.log(`| ${row.name} | – | unavailable: ${row.unavailable} | | | |`);
+    continue;
+  }
+  const ratio = reference.has(row.concurrency) ? `${(row.perSecond / reference.get(row.concurrency)).toFixed(1)}×` : '–';
+  console.log(`| ${row.name} | ${row.concurrency} | ${row.perSecond.toFixed(0)} | ${row.p50.toFixed(1)} | ${row.p99.toFixed(1)} | ${ratio} |`);
+}
+if (profileDir) console.log(`\nCPU profiles of the wallet-login servers: ${profileDir}`);
