@@ -188,11 +188,12 @@ export function authRoutes(options: AuthRoutesOptions): Router {
       domain: options.domain, uri: options.uri, chainId: options.chainId, recover: options.recover,
     });
     ctx.state.address = address;
-    await limits.checkAddress(address);
+    // The failure count and the user list live in different stores: both are asked at once.
+    const [, registered] = await Promise.all([limits.checkAddress(address), mode === 'login' ? stores.users.has(address) : true]);
 
     let created = false;
     if (mode === 'register') created = await stores.users.add(address, now);
-    else if (!(await stores.users.has(address))) {
+    else if (!registered) {
       throw new ApiError('address_not_registered', 'This address is not registered here.');
     }
 
