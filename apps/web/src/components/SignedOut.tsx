@@ -41,7 +41,7 @@ export function SignedOut({ config, wallets, notice, headingRef, onSignedIn }: S
       <p className="lead">
         {intent === 'register'
           ? 'Your Ethereum address is your account: no password, no email. Sign one message to create it.'
-          : 'Use your Ethereum wallet: no password, just one signature.'}
+          : 'Prove you hold your Ethereum address by signing one message: no password.'}
       </p>
       {notice && (
         <p className="notice notice-info" role="status">

@@ -26,7 +26,12 @@ export const KEYS = {
 /** Builds the page from source (vite build) into a new temporary directory and returns it. */
 export async function buildWeb(): Promise<string> {
   const outDir = mkdtempSync(join(tmpdir(), 'wallet-login-web-'));
-  await promisify(execFile)(process.execPath, [VITE_BIN, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], { cwd: WEB_ROOT });
+  // A production build whatever the caller's NODE_ENV (Jest sets it to 'test', which would
+  // otherwise give React's development build).
+  await promisify(execFile)(process.execPath, [VITE_BIN, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
+    cwd: WEB_ROOT,
+    env: { NODE_ENV: 'production' },
+  });
   return outDir;
 }
 
