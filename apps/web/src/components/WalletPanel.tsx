@@ -25,9 +25,15 @@ export function WalletPanel({ intent, registration, wallets, onSignedIn, onInten
   const [error, setError] = useState<unknown>();
   const lastWallet = useRef<Wallet | undefined>(undefined);
   const pickerHeading = useRef<HTMLHeadingElement>(null);
+  const mainButton = useRef<HTMLButtonElement>(null);
+  const previousPhase = useRef<Phase['name']>('idle');
 
+  // Focus follows the panel: the picker's heading when it opens, the main button when the panel
+  // comes back from the picker or a failed attempt (the error itself is announced as an alert).
   useEffect(() => {
     if (phase.name === 'picking') pickerHeading.current?.focus();
+    else if (phase.name === 'idle' && previousPhase.current !== 'idle') mainButton.current?.focus();
+    previousPhase.current = phase.name;
   }, [phase.name]);
 
   const start = (): void => {
@@ -79,7 +85,12 @@ export function WalletPanel({ intent, registration, wallets, onSignedIn, onInten
 
   if (phase.name === 'picking') {
     return (
-      <div className="panel">
+      <div
+        className="panel"
+        onKeyDown={(event) => {
+          if (event.key === 'Escape') setPhase({ name: 'idle' });
+        }}
+      >
         <h2 className="panel-title" ref={pickerHeading} tabIndex={-1}>
           Choose a wallet
         </h2>
@@ -102,7 +113,7 @@ export function WalletPanel({ intent, registration, wallets, onSignedIn, onInten
 
   return (
     <div className="panel">
-      <button type="button" className="button button-primary button-wide" onClick={start}>
+      <button type="button" className="button button-primary button-wide" ref={mainButton} onClick={start}>
         <WalletIcon />
         {verb} with wallet
       </button>

@@ -225,3 +225,24 @@ test('a challenge that expires while the wallet waits is reported in words', asy
   await expect(page.getByRole('alert').textContent()).resolves.toBe('The sign-in request expired — try again.');
   await expect(page.locator('body').textContent()).resolves.not.toMatch(/[{}]|challenge_expired/);
 });
+
+test('works from the keyboard alone, with focus following each step', async () => {
+  const wallet = alice();
+  await registerAddress(e2e.server, wallet.address);
+  const page = await e2e.open({ wallets: [wallet] });
+  const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim());
+
+  await page.keyboard.press('Tab');
+  await expect(focused()).resolves.toBe('Sign in with wallet');
+  await page.keyboard.press('Enter');
+  await expect(focused()).resolves.toBe('Choose a wallet');
+  await page.keyboard.press('Escape');
+  await expect(focused()).resolves.toBe('Sign in with wallet');
+
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  await expect(focused()).resolves.toBe('Test Wallet');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: SIGNED_IN_HEADING }).waitFor();
+  await expect(focused()).resolves.toBe(SIGNED_IN_HEADING);
+});
