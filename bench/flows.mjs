@@ -4,10 +4,10 @@
 // Signing is off the clock: a batch first issues its challenges (timed), then signs them all
 // (untimed, libsecp256k1), then logs in and reads /me (timed). logins/s = logins ÷ (time of the
 // challenge phase + time of the login phase); a login's latency = its challenge request + its
-// login request + its /me request.
+// login request + its /me request. The server's CPU time per login is read from /proc.
 import { performance } from 'node:perf_hooks';
 import { SiweMessage } from 'siwe';
-import { CookieJar, createAgent, createKey, expectStatus, request, runConcurrently, sign } from './lib.mjs';
+import { CookieJar, createAgent, createKey, expectStatus, request, runConcurrently, sign, treeCpuMs } from './lib.mjs';
 
 /** The keys that sign in (each registered once per wallet-login server by walletFlow.setUp). */
 export const KEYS = Array.from({ length: 64 }, (_, i) => createKey(i));
@@ -87,6 +87,8 @@ export const bareFlow = {
 export async function measureLogins({ flow, server, concurrency, count, limitMs = PHASE_LIMIT_MS }) {
   const agent = createAgent(concurrency);
   const logins = new Array(count);
+  let serverCpuMs = 0;
+  let cpuAt = treeCpuMs(server.pid);
   const startIssue = performance.now();
   const issuedCount = await runConcurrently({
     count, concurrency, deadline: startIssue + limitMs,
@@ -97,9 +99,11 @@ export async function measureLogins({ flow, server, concurrency, count, limitMs 
     },
   });
   const issueMs = performance.now() - startIssue;
+  serverCpuMs += treeCpuMs(server.pid) - cpuAt;
 
   for (let i = 0; i < issuedCount; i++) flow.prepare(logins[i], KEYS[i % KEYS.length], server);
 
+  cpuAt = treeCpuMs(server.pid);
   const startLogin = performance.now();
   const done = await runConcurrently({
     count: issuedCount, concurrency, deadline: startLogin + limitMs,
@@ -110,10 +114,16 @@ export async function measureLogins({ flow, server, concurrency, count, limitMs 
     },
   });
   const loginMs = performance.now() - startLogin;
+  serverCpuMs += treeCpuMs(server.pid) - cpuAt;
   agent.destroy();
 
   const latencies = logins.slice(0, done).map((login) => login.ms).sort((a, b) => a - b);
   const pct = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { concurrency, logins: done, perSecond: done / ((issueMs + loginMs) / 1000), p50: pct(0.5), p99: pct(0.99) };
+  return {
+    concurrency, logins: done, perSecond: done / ((issueMs + loginMs) / 1000), p50: pct(0.5), p99: pct(0.99),
+    // The server's own CPU time (all its processes) per login: unlike logins/s, it hardly depends
+    // on what else the machine is running.
+    cpuMsPerLogin: serverCpuMs / done,
+  };
 }
 

@@ -245,6 +245,23 @@ export function childPids(pid) {
   return out;
 }
 
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: the unit of utime and stime in /proc/<pid>/stat on Linux
+
+/** CPU time (user + system) used so far by `pid` and its live children, ms. */
+export function treeCpuMs(pid) {
+  let ticks = 0;
+  for (const each of [pid, ...childPids(pid)]) {
+    try {
+      const stat = readFileSync(`/proc/${each}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
 /** Resident set size of `pid` and its children, bytes. */
 export function treeRss(pid) {
   let total = 0;

@@ -70,7 +70,7 @@ for (const configuration of configurations) {
     for (const concurrency of LEVELS) {
       const result = await measureLogins({ flow, server, concurrency, count: LOGINS[concurrency] });
       rows.push({ name: `${name}${note}`, id: configuration.id, ...result });
-      process.stderr.write(`  c=${concurrency}: ${result.perSecond.toFixed(0)} logins/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms (${result.logins} logins)\n`);
+      process.stderr.write(`  c=${concurrency}: ${result.perSecond.toFixed(0)} logins/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, server CPU ${result.cpuMsPerLogin.toFixed(2)} ms/login (${result.logins} logins)\n`);
     }
   } catch (error) {
     rows.push({ name, unavailable: error.message.split('\n')[0] });
@@ -82,14 +82,14 @@ if (!external.unavailable) await external.cleanup();
 
 const reference = new Map(rows.filter((row) => row.id === 'reference').map((row) => [row.concurrency, row.perSecond]));
 console.log(`\nfull logins (challenge → login → me) on 127.0.0.1, signing off the clock (node ${process.version})`);
-console.log('| configuration | clients | logins/s | p50 ms | p99 ms | × reference |');
-console.log('|---|---:|---:|---:|---:|---:|');
+console.log('| configuration | clients | logins/s | p50 ms | p99 ms | × reference | server CPU ms/login |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const row of rows) {
   if (row.unavailable) {
-    console.log(`| ${row.name} | – | unavailable: ${row.unavailable} | | | |`);
+    console.log(`| ${row.name} | – | unavailable: ${row.unavailable} | | | | |`);
     continue;
   }
   const ratio = reference.has(row.concurrency) ? `${(row.perSecond / reference.get(row.concurrency)).toFixed(1)}×` : '–';
-  console.log(`| ${row.name} | ${row.concurrency} | ${row.perSecond.toFixed(0)} | ${row.p50.toFixed(1)} | ${row.p99.toFixed(1)} | ${ratio} |`);
+  console.log(`| ${row.name} | ${row.concurrency} | ${row.perSecond.toFixed(0)} | ${row.p50.toFixed(1)} | ${row.p99.toFixed(1)} | ${ratio} | ${row.cpuMsPerLogin.toFixed(2)} |`);
 }
 if (profileDir) console.log(`\nCPU profiles of the wallet-login servers: ${profileDir}`);
