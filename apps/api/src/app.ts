@@ -13,9 +13,15 @@ import { jsonBody } from './middleware/body';
 import { createSessionMiddleware } from './middleware/session';
 import { requestLogger } from './middleware/requestLogger';
 import { authRoutes } from './routes/auth';
+import { createRateLimits } from './middleware/rateLimit';
 import { metaRoutes } from './routes/meta';
 import { DEFAULT_WEB_DIR, serveWeb } from './middleware/static';
-import { createRateLimits } from './middleware/rateLimit';
+import { securityHeaders } from './middleware/securityHeaders';
+import { createMetrics, metricsMiddleware, metricsRoute, type Metrics } from './metrics';
+import { createLocalSessionEvents } from './events/local';
+import type { SessionEvents } from './events/types';
+import { liveSessionRoute } from './server/liveSession';
+import { openApiRoute } from './openapi/route';
 import type { Clock, Stores } from './stores/types';
 
 /** Everything in Config but what only the process itself uses (where to listen, how many workers). */
@@ -34,14 +40,28 @@ export interface AppDeps {
    * @default loadRecoverAddress().recover: native libsecp256k1 when it loads, else pure JavaScript
    */
   recover?: RecoverAddress;
+  /**
+   * Where sign-outs are announced to the live-session sockets of every instance.
+   * @default events within this process only
+   */
+  events?: SessionEvents;
+  /** @default a registry of its own, without process metrics */
+  metrics?: Metrics;
 }
 
-/** Session cookie name: `__Host-` prefixed (Secure, Path=/, no Domain) whenever served over TLS. */
-export function sessionCookieName(secure: boolean): string {
-  return secure ? '__Host-wl.sid' : 'wl.sid';
+/**
+ * Session cookie name: `__Host-` prefixed (Secure, Path=/, no Domain) whenever served over TLS;
+ * `__Secure-` when it is shared with the subdomains of COOKIE_DOMAIN (a Domain attribute).
+ */
+export function sessionCookieName(secure: boolean, cookieDomain?: string): string {
+  if (!secure) return 'wl.sid';
+  return cookieDomain === undefined ? '__Host-wl.sid' : '__Secure-wl.sid';
 }
 
-export function createApp({ config, stores, clock, random, logger, recover = loadRecoverAddress().recover }: AppDeps): Koa {
+export function createApp({
+  config, stores, clock, random, logger, recover = loadRecoverAddress().recover,
+  events = createLocalSessionEvents(), metrics = createMetrics({ stores, instanceId: config.instanceId }),
+}: AppDeps): Koa {
   const app = new Koa({ keys: config.sessionKeys, proxy: config.trustProxy, maxIpsCount: config.trustProxy ? 1 : 0 });
   const publicUrl = new URL(config.publicOrigin);
   const secure = publicUrl.protocol === 'https:';
@@ -51,8 +71,9 @@ export function createApp({ config, stores, clock, random, logger, recover = loa
     store: stores.sessions,
     clock,
     random,
-    cookieName: sessionCookieName(secure),
+    cookieName: sessionCookieName(secure, config.cookieDomain),
     secure,
+    ...(config.cookieDomain !== undefined ? { domain: config.cookieDomain } : {}),
     idleMs: config.sessionIdleMs,
   });
   const router = authRoutes({
@@ -77,14 +98,17 @@ export function createApp({ config, stores, clock, random, logger, recover = loa
     instanceId: config.instanceId,
     logger,
     recover,
+    events,
+    siteOrigins: config.allowedOrigins,
   });
   const api = (middleware: Koa.Middleware): Koa.Middleware => (ctx, next) =>
     ctx.path === '/api' || ctx.path.startsWith('/api/') ? middleware(ctx, next) : next();
 
   app.use(requestLogger(logger, random));
+  app.use(metricsMiddleware(metrics));
   app.use(errorHandler(logger));
+  app.use(securityHeaders({ publicHttps: secure }));
   app.use(async (ctx, next) => {
-    ctx.set('X-Content-Type-Options', 'nosniff');
     if (ctx.path.startsWith('/api/')) ctx.set('Cache-Control', 'no-store');
     await next();
   });
@@ -105,6 +129,7 @@ export function createApp({ config, stores, clock, random, logger, recover = loa
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { status: 'ok' };
   });
+  app.use(metricsRoute(metrics));
   app.use(api(refuseCrossSite(config.allowedOrigins)));
   app.use(api(jsonBody()));
   app.use(async (ctx, next) => (ctx.path.startsWith('/api/auth/') ? session(ctx, next) : next()));
@@ -117,6 +142,8 @@ export function createApp({ config, stores, clock, random, logger, recover = loa
   });
   app.use(meta.routes());
   app.use(meta.allowedMethods());
+  app.use(openApiRoute());
+  app.use(liveSessionRoute());
   app.use(router.routes());
   app.use(router.allowedMethods());
   // The sign-in page, for every path the API does not answer (never /api/*).

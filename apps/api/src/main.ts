@@ -1,30 +1,83 @@
-// Start-up: config → stores → createApp → listen. The only module that touches the process:
-// environment (through loadConfig), wall clock, randomness, signals.
+// Start-up: config → stores → app → listen (http or https, with the live-session WebSocket). The
+// only module that touches the process: environment (through loadConfig), wall clock,
+// randomness, signals, the cluster. WORKERS > 1 runs a node cluster: the primary prepares what the
+// workers share (session keys, the self-signed certificate, the store schemas) and forks them;
+// each worker is a full API process on the shared port.
 
-import type { AddressInfo } from 'node:net';
-import { ConfigError, loadConfig, loadSessionKeys, systemClock, systemRandom } from './config';
-import { createApp } from './app';
+import cluster from 'node:cluster';
+import { ConfigError, loadConfig, loadSessionKeys, systemClock, systemRandom, type Config } from './config';
 import { createLogger } from './logger';
+import { createMetrics } from './metrics';
 import { openStores } from './stores/open';
+import { createClusterWorkerSessionEvents } from './events/cluster';
+import { createLocalSessionEvents } from './events/local';
+import { openRedisSessionEvents } from './events/redis';
+import type { SessionEvents } from './events/types';
+import { clusterMetricsFromPrimary, runPrimary } from './server/cluster';
+import { serve } from './server/serve';
+import { loadTlsCredentials } from './server/tls';
+import type { Logger } from 'pino';
 
 const SWEEP_INTERVAL_MS = 60_000;
+const SHUTDOWN_GRACE_MS = 5000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const logger = createLogger(config.logLevel).child({ instance: config.instanceId });
+  if (config.workers > 1 && cluster.isPrimary) return startCluster(config, logger);
+  return startServer(config, logger);
+}
+
+/** The cluster primary: shared preparation once, then the workers. */
+async function startCluster(config: Config, logger: Logger): Promise<void> {
+  // Done once here so the workers do not race to create them.
+  loadSessionKeys(config.sessionKeys, config.dataDir);
+  await loadTlsCredentials({ tls: config.tls, dataDir: config.dataDir, origins: config.allowedOrigins, clock: systemClock });
+  const stores = await openStores({ config, clock: systemClock });
+  await stores.close();
+
+  await runPrimary({
+    workers: config.workers,
+    logger,
+    workerEnv: (index) => ({ INSTANCE_ID: `${config.instanceId}-${index}` }),
+    onListening: ({ port }) => logListening(config, logger, port, `${config.workers} workers`),
+  });
+  logger.info('stopped');
+  process.exit(0);
+}
+
+/** One serving process: the only one, or a cluster worker. */
+async function startServer(config: Config, logger: Logger): Promise<void> {
   const sessionKeys = loadSessionKeys(config.sessionKeys, config.dataDir);
-  const logger = createLogger(config.logLevel);
   const clock = systemClock;
   const random = systemRandom;
+  const tls = await loadTlsCredentials({ tls: config.tls, dataDir: config.dataDir, origins: config.allowedOrigins, clock });
   const stores = await openStores({ config, clock });
+  let events: SessionEvents;
+  if (config.redisUrl !== undefined) {
+    events = await openRedisSessionEvents({ url: config.redisUrl, senderId: Buffer.from(random(12)).toString('base64url'), logger });
+  } else {
+    events = cluster.isWorker ? createClusterWorkerSessionEvents() : createLocalSessionEvents();
+  }
+  const metrics = createMetrics({ stores, instanceId: config.instanceId, processMetrics: true });
+  if (cluster.isWorker) metrics.render = clusterMetricsFromPrimary(metrics.registry);
 
-  const app = createApp({ config: { ...config, sessionKeys }, stores, clock, random, logger });
-  const server = app.listen(config.port, config.host);
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  const { port } = server.address() as AddressInfo;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  logger.info({ url: `http://${host}:${port}`, publicOrigin: config.publicOrigin }, `wallet-login listening on http://${host}:${port} (public origin ${config.publicOrigin})`);
+  const serving = await serve({
+    config: { ...config, sessionKeys },
+    port: config.port,
+    host: config.host,
+    ...(tls ? { tls } : {}),
+    stores,
+    events,
+    metrics,
+    clock,
+    random,
+    logger,
+  });
+  if (cluster.isWorker) logger.debug({ port: serving.port }, 'worker listening');
+  else logListening(config, logger, serving.port, 'one process');
 
-  if (config.publicOrigin.startsWith('https:') && !config.trustProxy) {
+  if (config.publicOrigin.startsWith('https:') && config.tls.mode === 'off' && !config.trustProxy) {
     logger.warn('PUBLIC_ORIGIN is https but TRUST_PROXY is off: this server speaks plain HTTP, so Secure cookies can only be set behind a TLS proxy with TRUST_PROXY=1');
   }
 
@@ -33,17 +86,32 @@ async function main(): Promise<void> {
   }, SWEEP_INTERVAL_MS);
   sweep.unref();
 
-  const stop = (signal: string): void => {
-    logger.info({ signal }, 'shutting down');
+  let stopping = false;
+  const stop = (reason: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, 'shutting down');
     clearInterval(sweep);
-    server.close(() => {
-      void stores.close().finally(() => process.exit(0));
-    });
-    server.closeIdleConnections();
-    setTimeout(() => process.exit(0), 5000).unref();
+    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS + 2000).unref();
+    serving
+      .close(SHUTDOWN_GRACE_MS)
+      .then(() => Promise.allSettled([events.close(), stores.close()]))
+      .finally(() => process.exit(0));
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  // A worker whose primary is gone has no one to serve for.
+  if (cluster.isWorker) process.once('disconnect', () => stop('primary gone'));
+}
+
+function logListening(config: Config, logger: Logger, port: number, processes: string): void {
+  const scheme = config.tls.mode === 'off' ? 'http' : 'https';
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `${scheme}://${host}:${port}`;
+  logger.info(
+    { url, publicOrigin: config.publicOrigin, workers: config.workers, tls: config.tls.mode },
+    `wallet-login listening on ${url} (${processes}; public origin ${config.publicOrigin})`,
+  );
 }
 
 main().catch((error: unknown) => {

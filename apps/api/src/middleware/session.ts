@@ -40,10 +40,12 @@ export interface SessionOptions {
   store: SessionStore;
   clock: Clock;
   random: (length: number) => Uint8Array;
-  /** Cookie name; `__Host-` prefixed whenever the cookie is Secure. */
+  /** Cookie name; `__Host-` (host-only) or `__Secure-` (with a domain) prefixed whenever the cookie is Secure. */
   cookieName: string;
   /** Secure cookie (the public origin is https). */
   secure: boolean;
+  /** Domain attribute: the cookie is shared with every subdomain (COOKIE_DOMAIN); host-only when absent. */
+  domain?: string;
   idleMs: number;
 }
 
@@ -95,6 +97,7 @@ export function createSessionMiddleware(app: Koa, options: SessionOptions): Koa.
       httpOnly: true,
       signed: true,
       secure: options.secure,
+      domain: options.domain,
       sameSite: 'lax',
       genid: () => Buffer.from(options.random(32)).toString('base64url'),
       valid: (_ctx: unknown, data: SessionData) => typeof data.absoluteExpiresAt !== 'number' || data.absoluteExpiresAt > clock.now(),

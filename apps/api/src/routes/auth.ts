@@ -11,6 +11,7 @@ import {
   createChallengeMessage,
   isSid,
   normalizeAddress,
+  parseChallengeMessage,
   parseSignature,
   verifyChallenge,
   type ChallengeFormat,
@@ -21,6 +22,7 @@ import type { AuditAction, Clock, Stores } from '../stores/types';
 import { loadedSessionKey, type SessionObject } from '../middleware/session';
 import { toApiError } from '../middleware/errors';
 import type { RateLimits } from '../middleware/rateLimit';
+import type { SessionEvents } from '../events/types';
 
 export interface AuthRoutesOptions {
   stores: Stores;
@@ -50,6 +52,21 @@ export interface AuthRoutesOptions {
    * @default recoverAddressPure
    */
   recover?: RecoverAddress;
+  /** Told when a session ends here, so live-session sockets on every instance hear of it. */
+  events: SessionEvents;
+  /**
+   * Origins a challenge may name instead of `uri` (ALLOWED_ORIGINS, e.g. the SSO subdomains):
+   * a challenge names the origin the request comes from when it is one of these, since wallets
+   * compare the message's domain with the page asking (EIP-4361 §Security Considerations).
+   * @default none: every challenge names `uri`
+   */
+  siteOrigins?: readonly string[];
+}
+
+/** The EIP-4361 domain and URI a challenge names. */
+interface Site {
+  domain: string;
+  uri: string;
 }
 
 /** How long past its expiry a challenge is kept, so a late login hears "expired", not "not found". */
@@ -74,6 +91,21 @@ const loginBody = z.object({
 export function authRoutes(options: AuthRoutesOptions): Router {
   const { stores, clock, random, limits } = options;
   const router = new Router({ prefix: '/api/auth' });
+  const publicSite: Site = { domain: options.domain, uri: options.uri };
+  const sites = new Map<string, Site>((options.siteOrigins ?? []).map((origin) => [origin, { domain: new URL(origin).host, uri: origin }]));
+  /** The site the request comes from (its Origin, else its own origin) if allowed, else the public origin. */
+  const siteOfRequest = (ctx: Context): Site =>
+    sites.get(ctx.get('Origin')) ?? sites.get(`${ctx.protocol}://${ctx.host}`) ?? publicSite;
+  /** The allowed site an issued EIP-4361 message names; login verifies against it. */
+  const siteOfMessage = (message: string): Site => {
+    try {
+      const parsed = parseChallengeMessage(message);
+      if (parsed.format === 'siwe') return sites.get(parsed.fields.uri) ?? publicSite;
+    } catch {
+      // verifyChallenge reports it
+    }
+    return publicSite;
+  };
 
   /** Appends to the audit log without holding up the answer; a failed write is logged. */
   const audit = (ctx: Context, action: AuditAction, outcome: string, address?: string): void => {
@@ -125,11 +157,12 @@ export function authRoutes(options: AuthRoutesOptions): Router {
 
     const challenge = createChallenge({ now, random });
     const expiresAt = now + options.challengeTtlMs;
+    const { domain, uri } = siteOfRequest(ctx);
     const message =
       format === 'siwe'
         ? createChallengeMessage({
             format, challenge, address, expiresAt,
-            domain: options.domain, uri: options.uri, chainId: options.chainId, statement: options.statement,
+            domain, uri, chainId: options.chainId, statement: options.statement,
           })
         : createChallengeMessage({ format, challenge });
     await stores.challenges.put(
@@ -182,10 +215,11 @@ export function authRoutes(options: AuthRoutesOptions): Router {
 
     // ChallengeErrors thrown here reach the error middleware, which maps them to API codes.
     const now = clock.now();
+    const { domain, uri } = siteOfMessage(challenge.message);
     const { address } = verifyChallenge({
       challenge, message: challenge.message, signature: body.signature, now,
       ttlMs: options.challengeTtlMs, skewMs: options.clockSkewMs,
-      domain: options.domain, uri: options.uri, chainId: options.chainId, recover: options.recover,
+      domain, uri, chainId: options.chainId, recover: options.recover,
     });
     ctx.state.address = address;
     // The failure count and the user list live in different stores: both are asked at once.
@@ -225,9 +259,15 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     };
   });
 
-  router.post('/logout', (ctx) => {
+  router.post('/logout', async (ctx) => {
     // Deletes the session from the store and expires the cookie (koa-session commit).
     const address = ctx.session?.address;
+    const storeKey = loadedSessionKey(ctx);
+    if (address !== undefined && storeKey !== undefined) {
+      // Gone from the store before the live-session sockets hear of it (on any instance).
+      await stores.sessions.destroy(storeKey);
+      await options.events.publish({ address, storeKey });
+    }
     ctx.session = null;
     if (address !== undefined) audit(ctx, 'logout', 'ok', address);
     ctx.status = 204;

@@ -1,0 +1,169 @@
+// Prometheus metrics (prom-client), one registry per app: sign-ins by outcome code, challenge and
+// verification latency, HTTP requests by route, live-session sockets, and the store's live
+// session and challenge counts. Labels are bounded sets (route patterns, error codes), never
+// addresses, ids or anything a client chooses freely.
+
+import type { Middleware } from 'koa';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ApiError } from './errors';
+import type { Stores } from './stores/types';
+
+/** Seconds: most challenges take about a millisecond, a login a few (one secp256k1 recovery). */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/** A store count taking longer than this leaves the gauge out of one scrape rather than stall it. */
+const STORE_COUNT_TIMEOUT_MS = 1000;
+
+export interface Metrics {
+  registry: Registry;
+  /** Sign-in attempts (`action`: login, register) by `outcome`: `ok` or the error code answered. */
+  logins: Counter<'action' | 'outcome'>;
+  challengeSeconds: Histogram<'outcome'>;
+  verifySeconds: Histogram<'action' | 'outcome'>;
+  httpRequests: Counter<'method' | 'route' | 'status'>;
+  /** Open live-session WebSockets in this process. */
+  liveSockets: Gauge;
+  /**
+   * The exposition text: this registry's. A cluster worker replaces it with the whole cluster's
+   * (server/cluster.ts clusterMetricsFromPrimary).
+   */
+  render(): Promise<string>;
+}
+
+export interface CreateMetricsOptions {
+  /** Read at scrape time for the live session and challenge gauges. */
+  stores: Pick<Stores, 'sessions' | 'challenges'>;
+  /** Names this process in `wallet_login_instance_info`. */
+  instanceId: string;
+  /**
+   * Also collect the process metrics (CPU, memory, event loop lag, GC): the running server does;
+   * tests that create many apps in one process do not.
+   * @default false
+   */
+  processMetrics?: boolean;
+}
+
+export function createMetrics({ stores, instanceId, processMetrics = false }: CreateMetricsOptions): Metrics {
+  const registry = new Registry();
+  if (processMetrics) collectDefaultMetrics({ register: registry });
+
+  new Gauge({
+    name: 'wallet_login_instance_info',
+    help: 'Always 1; names the API process.',
+    labelNames: ['instance'],
+    registers: [registry],
+  }).set({ instance: instanceId }, 1);
+
+  const logins = new Counter({
+    name: 'wallet_login_logins_total',
+    help: 'Sign-in attempts by action (login, register) and outcome (ok or the error code answered).',
+    labelNames: ['action', 'outcome'] as const,
+    registers: [registry],
+  });
+  const challengeSeconds = new Histogram({
+    name: 'wallet_login_challenge_duration_seconds',
+    help: 'Time to answer POST /api/auth/challenge.',
+    labelNames: ['outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const verifySeconds = new Histogram({
+    name: 'wallet_login_verify_duration_seconds',
+    help: 'Time to answer POST /api/auth/login and /register: challenge take, signature recovery, user lookup, session write.',
+    labelNames: ['action', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const httpRequests = new Counter({
+    name: 'wallet_login_http_requests_total',
+    help: 'HTTP requests by method, route pattern and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const liveSockets = new Gauge({
+    name: 'wallet_login_live_session_sockets',
+    help: 'Open live-session WebSockets (/api/ws).',
+    registers: [registry],
+  });
+
+  // Every process sees the same shared store: a cluster reports the largest answer, not the sum.
+  const storeGauge = (name: string, help: string, count: () => Promise<number>): void => {
+    new Gauge({
+      name,
+      help,
+      aggregator: 'max',
+      registers: [registry],
+      async collect() {
+        const value = await withTimeout(count(), STORE_COUNT_TIMEOUT_MS).catch(() => undefined);
+        if (value !== undefined) this.set(value);
+      },
+    });
+  };
+  storeGauge('wallet_login_active_sessions', 'Live sessions in the session store (signed in or waiting for a signature).', () => stores.sessions.count());
+  storeGauge('wallet_login_outstanding_challenges', 'Challenges issued and not yet used or expired.', () => stores.challenges.count());
+
+  return { registry, logins, challengeSeconds, verifySeconds, httpRequests, liveSockets, render: () => registry.metrics() };
+}
+
+/**
+ * Counts requests and times the sign-in endpoints. Mounted outside the error middleware, so the
+ * final status and error code of every answer are seen.
+ */
+export function metricsMiddleware(metrics: Metrics): Middleware {
+  return async (ctx, next) => {
+    const start = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const route = routeLabel(ctx._matchedRoute, ctx.path, ctx.status);
+      metrics.httpRequests.inc({ method: ctx.method, route, status: String(ctx.status) });
+      if (ctx.method === 'POST') {
+        const outcome = outcomeOf(ctx.status, ctx.body);
+        if (ctx.path === '/api/auth/challenge') metrics.challengeSeconds.observe({ outcome }, seconds);
+        else if (ctx.path === '/api/auth/login' || ctx.path === '/api/auth/register') {
+          const action = ctx.path === '/api/auth/login' ? 'login' : 'register';
+          metrics.logins.inc({ action, outcome });
+          metrics.verifySeconds.observe({ action, outcome }, seconds);
+        }
+      }
+    }
+  };
+}
+
+/** `ok`, or the error code of an `{ error: { code } }` answer. */
+function outcomeOf(status: number, body: unknown): string {
+  if (status < 400) return 'ok';
+  const code = (body as { error?: { code?: unknown } } | null | undefined)?.error?.code;
+  return typeof code === 'string' && /^[a-z_]{1,40}$/.test(code) ? code : String(status);
+}
+
+/** The router's pattern (`/api/auth/sessions/:id`), or a fixed bucket: never a raw path. */
+function routeLabel(matched: unknown, path: string, status: number): string {
+  if (typeof matched === 'string') return matched;
+  if (path === '/metrics' || path === '/healthz' || path === '/readyz') return path;
+  if (path === '/api' || path.startsWith('/api/')) return status === 404 ? 'unmatched' : 'api';
+  return 'page';
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** GET /metrics: the Prometheus text exposition. Keep it off the public internet (see deploy/nginx.conf). */
+export function metricsRoute(metrics: Metrics): Middleware {
+  return async (ctx, next) => {
+    if (ctx.path !== '/metrics') return next();
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      ctx.set('Allow', 'GET, HEAD');
+      throw new ApiError('method_not_allowed', 'That method is not allowed here.');
+    }
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.render();
+  };
+}

@@ -1,0 +1,20 @@
+// GET /api/openapi.json: the API description (document.ts), serialised once.
+
+import type { Middleware } from 'koa';
+import { ApiError } from '../errors';
+import { openApiDocument } from './document';
+
+export const OPENAPI_PATH = '/api/openapi.json';
+
+export function openApiRoute(): Middleware {
+  const body = JSON.stringify(openApiDocument);
+  return async (ctx, next) => {
+    if (ctx.path !== OPENAPI_PATH) return next();
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      ctx.set('Allow', 'GET, HEAD');
+      throw new ApiError('method_not_allowed', 'That method is not allowed here.');
+    }
+    ctx.type = 'application/json';
+    ctx.body = body;
+  };
+}
