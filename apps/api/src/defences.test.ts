@@ -14,6 +14,8 @@ import { openSqliteStores } from './stores/sqlite';
 import { createTestClock, type MutableClock } from './stores/conformance';
 import type { Stores } from './stores/types';
 import { testAppConfig, TEST_START_TIME } from './testing';
+import { createLocalSessionEvents } from './events/local';
+import type { SignedOutEvent } from './events/types';
 
 const ORIGIN = 'http://localhost:8080';
 const KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
@@ -29,18 +31,21 @@ afterEach(async () => {
   cleanups = [];
 });
 
-function setup(overrides: Partial<AppConfig> = {}): { server: Server; stores: Stores; clock: MutableClock } {
+function setup(overrides: Partial<AppConfig> = {}): { server: Server; stores: Stores; clock: MutableClock; published: SignedOutEvent[] } {
   const dir = mkdtempSync(join(tmpdir(), 'wallet-login-defences-'));
   const clock = createTestClock(TEST_START_TIME);
   const stores = openSqliteStores({ file: join(dir, 'db.sqlite'), clock });
+  const published: SignedOutEvent[] = [];
+  const events = createLocalSessionEvents();
+  events.subscribe((event) => published.push(event));
   const app = createApp({
-    config: testAppConfig(ORIGIN, overrides), stores, clock, random: (n) => randomBytes(n), logger: pino({ level: 'silent' }),
+    config: testAppConfig(ORIGIN, overrides), stores, clock, random: (n) => randomBytes(n), logger: pino({ level: 'silent' }), events,
   });
   cleanups.push(async () => {
     await stores.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { server: app.callback(), stores, clock };
+  return { server: app.callback(), stores, clock, published };
 }
 
 /** A browser: keeps cookies, sends a User-Agent. */
@@ -193,10 +198,12 @@ describe('session list', () => {
   });
 
   test('revoking another session ends it there and keeps this one', async () => {
-    const { laptop, phone, stores } = await twoSessions();
+    const { laptop, phone, stores, published } = await twoSessions();
     const { body } = await laptop.get('/api/auth/sessions');
     const phoneId = body.sessions.find((s: { current: boolean }) => !s.current).id as string;
     expect((await laptop.delete(`/api/auth/sessions/${phoneId}`)).status).toBe(204);
+    // The phone's live-session socket, on whichever instance, hears of it.
+    expect(published).toStrictEqual([{ address: ADDRESS, storeKey: phoneId }]);
     expect((await phone.get('/api/auth/me')).status).toBe(401);
     expect((await laptop.get('/api/auth/me')).status).toBe(200);
     expect(await stores.sessions.count()).toBe(1);
@@ -220,13 +227,14 @@ describe('session list', () => {
   });
 
   test('sign out everywhere ends every session of the address and only those', async () => {
-    const { server, stores, laptop, phone } = await twoSessions();
+    const { server, stores, laptop, phone, published } = await twoSessions();
     await stores.users.add(STRANGER, TEST_START_TIME);
     const stranger = browser(server, 'Stranger/1.0');
     expect((await stranger.signIn(STRANGER_KEY)).status).toBe(200);
     const done = await phone.post('/api/auth/logout-all');
     expect(done.status).toBe(200);
     expect(done.body).toStrictEqual({ revoked: 2 });
+    expect(published).toStrictEqual([{ address: ADDRESS }]);
     expect((await laptop.get('/api/auth/me')).status).toBe(401);
     expect((await phone.get('/api/auth/me')).status).toBe(401);
     expect((await stranger.get('/api/auth/me')).status).toBe(200);

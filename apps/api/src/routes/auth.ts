@@ -295,8 +295,9 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     // Only the signed-in address's own sessions can be revoked; anything else is "not found".
     const owned = (await stores.sessions.listFor(address)).some((session) => session.id === id);
     if (!owned) throw new ApiError('not_found', 'No such session of yours.');
+    await stores.sessions.destroy(id);
     if (id === loadedSessionKey(ctx)) ctx.session = null;
-    else await stores.sessions.destroy(id);
+    await options.events.publish({ address, storeKey: id });
     audit(ctx, 'revoke', 'ok', address);
     ctx.status = 204;
   });
@@ -305,6 +306,7 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     const address = requireAddress(ctx);
     const revoked = await stores.sessions.destroyAllFor(address);
     ctx.session = null;
+    await options.events.publish({ address });
     audit(ctx, 'logout_all', 'ok', address);
     ctx.body = { revoked };
   });
