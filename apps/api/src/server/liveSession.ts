@@ -187,6 +187,7 @@ export function attachLiveSessions(options: LiveSessionOptions): LiveSessions {
       open -= 1;
       metrics?.liveSockets.dec();
     });
+    logger.debug('live session opened');
     send({ type: 'signed_in', address });
     // The session may have ended between the handshake's check and now.
     void socket.recheck();

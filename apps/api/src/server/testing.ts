@@ -178,8 +178,11 @@ export function connectLiveSession({ url, cookie, origin, ca }: ConnectOptions):
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') headers.set(name, value);
         const error = Object.assign(new Error(`upgrade refused with ${res.statusCode}`), {
           status: res.statusCode,
+          headers,
           body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') as unknown,
         });
         reject(error);
@@ -189,17 +192,23 @@ export function connectLiveSession({ url, cookie, origin, ca }: ConnectOptions):
   });
 }
 
-/** The refusal `promise` rejects with (status and JSON body); fails the test when it opens. */
+/** The refusal `promise` rejects with (status and JSON body; headers kept apart); fails the test when it opens. */
 export async function refusal(promise: Promise<LiveSessionClient>): Promise<{ status: number; body: unknown }> {
+  const { status, body } = await refusalWithHeaders(promise);
+  return { status, body };
+}
+
+/** refusal() with the answer's headers. */
+export async function refusalWithHeaders(promise: Promise<LiveSessionClient>): Promise<{ status: number; headers: Headers; body: unknown }> {
   const result = await promise.then(
     (client) => {
       client.ws.terminate();
       throw new Error('the upgrade was accepted');
     },
-    (error: { status?: number; body?: unknown }) => error,
+    (error: { status?: number; headers?: Headers; body?: unknown }) => error,
   );
   if (typeof result.status !== 'number') throw new Error(`expected an HTTP refusal, got ${String(result)}`);
-  return { status: result.status, body: result.body };
+  return { status: result.status, headers: result.headers ?? new Headers(), body: result.body };
 }
 
 /** http(s)://host:port → ws(s)://host:port/api/ws */
