@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { createApp, type AppConfig } from './app';
+import { createApp, sessionCookieName, type AppConfig } from './app';
+import { createLocalSessionEvents } from './events/local';
+import { attachLiveSessions } from './server/liveSession';
 import { loadConfig } from './config';
 import { openSqliteStores } from './stores/sqlite';
 import { createTestClock, type MutableClock } from './stores/conformance';
@@ -61,8 +63,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = testAppConfig(options.publicOrigin ?? url, { registration: options.registration ?? 'open', ...options.config });
-  const app = createApp({ config, stores, clock, random: (n) => randomBytes(n), logger: pino({ level: 'silent' }) });
+  const logger = pino({ level: 'silent' });
+  const events = createLocalSessionEvents();
+  const app = createApp({ config, stores, clock, random: (n) => randomBytes(n), logger, events });
   server.on('request', app.callback());
+  // The live-session WebSocket (/api/ws), as the real server has it.
+  const liveSessions = attachLiveSessions({
+    server, app, sessions: stores.sessions, events, clock, logger, allowedOrigins: config.allowedOrigins,
+    cookieName: sessionCookieName(new URL(config.publicOrigin).protocol === 'https:', config.cookieDomain),
+  });
   return {
     url,
     clock,
@@ -70,6 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     config,
     dataDir,
     async close() {
+      await liveSessions.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await stores.close();

@@ -1,6 +1,8 @@
 // The sign-in page: asks the server who is signed in before drawing anything (no flash of the
 // wrong state on reload), then shows the signed-in or signed-out state. While signed in through a
-// wallet, the wallet switching accounts or disconnecting signs out on the server too.
+// wallet, the wallet switching accounts or disconnecting signs out on the server too. While signed
+// in, the live session (/api/ws) switches the page to signed out the moment the session ends
+// anywhere else.
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { getConfig, getMe, logout, type Me, type PublicConfig } from './api';
@@ -8,6 +10,7 @@ import { SignedIn } from './components/SignedIn';
 import { SignedOut } from './components/SignedOut';
 import { ErrorNotice } from './components/Status';
 import { watchWallet, type Wallet, type WalletLoss } from './signers/wallet';
+import { watchSession } from './liveSession';
 import { useWallets } from './useWallets';
 
 type View =
@@ -16,8 +19,9 @@ type View =
   | { kind: 'signedOut'; config: PublicConfig; notice?: string }
   | { kind: 'signedIn'; config: PublicConfig; me: Me };
 
-const NOTICES: Record<'signed_out' | WalletLoss, string> = {
+const NOTICES: Record<'signed_out' | 'ended_elsewhere' | WalletLoss, string> = {
   signed_out: 'You signed out.',
+  ended_elsewhere: 'Your session ended elsewhere (another tab, site or device), so you are signed out here too.',
   account_changed: 'Your wallet switched to another account, so you were signed out here too.',
   disconnected: 'Your wallet disconnected, so you were signed out here too.',
 };
@@ -53,6 +57,8 @@ export function App() {
   const [signOutError, setSignOutError] = useState<unknown>();
   const heading = useRef<HTMLHeadingElement>(null);
   const shownOnce = useRef(false);
+  /** Set when this page signs out, so its own sign-out is not reported as one from elsewhere. */
+  const signingOutHere = useRef(false);
 
   const load = useCallback(async () => {
     setView({ kind: 'loading' });
@@ -89,16 +95,35 @@ export function App() {
   const signOut = useCallback(async (config: PublicConfig, reason: 'signed_out' | WalletLoss) => {
     setSigningOut(true);
     setSignOutError(undefined);
+    signingOutHere.current = true;
     try {
       await logout();
       rememberWallet(undefined);
       setView({ kind: 'signedOut', config, notice: NOTICES[reason] });
     } catch (error) {
+      signingOutHere.current = false;
       setSignOutError(error);
     } finally {
       setSigningOut(false);
     }
   }, []);
+
+  const signedInAddress = view.kind === 'signedIn' ? view.me.address : undefined;
+  const signedInConfig = view.kind === 'signedIn' ? view.config : undefined;
+  useEffect(() => {
+    if (signedInAddress === undefined || signedInConfig === undefined) return;
+    // Stays set after this page signs out until the next session is watched: the server's
+    // signed_out for that sign-out may arrive after the view has already changed.
+    signingOutHere.current = false;
+    return watchSession({
+      onSignedOut: () => {
+        if (signingOutHere.current) return;
+        rememberWallet(undefined);
+        setView({ kind: 'signedOut', config: signedInConfig, notice: NOTICES.ended_elsewhere });
+      },
+      isSignedIn: async () => (await getMe()) !== undefined,
+    });
+  }, [signedInAddress, signedInConfig]);
 
   const signedInWallet = view.kind === 'signedIn' && walletKey ? wallets.wallets.find((wallet) => wallet.key === walletKey) : undefined;
 
