@@ -4,6 +4,7 @@
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { ApiError, fromChallengeError, type ApiErrorCode } from '../errors';
+import { StoreUnavailableError } from '../stores/errors';
 
 /**
  * Answers that koa and koa-router produce themselves (an empty 404, koa-router's 405/501 with
@@ -26,7 +27,9 @@ export function errorHandler(logger: Logger): Middleware {
     } catch (caught) {
       const error = toApiError(caught);
       if (error.status >= 500) {
-        logger.error({ err: caught, reqId: ctx.state.requestId, method: ctx.method, path: ctx.path }, 'request failed');
+        // A backing service away is an outage to watch, not a fault in the code.
+        const level = caught instanceof StoreUnavailableError ? 'warn' : 'error';
+        logger[level]({ err: caught, reqId: ctx.state.requestId, method: ctx.method, path: ctx.path }, 'request failed');
       }
       ctx.status = error.status;
       ctx.set('Cache-Control', 'no-store');
@@ -39,6 +42,9 @@ export function errorHandler(logger: Logger): Middleware {
 /** The answer an error gets: what the client is told, by code (also what the audit log records). */
 export function toApiError(caught: unknown): ApiError {
   if (caught instanceof ApiError) return caught;
+  if (caught instanceof StoreUnavailableError) {
+    return new ApiError('service_unavailable', 'The service is briefly unavailable; try again shortly.', { cause: caught, retryAfterSeconds: 1 });
+  }
   const fromChallenge = fromChallengeError(caught);
   if (fromChallenge) return fromChallenge;
   const { status, expose } = (caught ?? {}) as { status?: unknown; expose?: unknown };
