@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       trustProxy: false,
       logLevel: 'info',
       redisUrl: undefined,
+      redisPrefix: 'wl:',
       databaseUrl: undefined,
       storeTimeoutMs: 2000,
       workers: 1,
@@ -39,12 +40,12 @@ describe('loadConfig', () => {
 
   test('reads the scale-out, TLS and limit settings', () => {
     const config = loadConfig({
-      REDIS_URL: 'redis://127.0.0.1:6379/2', DATABASE_URL: 'postgres://app@db.internal:5432/wallet', STORE_TIMEOUT_MS: '500',
+      REDIS_URL: 'redis://127.0.0.1:6379/2', REDIS_PREFIX: 'login:', DATABASE_URL: 'postgres://app@db.internal:5432/wallet', STORE_TIMEOUT_MS: '500',
       WORKERS: '4', TLS: 'self-signed', COOKIE_DOMAIN: 'example.test', INSTANCE_ID: 'api-1', DEV_KEY_SIGNIN: 'true',
       RATE_LIMIT_IP_PER_MINUTE: '120', RATE_LIMIT_ADDRESS_FAILURES_PER_HOUR: '5', MAX_CHALLENGES_PER_SESSION: '3', MAX_CHALLENGES: '1000',
     });
     expect(config).toMatchObject({
-      redisUrl: 'redis://127.0.0.1:6379/2', databaseUrl: 'postgres://app@db.internal:5432/wallet', storeTimeoutMs: 500,
+      redisUrl: 'redis://127.0.0.1:6379/2', redisPrefix: 'login:', databaseUrl: 'postgres://app@db.internal:5432/wallet', storeTimeoutMs: 500,
       workers: 4, tls: { mode: 'self-signed' }, publicOrigin: 'https://localhost:8080', cookieDomain: 'example.test',
       instanceId: 'api-1', devKeySignIn: true, rateLimitIpPerMinute: 120, rateLimitAddressFailuresPerHour: 5,
       maxChallengesPerSession: 3, maxChallenges: 1000,
@@ -56,6 +57,7 @@ describe('loadConfig', () => {
   test.each([
     [{ REDIS_URL: 'http://127.0.0.1:6379' }, /REDIS_URL: must be a URL like redis:/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must be a URL like postgres:/],
+    [{ REDIS_PREFIX: 'wl prefix' }, /REDIS_PREFIX: letters, digits/],
     [{ TLS_CERT: 'c.pem' }, /TLS_CERT, TLS_KEY: give both or neither/],
     [{ TLS: 'files' }, /TLS: "files" needs TLS_CERT and TLS_KEY/],
     [{ COOKIE_DOMAIN: '.example.test' }, /COOKIE_DOMAIN: must be a domain/],

@@ -61,6 +61,7 @@ const env = z.object({
   TRUST_PROXY: flag('0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').optional(),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9._:{}-]{1,64}$/, 'letters, digits and . _ : - { } only, at most 64').default('wl:'),
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://user@127.0.0.1:5432/wallet_login').optional(),
   STORE_TIMEOUT_MS: integer(50, 60_000).default(2000),
   WORKERS: z.union([z.literal('auto'), integer(1, 256)]).default(1),
@@ -99,6 +100,8 @@ export interface Config {
   logLevel: string;
   /** Redis for sessions, challenges and rate limits; unset → embedded SQLite. */
   redisUrl?: string;
+  /** Prefix of every Redis key, so deployments can share one Redis. */
+  redisPrefix: string;
   /** PostgreSQL for users and the audit log; unset → embedded SQLite. */
   databaseUrl?: string;
   /** Deadline of one store call; past it the API answers 503 service_unavailable. */
@@ -176,6 +179,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     databaseUrl: e.DATABASE_URL,
     storeTimeoutMs: e.STORE_TIMEOUT_MS,
     workers: e.WORKERS === 'auto' ? Math.max(1, availableParallelism()) : e.WORKERS,

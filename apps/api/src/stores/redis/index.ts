@@ -1,0 +1,388 @@
+// Redis implementation of the ephemeral stores (../types.ts): challenges, sessions and rate-limit
+// counters, shared by every API process that points at the same Redis and key prefix.
+//
+// Keys, under the prefix (default `wl:`):
+//   c:<sid>      challenge: JSON { x: expiresAt, c: challenge }, PX ttl
+//   c:index      ZSET sid → expiresAt (count, sweep)
+//   s:<id>       session: HASH x (expiresAt), d (JSON data), a (address, when signed in), PX ttl
+//   s:index      ZSET id → expiresAt (count, sweep)
+//   a:<address>  ZSET id → expiresAt: sessions bound to the address (listFor, destroyAllFor);
+//                ids whose session is gone or rebound are dropped when next read
+//   rl:<prefix>:<key>  rate-limiter-flexible counters
+//
+// What is live is decided by the stored expiry against the injected clock, never by Redis's own
+// clock; the Redis TTLs only collect garbage. Multi-step changes run as Lua scripts (scripts.ts),
+// so they are atomic across processes.
+//
+// Failing fast: commands are never queued while disconnected, each store call has a deadline,
+// and every failure to serve surfaces as StoreUnavailableError (→ 503). The client reconnects on
+// its own with a short backoff, so the API recovers when Redis returns.
+
+import { Redis, ReplyError, type RedisOptions } from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Logger } from 'pino';
+import { describeFailure, StoreUnavailableError, withDeadline } from '../errors';
+import type { Clock, RateLimiterOptions, SessionData, SessionSummary, StoredChallenge, Stores } from '../types';
+import { SCRIPTS } from './scripts';
+
+/** The parts of the stores that live in Redis. */
+export type RedisStores = Pick<Stores, 'challenges' | 'sessions' | 'createRateLimiter' | 'check' | 'sweep' | 'close'>;
+
+export interface RedisStoresOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://…` (TLS). Never logged or reported. */
+  url: string;
+  /** Prepended to every key, so several deployments (or test runs) can share one Redis. @default 'wl:' */
+  prefix?: string;
+  /** The time source for every expiry. */
+  clock: Clock;
+  /** Deadline of one store call, ms; also the connect and command timeout. */
+  timeoutMs: number;
+  /** Where connection loss and recovery are reported (once each, not per command). */
+  logger?: Pick<Logger, 'warn' | 'info'>;
+}
+
+export interface RedisClientOptions {
+  url: string;
+  /** Connect and command timeout, ms. */
+  timeoutMs: number;
+  /** CLIENT SETNAME, to tell connections apart in CLIENT LIST. @default 'wallet-login' */
+  name?: string;
+}
+
+/** Scripts run at most this many keys at a time. */
+const BATCH = 500;
+/** Reconnect backoff: 100 ms, 200 ms, … capped at 1 s, so recovery follows Redis within a second. */
+const RECONNECT_CAP_MS = 1000;
+
+/**
+ * The ioredis options the stores use: no offline queue (a command while disconnected fails at
+ * once instead of waiting), a timeout per command, no retries of a failed command, reconnects
+ * forever with a short backoff. A pub/sub subscriber wants the same, with `enableOfflineQueue`
+ * back on so a subscribe issued while reconnecting is sent once the connection is back.
+ */
+export function redisClientOptions(options: Omit<RedisClientOptions, 'url'>): RedisOptions {
+  return {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: options.timeoutMs,
+    connectTimeout: options.timeoutMs,
+    retryStrategy: (attempt) => Math.min(attempt * 100, RECONNECT_CAP_MS),
+    connectionName: options.name ?? 'wallet-login',
+  };
+}
+
+/**
+ * A new ioredis client with redisClientOptions (not connected yet: call `connect()`). Attach an
+ * 'error' listener: ioredis emits one per failed reconnect.
+ */
+export function createRedisClient(options: RedisClientOptions): Redis {
+  return new Redis(options.url, redisClientOptions(options));
+}
+
+/** The URL without credentials, for messages. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
+  } catch {
+    return 'redis';
+  }
+}
+
+/** Replies that mean "not now" rather than "wrong command". */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|OOM|MISCONF)\b/;
+
+/** An error reply from the Redis server (as opposed to a connection failure). */
+function isReplyError(error: unknown): error is Error {
+  return error instanceof (ReplyError as typeof Error);
+}
+
+/** A Redis failure → StoreUnavailableError, except a reply error the command itself caused. */
+function classify(error: unknown): unknown {
+  if (error instanceof StoreUnavailableError) return error;
+  if (isReplyError(error) && !TRANSIENT_REPLY.test(error.message)) return error;
+  return new StoreUnavailableError('redis', describeRedisFailure(error), { cause: error });
+}
+
+/** ioredis's messages for "not connected", in plain words. */
+function describeRedisFailure(error: unknown): string {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  if (name === 'MaxRetriesPerRequestError') return 'connection lost';
+  if (typeof message === 'string' && /enableOfflineQueue|Connection is closed/.test(message)) return 'not connected';
+  return describeFailure(error);
+}
+
+type Script = (...args: Array<string | number>) => Promise<unknown>;
+
+/**
+ * Connects to Redis and returns the stores on it. Rejects with StoreUnavailableError when Redis
+ * cannot be reached within `timeoutMs`, or is older than 6.2 (GETDEL).
+ */
+export async function openRedisStores(options: RedisStoresOptions): Promise<RedisStores> {
+  const { clock, timeoutMs, logger } = options;
+  const prefix = options.prefix ?? 'wl:';
+  const where = redactRedisUrl(options.url);
+  const redis = createRedisClient({ url: options.url, timeoutMs });
+
+  let lastError: unknown;
+  let up = false;
+  let closed = false;
+  redis.on('error', (error: unknown) => {
+    lastError = error;
+  });
+  redis.on('ready', () => {
+    if (!up && lastError !== undefined) logger?.info({ redis: where }, 'Redis connection restored');
+    up = true;
+  });
+  redis.on('close', () => {
+    if (up && !closed) logger?.warn({ redis: where, reason: lastError === undefined ? undefined : describeFailure(lastError) }, 'Redis connection lost; store calls answer 503 until it is back');
+    up = false;
+  });
+
+  try {
+    await withDeadline(() => redis.connect(), { service: 'redis', timeoutMs, classify });
+    const info = await withDeadline(() => redis.info('server'), { service: 'redis', timeoutMs, classify });
+    const version = /redis_version:(\d+)\.(\d+)/.exec(info);
+    if (version && (Number(version[1]) < 6 || (Number(version[1]) === 6 && Number(version[2]) < 2))) {
+      throw new Error(`Redis at ${where} is version ${version[1]}.${version[2]}; 6.2 or newer is needed`);
+    }
+  } catch (error) {
+    redis.disconnect();
+    if (error instanceof StoreUnavailableError) {
+      throw new StoreUnavailableError('redis', `not reachable at ${where}: ${describeFailure(lastError ?? error)}`, { cause: error });
+    }
+    throw error;
+  }
+
+  for (const [name, script] of Object.entries(SCRIPTS)) {
+    redis.defineCommand(name, 'numberOfKeys' in script ? { lua: script.lua, numberOfKeys: script.numberOfKeys } : { lua: script.lua });
+  }
+  const scripts = redis as unknown as Record<keyof typeof SCRIPTS, Script>;
+
+  const key = {
+    challenge: (sid: string) => `${prefix}c:${sid}`,
+    challengeIndex: `${prefix}c:index`,
+    session: (id: string) => `${prefix}s:${id}`,
+    sessionIndex: `${prefix}s:index`,
+    address: (address: string) => `${prefix}a:${address}`,
+  };
+
+  /** Runs the Redis part of a store call under the deadline; failures become 503s. */
+  const call = <T>(run: () => Promise<T>): Promise<T> => withDeadline(run, { service: 'redis', timeoutMs, classify });
+  /** Redis TTL: at least 1 ms, whole ms. */
+  const px = (ttlMs: number): number => Math.max(1, Math.ceil(ttlMs));
+
+  const writeSession = async (id: string, data: SessionData, ttlMs: number, onlyIfLive: boolean): Promise<boolean> => {
+    const now = clock.now();
+    const address = typeof data.address === 'string' ? data.address : '';
+    const keys = [key.session(id), key.sessionIndex, ...(address === '' ? [] : [key.address(address)])];
+    const args = [id, now + ttlMs, px(ttlMs), JSON.stringify(data), address, onlyIfLive ? '1' : '0', now];
+    const written = await call(() => scripts.writeSession(keys.length, ...keys, ...args));
+    return written === 1;
+  };
+
+  /** Deletes index entries whose expiry has passed, BATCH at a time. */
+  const sweepIndex = async (index: string, entryKey: (id: string) => string, now: number): Promise<void> => {
+    for (let round = 0; round < 10_000; round += 1) {
+      const ids = await call(() => redis.zrangebyscore(index, '-inf', now, 'LIMIT', 0, BATCH));
+      if (ids.length === 0) return;
+      await call(() => scripts.sweep(1 + ids.length, index, ...ids.map(entryKey), now, ...ids));
+      if (ids.length < BATCH) return;
+    }
+  };
+
+  return {
+    challenges: {
+      async put(challenge, ttlMs) {
+        const expiresAt = clock.now() + ttlMs;
+        const value = JSON.stringify({ x: expiresAt, c: challenge });
+        await call(() =>
+          execAll(redis.multi().set(key.challenge(challenge.sid), value, 'PX', px(ttlMs)).zadd(key.challengeIndex, expiresAt, challenge.sid)),
+        );
+      },
+      async take(sid) {
+        const value = await call(() => scripts.takeChallenge(key.challenge(sid), key.challengeIndex, sid));
+        // An expired challenge is deleted all the same, and reads as absent.
+        return typeof value === 'string' ? parseChallenge(sid, value, clock.now()) : undefined;
+      },
+      async count() {
+        return call(() => redis.zcount(key.challengeIndex, `(${clock.now()}`, '+inf'));
+      },
+    },
+    sessions: {
+      async get(id) {
+        let fields: Array<string | null>;
+        try {
+          fields = await call(() => redis.hmget(key.session(id), 'x', 'd'));
+        } catch (error) {
+          // Something that is not a session under a session key reads as absent.
+          if (isReplyError(error) && error.message.startsWith('WRONGTYPE')) return undefined;
+          throw error;
+        }
+        const [expiresAt, data] = fields;
+        if (expiresAt == null || data == null || !(Number(expiresAt) > clock.now())) return undefined;
+        return parseSession(data);
+      },
+      async set(id, data, ttlMs) {
+        await writeSession(id, data, ttlMs, false);
+      },
+      async update(id, data, ttlMs) {
+        return writeSession(id, data, ttlMs, true);
+      },
+      async destroy(id) {
+        await call(() => execAll(redis.multi().del(key.session(id)).zrem(key.sessionIndex, id)));
+      },
+      async destroyAllFor(address) {
+        const now = clock.now();
+        const index = key.address(address);
+        return call(async () => {
+          let live = 0;
+          // Every round drops the ids it read from the index, so the loop ends.
+          for (let round = 0; round < 10_000; round += 1) {
+            const ids = await redis.zrange(index, '0', String(BATCH - 1));
+            if (ids.length === 0) break;
+            const keys = [index, key.sessionIndex, ...ids.map(key.session)];
+            live += Number(await scripts.destroySessionsOf(keys.length, ...keys, address, now, ...ids));
+          }
+          return live;
+        });
+      },
+      async listFor(address) {
+        const index = key.address(address);
+        const found = await call(async () => {
+          const ids = await redis.zrange(index, '0', '-1');
+          const rows: unknown[] = [];
+          for (let start = 0; start < ids.length; start += BATCH) {
+            const batch = ids.slice(start, start + BATCH);
+            const keys = [index, ...batch.map(key.session)];
+            rows.push(...((await scripts.sessionsOf(keys.length, ...keys, address, ...batch)) as unknown[]));
+          }
+          return rows;
+        });
+        const now = clock.now();
+        const sessions: SessionSummary[] = [];
+        for (let i = 0; i + 2 < found.length; i += 3) {
+          const [id, expiresAt, text] = [found[i], Number(found[i + 1]), found[i + 2]];
+          if (typeof id !== 'string' || typeof text !== 'string' || !(expiresAt > now)) continue;
+          const data = parseSession(text);
+          if (data !== undefined) sessions.push({ id, data, expiresAt });
+        }
+        return sessions;
+      },
+      async count() {
+        return call(() => redis.zcount(key.sessionIndex, `(${clock.now()}`, '+inf'));
+      },
+    },
+    createRateLimiter(limiterOptions: RateLimiterOptions): RateLimiterAbstract {
+      return new RedisRateLimiter({
+        storeClient: redis,
+        keyPrefix: `${prefix}rl:${limiterOptions.keyPrefix}`,
+        points: limiterOptions.points,
+        duration: limiterOptions.duration,
+        rejectIfRedisNotReady: true,
+      });
+    },
+    async check() {
+      const started = performance.now();
+      try {
+        await call(() => redis.ping());
+        return [{ name: 'redis', ok: true, latencyMs: performance.now() - started }];
+      } catch (error) {
+        return [{ name: 'redis', ok: false, latencyMs: performance.now() - started, error: describeFailure(error) }];
+      }
+    },
+    async sweep() {
+      const now = clock.now();
+      await sweepIndex(key.challengeIndex, key.challenge, now);
+      await sweepIndex(key.sessionIndex, key.session, now);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await withDeadline(() => redis.quit(), { service: 'redis', timeoutMs, classify });
+      } catch {
+        // Not connected: nothing to say goodbye to.
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
+}
+
+/** Runs a MULTI; a command that failed inside it fails the call. */
+async function execAll(multi: ReturnType<Redis['multi']>): Promise<unknown[]> {
+  const results = await multi.exec();
+  if (results === null) throw new Error('transaction aborted');
+  return results.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+}
+
+/**
+ * RateLimiterRedis whose store failures reject with StoreUnavailableError (→ 503); a refusal
+ * (RateLimiterRes) passes through unchanged.
+ */
+class RedisRateLimiter extends RateLimiterRedis {
+  override consume(...args: Parameters<RateLimiterRedis['consume']>) {
+    return super.consume(...args).catch(rethrow);
+  }
+  override penalty(...args: Parameters<RateLimiterRedis['penalty']>) {
+    return super.penalty(...args).catch(rethrow);
+  }
+  override reward(...args: Parameters<RateLimiterRedis['reward']>) {
+    return super.reward(...args).catch(rethrow);
+  }
+  override get(...args: Parameters<RateLimiterRedis['get']>) {
+    return super.get(...args).catch(rethrow);
+  }
+  override set(...args: Parameters<RateLimiterRedis['set']>) {
+    return super.set(...args).catch(rethrow);
+  }
+  override block(...args: Parameters<RateLimiterRedis['block']>) {
+    return super.block(...args).catch(rethrow);
+  }
+  override delete(...args: Parameters<RateLimiterRedis['delete']>) {
+    return super.delete(...args).catch(rethrow);
+  }
+}
+
+function rethrow(error: unknown): never {
+  throw error instanceof RateLimiterRes ? error : classify(error);
+}
+
+/** A stored JSON object, or undefined when the text is corrupt: bad data must not crash us. */
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    return value as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseChallenge(sid: string, text: string, now: number): StoredChallenge | undefined {
+  const stored = parseObject(text);
+  if (stored === undefined || typeof stored.x !== 'number' || !(stored.x > now)) return undefined;
+  const value = typeof stored.c === 'object' && stored.c !== null ? (stored.c as Record<string, unknown>) : {};
+  if (
+    value.sid !== sid ||
+    typeof value.timestamp !== 'number' ||
+    typeof value.expiresAt !== 'number' ||
+    (value.format !== 'siwe' && value.format !== 'json') ||
+    typeof value.message !== 'string' ||
+    typeof value.binding !== 'string'
+  ) {
+    return undefined;
+  }
+  return { sid, timestamp: value.timestamp, expiresAt: value.expiresAt, format: value.format, message: value.message, binding: value.binding };
+}
+
+function parseSession(text: string): SessionData | undefined {
+  const value = parseObject(text);
+  if (value === undefined || (value.address !== undefined && typeof value.address !== 'string')) return undefined;
+  return value as SessionData;
+}
