@@ -13,6 +13,7 @@ import { jsonBody } from './middleware/body';
 import { createSessionMiddleware } from './middleware/session';
 import { requestLogger } from './middleware/requestLogger';
 import { authRoutes } from './routes/auth';
+import { readinessRoute } from './routes/health';
 import { createRateLimits } from './middleware/rateLimit';
 import { metaRoutes } from './routes/meta';
 import { DEFAULT_WEB_DIR, serveWeb } from './middleware/static';
@@ -129,6 +130,7 @@ export function createApp({
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { status: 'ok' };
   });
+  app.use(readinessRoute({ stores }));
   app.use(metricsRoute(metrics));
   app.use(api(refuseCrossSite(config.allowedOrigins)));
   app.use(api(jsonBody()));

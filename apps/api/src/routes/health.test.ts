@@ -1,0 +1,219 @@
+// /readyz, and the API's answers while Redis or PostgreSQL is away: through createApp on stores
+// opened from configuration, with each service behind a proxy the test cuts, hangs and restores.
+// While a service is away, every request that needs it gets a quick 503 service_unavailable
+// (never a 401 that would sign the user out, never a 500, never a hang); afterwards the same app
+// serves again on its own.
+
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import type { Pool } from 'pg';
+import request from 'supertest';
+import { privateKeyToAddress, signMessage } from '@wallet-login/challenge';
+import { createApp } from '../app';
+import { createTestClock } from '../stores/conformance';
+import { openStores } from '../stores/open';
+import type { Stores } from '../stores/types';
+import { testAppConfig, TEST_START_TIME } from '../testing';
+import { startFaultProxy, type FaultProxy } from '../testing/faultProxy';
+import { connectTestPostgres, createTestSchema, databaseUrlFor, deleteRedisKeys, connectTestRedis, dropTestSchema, uniqueName } from '../testing/services';
+
+const ORIGIN = 'http://localhost:8080';
+const KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
+const ADDRESS = privateKeyToAddress(KEY);
+const TIMEOUT_MS = 500;
+
+type Server = ReturnType<ReturnType<typeof createApp>['callback']>;
+
+interface Harness {
+  server: Server;
+  stores: Stores;
+  redisLink: FaultProxy;
+  postgresLink: FaultProxy;
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function app(stores: Stores): Server {
+  const clock = createTestClock(TEST_START_TIME);
+  const config = testAppConfig(ORIGIN, { storeTimeoutMs: TIMEOUT_MS });
+  return createApp({ config, stores, clock, random: (n) => randomBytes(n), logger: pino({ level: 'silent' }) }).callback();
+}
+
+/** The app on Redis and PostgreSQL, each reached through a proxy the test controls. */
+async function setup(): Promise<Harness> {
+  const redis = await connectTestRedis();
+  const postgres = await connectTestPostgres();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-login-ready-'));
+  const redisPrefix = `${uniqueName('wltest')}:`;
+  const schema = await createTestSchema(postgres);
+  const redisLink = await startFaultProxy({ target: { host: '127.0.0.1', port: 6379 } });
+  const postgresLink = await startFaultProxy({ target: { host: '127.0.0.1', port: 5432 } });
+  const stores = await openStores({
+    config: {
+      dataDir,
+      redisUrl: `redis://127.0.0.1:${redisLink.port}`,
+      redisPrefix,
+      databaseUrl: databaseUrlFor(schema, `postgres://postgres@127.0.0.1:${postgresLink.port}/test`),
+      storeTimeoutMs: TIMEOUT_MS,
+    },
+    clock: createTestClock(TEST_START_TIME),
+  });
+  cleanups.push(async () => {
+    await stores.close();
+    await redisLink.close();
+    await postgresLink.close();
+    await deleteRedisKeys(redis, redisPrefix);
+    await dropTestSchema(postgres, schema);
+    await redis.quit();
+    await postgres.end();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  return { server: app(stores), stores, redisLink, postgresLink };
+}
+
+/** Challenge → sign → register or login, on a cookie-keeping agent. */
+async function signIn(agent: request.Agent, mode: 'register' | 'login'): Promise<request.Response> {
+  const challenge = await agent.post('/api/auth/challenge').send({ address: ADDRESS });
+  if (challenge.status !== 200) return challenge;
+  const signature = signMessage({ message: challenge.body.message, privateKey: KEY });
+  return agent.post(`/api/auth/${mode}`).send({ sid: challenge.body.sid, signature });
+}
+
+/** A request's response and how long it took. */
+async function timed(send: () => PromiseLike<request.Response>): Promise<{ res: request.Response; ms: number }> {
+  const started = performance.now();
+  const res = await send();
+  return { res, ms: performance.now() - started };
+}
+
+/** Retries until `send` answers `status`, for at most `ms`; returns how long that took. */
+async function until(send: () => PromiseLike<request.Response>, status: number, ms = 5000): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const res = await send();
+    if (res.status === status) return performance.now() - started;
+    if (performance.now() - started > ms) throw new Error(`still ${res.status} after ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A quick 503 service_unavailable that says nothing internal. */
+function expectUnavailable({ res, ms }: { res: request.Response; ms: number }): void {
+  expect({ status: res.status, code: res.body?.error?.code }).toStrictEqual({ status: 503, code: 'service_unavailable' });
+  expect(JSON.stringify(res.body)).not.toMatch(/redis|postgres|ECONN|127\.0\.0\.1|at .*\.(ts|js):\d+/i);
+  expect(ms).toBeLessThan(TIMEOUT_MS + 700);
+}
+
+describe('GET /readyz', () => {
+  test('on the SQLite default: 200 ready, naming sqlite', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-login-ready-'));
+    const stores = await openStores({ config: { dataDir: dir, redisPrefix: 'wl:', storeTimeoutMs: TIMEOUT_MS }, clock: createTestClock(TEST_START_TIME) });
+    cleanups.push(async () => {
+      await stores.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const res = await request(app(stores)).get('/readyz');
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toStrictEqual({ status: 'ready', dependencies: [{ name: 'sqlite', ok: true, latencyMs: expect.any(Number) }] });
+    expect((await request(app(stores)).head('/readyz')).status).toBe(200);
+  });
+
+  test('reports each dependency, 503 while one is away, 200 again once it is back', async () => {
+    const h = await setup();
+    const ready = await request(h.server).get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toStrictEqual({
+      status: 'ready',
+      dependencies: [
+        { name: 'redis', ok: true, latencyMs: expect.any(Number) },
+        { name: 'postgres', ok: true, latencyMs: expect.any(Number) },
+      ],
+    });
+
+    await h.redisLink.cut();
+    h.postgresLink.hang();
+    const started = performance.now();
+    const down = await request(h.server).get('/readyz');
+    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 700);
+    expect(down.status).toBe(503);
+    expect(down.body).toStrictEqual({
+      status: 'unavailable',
+      dependencies: [
+        { name: 'redis', ok: false, latencyMs: expect.any(Number), error: expect.any(String) },
+        { name: 'postgres', ok: false, latencyMs: expect.any(Number), error: `no answer within ${TIMEOUT_MS} ms` },
+      ],
+    });
+    expect(JSON.stringify(down.body)).not.toMatch(/redis:\/\/|postgres:\/\//);
+
+    await h.redisLink.restore();
+    await h.postgresLink.restore();
+    await until(() => request(h.server).get('/readyz'), 200);
+  });
+});
+
+describe('while a backing service is away', () => {
+  test('Redis cut off: every auth request is a quick 503, the session survives, and the app recovers by itself', async () => {
+    const h = await setup();
+    const agent = request.agent(h.server);
+    expect((await signIn(agent, 'register')).status).toBe(201);
+    expect((await agent.get('/api/auth/me')).status).toBe(200);
+
+    await h.redisLink.cut();
+    const me = await timed(() => agent.get('/api/auth/me'));
+    expectUnavailable(me);
+    expect(me.res.headers['retry-after']).toBe('1');
+    expectUnavailable(await timed(() => agent.post('/api/auth/challenge').send({})));
+    expectUnavailable(await timed(() => agent.post('/api/auth/logout')));
+    expectUnavailable(await timed(() => request(h.server).post('/api/auth/challenge').send({})));
+    // /healthz does not depend on Redis.
+    expect((await request(h.server).get('/healthz')).status).toBe(200);
+
+    await h.redisLink.restore();
+    await until(() => agent.get('/api/auth/me'), 200);
+    // The logout that failed did not happen; the one that succeeds ends the session.
+    expect((await agent.post('/api/auth/logout')).status).toBe(204);
+    expect((await agent.get('/api/auth/me')).status).toBe(401);
+  });
+
+  test('Redis not answering: 503 within the store timeout', async () => {
+    const h = await setup();
+    const agent = request.agent(h.server);
+    expect((await signIn(agent, 'register')).status).toBe(201);
+    h.redisLink.hang();
+    expectUnavailable(await timed(() => agent.get('/api/auth/me')));
+    expectUnavailable(await timed(() => request(h.server).post('/api/auth/challenge').send({})));
+    await h.redisLink.restore();
+    await until(() => agent.get('/api/auth/me'), 200);
+  });
+
+  test('PostgreSQL cut off or not answering: sign-ins are a quick 503, signed-in sessions keep working', async () => {
+    const h = await setup();
+    const agent = request.agent(h.server);
+    expect((await signIn(agent, 'register')).status).toBe(201);
+
+    await h.postgresLink.cut();
+    const other = request.agent(h.server);
+    const challenge = await other.post('/api/auth/challenge').send({ address: ADDRESS });
+    expect(challenge.status).toBe(200);
+    const signature = signMessage({ message: challenge.body.message, privateKey: KEY });
+    expectUnavailable(await timed(() => other.post('/api/auth/login').send({ sid: challenge.body.sid, signature })));
+    expect((await other.get('/api/auth/me')).status).toBe(401);
+    expect((await agent.get('/api/auth/me')).status).toBe(200);
+
+    await h.postgresLink.restore();
+    h.postgresLink.hang();
+    const again = await other.post('/api/auth/challenge').send({ address: ADDRESS });
+    const signed = signMessage({ message: again.body.message, privateKey: KEY });
+    expectUnavailable(await timed(() => other.post('/api/auth/login').send({ sid: again.body.sid, signature: signed })));
+
+    await h.postgresLink.restore();
+    await until(async () => signIn(request.agent(h.server), 'login'), 200);
+  });
+});
