@@ -9,7 +9,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import type { Pool } from 'pg';
 import request from 'supertest';
 import { privateKeyToAddress, signMessage } from '@wallet-login/challenge';
 import { createApp } from '../app';
