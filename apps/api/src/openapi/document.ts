@@ -262,6 +262,18 @@ export const openApiDocument = {
         responses: { '200': { description: 'Alive.', content: json(ref('Health')) } },
       },
     },
+    '/readyz': {
+      get: {
+        tags: ['operations'],
+        operationId: 'readiness',
+        summary: 'Readiness: whether this instance can serve sign-ins now, with each backing service.',
+        description: 'For load balancers and orchestrators: take the instance out of rotation while it answers 503.',
+        responses: {
+          '200': { description: 'Every backing service answers.', content: json(ref('Readiness')) },
+          '503': { description: 'A backing service does not answer.', content: json(ref('Readiness')) },
+        },
+      },
+    },
     '/metrics': {
       get: {
         tags: ['operations'],
@@ -368,6 +380,28 @@ export const openApiDocument = {
         required: ['status'],
         additionalProperties: false,
         properties: { status: { const: 'ok' } },
+      },
+      Readiness: {
+        type: 'object',
+        required: ['status', 'dependencies'],
+        additionalProperties: false,
+        properties: {
+          status: { type: 'string', enum: ['ready', 'unavailable'] },
+          dependencies: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['name', 'ok'],
+              additionalProperties: false,
+              properties: {
+                name: { type: 'string', enum: ['sqlite', 'redis', 'postgres'] },
+                ok: { type: 'boolean' },
+                latencyMs: { type: 'number', minimum: 0 },
+                error: { type: 'string', description: 'Why it does not answer; never a URL or credentials.' },
+              },
+            },
+          },
+        },
       },
       SignedInMessage: {
         type: 'object',

@@ -1,0 +1,332 @@
+// The API description against the running API: every documented operation, status and error code
+// is produced by a real request (the answer's body conforms to the documented schema, documented
+// headers are present), every route the app serves is documented, and the document is what
+// /api/openapi.json serves.
+
+import pino from 'pino';
+import { formatCookieHeader, register } from '@wallet-login/client';
+import { privateKeyToAddress, signMessage } from '@wallet-login/challenge';
+import { createApp } from '../app';
+import { ERROR_STATUS } from '../errors';
+import { StoreUnavailableError } from '../stores/errors';
+import type { Stores } from '../stores/types';
+import { testAppConfig } from '../testing';
+import { connectLiveSession, liveSessionUrl, refusalWithHeaders, startServing, type TestServing } from '../server/testing';
+import { openApiDocument } from './document';
+import { schemaErrors } from './schema';
+
+const ALICE = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
+const BOB = `0x${'42'.repeat(32)}`;
+const CAROL = `0x${'7a'.repeat(32)}`;
+const EVIL = 'https://evil.example';
+
+type Operation = {
+  responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }>; headers?: Record<string, unknown> }>;
+  'x-websocket-messages'?: Record<string, unknown>;
+};
+const paths = openApiDocument.paths as unknown as Record<string, Record<string, Operation>>;
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+/** One key per documented answer: `METHOD path status` plus ` code` for error answers. */
+function documentedAnswers(): string[] {
+  const keys: string[] = [];
+  for (const [path, operations] of Object.entries(paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      for (const [status, response] of Object.entries(operation.responses)) {
+        const schema = response.content?.['application/json']?.schema as { properties?: { error?: { properties?: { code?: { enum?: string[] } } } } } | undefined;
+        const codes = schema?.properties?.error?.properties?.code?.enum;
+        const base = `${method.toUpperCase()} ${path} ${status}`;
+        if (codes) keys.push(...codes.map((code) => `${base} ${code}`));
+        else keys.push(base);
+      }
+    }
+  }
+  return keys;
+}
+
+// ---- the servers the answers come from ----
+
+let main: TestServing;
+let closed: TestServing;
+let limited: TestServing;
+let busy: TestServing;
+let broken: TestServing;
+
+/** Stores whose every call fails as an unreachable Redis or PostgreSQL does; rate limits still work. */
+function brokenStores(real: Stores): Stores {
+  const fail = (): Promise<never> => Promise.reject(new StoreUnavailableError('redis', 'no answer within 50 ms'));
+  const failing = <T extends object>(part: T): T => new Proxy(part, { get: () => fail });
+  return {
+    ...real,
+    challenges: failing(real.challenges),
+    sessions: failing(real.sessions),
+    users: failing(real.users),
+    audit: failing(real.audit),
+    check: async () => [{ name: 'redis', ok: false, error: 'no answer within 50 ms' }],
+  };
+}
+
+beforeAll(async () => {
+  main = await startServing();
+  closed = await startServing({ config: { registration: 'closed' } });
+  limited = await startServing({ config: { rateLimitIpPerMinute: 1 } });
+  busy = await startServing({ config: { maxChallenges: 1 } });
+  const healthy = await startServing();
+  broken = await startServing({ stores: brokenStores(healthy.stores) });
+  afterAllClose.push(healthy);
+});
+const afterAllClose: TestServing[] = [];
+afterAll(async () => {
+  for (const server of [broken, busy, limited, closed, main, ...afterAllClose]) await server?.close();
+});
+
+// ---- requests ----
+
+interface CallOptions {
+  body?: unknown;
+  /** A raw body sent as is (with its own content type). */
+  raw?: { text: string; type: string };
+  cookie?: string;
+  origin?: string;
+}
+
+async function call(server: TestServing, method: string, path: string, options: CallOptions = {}): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  let body: string | undefined;
+  if (options.raw) {
+    headers['content-type'] = options.raw.type;
+    body = options.raw.text;
+  } else if (options.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.body);
+  }
+  if (options.cookie) headers.cookie = options.cookie;
+  if (options.origin) headers.origin = options.origin;
+  const res = await fetch(`${server.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const text = await res.text();
+  const type = res.headers.get('content-type') ?? '';
+  return { status: res.status, headers: res.headers, body: type.startsWith('application/json') ? (JSON.parse(text) as unknown) : text };
+}
+
+const cookiesOf = (res: Response | Answer): string =>
+  res.headers
+    .getSetCookie()
+    .map((line) => line.split(';', 1)[0])
+    .join('; ');
+
+async function signedIn(server: TestServing, privateKey = ALICE): Promise<string> {
+  const { session } = await register({ baseUrl: server.url, privateKey });
+  return formatCookieHeader(session.cookies)!;
+}
+
+/** A challenge (naming `address` when given) and the pre-login cookie it came with. */
+async function challenge(server: TestServing, address?: string): Promise<{ sid: string; message: string; cookie: string }> {
+  const res = await fetch(`${server.url}/api/auth/challenge`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(address ? { address } : {}),
+  });
+  const { sid, message } = (await res.json()) as { sid: string; message: string };
+  return { sid, message, cookie: cookiesOf(res) };
+}
+
+/** A challenge signed by `signer` (naming `named` when given) and posted to `path`. */
+async function signedAttempt(server: TestServing, path: string, signer: string, options: { named?: string; message?: string; shiftMs?: number } = {}): Promise<Answer> {
+  const issued = await challenge(server, options.named);
+  const signature = signMessage({ message: issued.message, privateKey: signer });
+  const start = server.clock.now();
+  server.clock.advance(options.shiftMs ?? 0);
+  try {
+    return await call(server, 'POST', path, {
+      body: { sid: issued.sid, signature, ...(options.message !== undefined ? { message: options.message } : {}) },
+      cookie: issued.cookie,
+    });
+  } finally {
+    server.clock.set(start);
+  }
+}
+
+const TOO_LARGE = { raw: { text: JSON.stringify({ pad: 'x'.repeat(40 * 1024) }), type: 'application/json' } };
+const NOT_JSON = { raw: { text: 'sid=1', type: 'application/x-www-form-urlencoded' } };
+const MALFORMED_SIGN_IN = { body: { sid: 5, signature: '0x' } };
+
+/** The sign-in answers shared by /login and /register. */
+function signInScenarios(path: '/api/auth/login' | '/api/auth/register'): Record<string, () => Promise<Answer>> {
+  const key = (rest: string) => `POST ${path} ${rest}`;
+  return {
+    [key('400 invalid_request')]: () => call(main, 'POST', path, MALFORMED_SIGN_IN),
+    [key('401 challenge_not_found')]: async () => {
+      const issued = await challenge(main);
+      return call(main, 'POST', path, { body: { sid: 'A'.repeat(24), signature: signMessage({ message: 'x', privateKey: ALICE }) }, cookie: issued.cookie });
+    },
+    [key('401 challenge_expired')]: () => signedAttempt(main, path, ALICE, { shiftMs: main.config.challengeTtlMs }),
+    [key('401 challenge_not_yet_valid')]: () => signedAttempt(main, path, ALICE, { shiftMs: -(main.config.clockSkewMs + 1000) }),
+    [key('401 message_mismatch')]: () => signedAttempt(main, path, ALICE, { message: 'another message' }),
+    [key('401 signature_invalid')]: () => signedAttempt(main, path, BOB, { named: privateKeyToAddress(ALICE) }),
+    [key('403 origin_forbidden')]: () => call(main, 'POST', path, { body: {}, origin: EVIL }),
+    [key('413 payload_too_large')]: () => call(main, 'POST', path, TOO_LARGE),
+    [key('415 unsupported_media_type')]: () => call(main, 'POST', path, NOT_JSON),
+    [key('429 rate_limited')]: async () => {
+      await call(limited, 'POST', '/api/auth/challenge');
+      return call(limited, 'POST', path, MALFORMED_SIGN_IN);
+    },
+    [key('503 service_unavailable')]: async () => {
+      const issued = await challenge(main);
+      const signature = signMessage({ message: issued.message, privateKey: ALICE });
+      return call(broken, 'POST', path, { body: { sid: issued.sid, signature }, cookie: issued.cookie });
+    },
+  };
+}
+
+const scenarios: Record<string, () => Promise<Answer>> = {
+  'POST /api/auth/challenge 200': () => call(main, 'POST', '/api/auth/challenge', { body: { format: 'siwe', address: privateKeyToAddress(ALICE) } }),
+  'POST /api/auth/challenge 400 invalid_request': () => call(main, 'POST', '/api/auth/challenge', { body: { address: '0x123' } }),
+  'POST /api/auth/challenge 403 origin_forbidden': () => call(main, 'POST', '/api/auth/challenge', { origin: EVIL }),
+  'POST /api/auth/challenge 413 payload_too_large': () => call(main, 'POST', '/api/auth/challenge', TOO_LARGE),
+  'POST /api/auth/challenge 415 unsupported_media_type': () => call(main, 'POST', '/api/auth/challenge', NOT_JSON),
+  'POST /api/auth/challenge 429 rate_limited': async () => {
+    await call(limited, 'POST', '/api/auth/challenge');
+    return call(limited, 'POST', '/api/auth/challenge');
+  },
+  'POST /api/auth/challenge 503 service_unavailable': async () => {
+    await call(busy, 'POST', '/api/auth/challenge');
+    return call(busy, 'POST', '/api/auth/challenge');
+  },
+
+  ...signInScenarios('/api/auth/login'),
+  'POST /api/auth/login 200': async () => {
+    await signedIn(main, ALICE);
+    return signedAttempt(main, '/api/auth/login', ALICE);
+  },
+  'POST /api/auth/login 403 address_not_registered': () => signedAttempt(main, '/api/auth/login', CAROL),
+
+  ...signInScenarios('/api/auth/register'),
+  'POST /api/auth/register 201': () => signedAttempt(main, '/api/auth/register', `0x${'5b'.repeat(32)}`),
+  'POST /api/auth/register 200': async () => {
+    await signedIn(main, BOB);
+    return signedAttempt(main, '/api/auth/register', BOB);
+  },
+  'POST /api/auth/register 403 registration_closed': () => signedAttempt(closed, '/api/auth/register', ALICE),
+
+  'GET /api/auth/me 200': async () => call(main, 'GET', '/api/auth/me', { cookie: await signedIn(main) }),
+  'GET /api/auth/me 401 unauthenticated': () => call(main, 'GET', '/api/auth/me'),
+  'GET /api/auth/me 503 service_unavailable': async () => call(broken, 'GET', '/api/auth/me', { cookie: await signedIn(main) }),
+
+  'POST /api/auth/logout 204': async () => call(main, 'POST', '/api/auth/logout', { cookie: await signedIn(main) }),
+  'POST /api/auth/logout 403 origin_forbidden': async () => call(main, 'POST', '/api/auth/logout', { cookie: await signedIn(main), origin: EVIL }),
+  'POST /api/auth/logout 503 service_unavailable': async () => call(broken, 'POST', '/api/auth/logout', { cookie: await signedIn(main) }),
+
+  'GET /api/auth/sessions 200': async () => call(main, 'GET', '/api/auth/sessions', { cookie: await signedIn(main) }),
+  'GET /api/auth/sessions 401 unauthenticated': () => call(main, 'GET', '/api/auth/sessions'),
+  'GET /api/auth/sessions 503 service_unavailable': async () => call(broken, 'GET', '/api/auth/sessions', { cookie: await signedIn(main) }),
+
+  'DELETE /api/auth/sessions/{id} 204': async () => {
+    const cookie = await signedIn(main);
+    const other = await signedIn(main);
+    const list = (await call(main, 'GET', '/api/auth/sessions', { cookie: other })).body as { sessions: Array<{ id: string; current: boolean }> };
+    const target = list.sessions.find((session) => !session.current)!;
+    return call(main, 'DELETE', `/api/auth/sessions/${target.id}`, { cookie });
+  },
+  'DELETE /api/auth/sessions/{id} 401 unauthenticated': () => call(main, 'DELETE', '/api/auth/sessions/abc'),
+  'DELETE /api/auth/sessions/{id} 403 origin_forbidden': async () => call(main, 'DELETE', '/api/auth/sessions/abc', { cookie: await signedIn(main), origin: EVIL }),
+  'DELETE /api/auth/sessions/{id} 404 not_found': async () => call(main, 'DELETE', '/api/auth/sessions/abc', { cookie: await signedIn(main) }),
+  'DELETE /api/auth/sessions/{id} 503 service_unavailable': async () => call(broken, 'DELETE', '/api/auth/sessions/abc', { cookie: await signedIn(main) }),
+
+  'POST /api/auth/logout-all 200': async () => call(main, 'POST', '/api/auth/logout-all', { cookie: await signedIn(main) }),
+  'POST /api/auth/logout-all 401 unauthenticated': () => call(main, 'POST', '/api/auth/logout-all'),
+  'POST /api/auth/logout-all 403 origin_forbidden': async () => call(main, 'POST', '/api/auth/logout-all', { cookie: await signedIn(main), origin: EVIL }),
+  'POST /api/auth/logout-all 503 service_unavailable': async () => call(broken, 'POST', '/api/auth/logout-all', { cookie: await signedIn(main) }),
+
+  'GET /api/config 200': () => call(main, 'GET', '/api/config'),
+
+  'GET /api/ws 101': async () => {
+    const client = await connectLiveSession({ url: liveSessionUrl(main.url), cookie: await signedIn(main) });
+    const message = await client.next();
+    client.ws.close();
+    return { status: 101, headers: new Headers(), body: message };
+  },
+  'GET /api/ws 400 invalid_request': () => call(main, 'GET', '/api/ws'),
+  'GET /api/ws 401 unauthenticated': () => refusalWithHeaders(connectLiveSession({ url: liveSessionUrl(main.url) })),
+  'GET /api/ws 403 origin_forbidden': async () =>
+    refusalWithHeaders(connectLiveSession({ url: liveSessionUrl(main.url), cookie: await signedIn(main), origin: EVIL })),
+
+  'GET /api/openapi.json 200': () => call(main, 'GET', '/api/openapi.json'),
+  'GET /healthz 200': () => call(main, 'GET', '/healthz'),
+  'GET /readyz 200': () => call(main, 'GET', '/readyz'),
+  'GET /readyz 503': () => call(broken, 'GET', '/readyz'),
+  'GET /metrics 200': () => call(main, 'GET', '/metrics'),
+};
+
+// ---- the checks ----
+
+test('the document is OpenAPI 3.1 with unique operation ids, known error codes, and every $ref resolved', () => {
+  expect(openApiDocument.openapi).toBe('3.1.0');
+  const ids = Object.values(paths).flatMap((operations) => Object.values(operations).map((operation) => (operation as { operationId?: string }).operationId));
+  expect(ids.every((id) => typeof id === 'string')).toBe(true);
+  expect(new Set(ids).size).toBe(ids.length);
+  const text = JSON.stringify(openApiDocument);
+  for (const [, name] of text.matchAll(/"#\/components\/schemas\/(\w+)"/g)) expect(openApiDocument.components.schemas).toHaveProperty(name!);
+  for (const key of documentedAnswers()) {
+    const [, , status, code] = key.split(' ');
+    if (code !== undefined) expect([code, ERROR_STATUS[code as keyof typeof ERROR_STATUS]]).toEqual([code, Number(status)]);
+  }
+});
+
+test('every documented answer has a scenario here, and every scenario is documented', () => {
+  expect(Object.keys(scenarios).sort()).toEqual(documentedAnswers().sort());
+});
+
+test.each(documentedAnswers())('%s', async (key) => {
+  const [method, path, status, code] = key.split(' ') as [string, string, string, string | undefined];
+  const response = paths[path]![method.toLowerCase()]!.responses[status]!;
+  const answer = await scenarios[key]!();
+  expect({ key, status: answer.status }).toEqual({ key, status: Number(status) });
+
+  if (code !== undefined) expect((answer.body as { error?: { code?: string } }).error?.code).toBe(code);
+  const json = response.content?.['application/json']?.schema;
+  if (status === '101') {
+    const messages = paths[path]![method.toLowerCase()]!['x-websocket-messages']!;
+    expect(schemaErrors(messages, answer.body, openApiDocument)).toEqual([]);
+  } else if (json !== undefined) {
+    expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(schemaErrors(json, answer.body, openApiDocument)).toEqual([]);
+  } else if (response.content?.['text/plain']) {
+    expect(typeof answer.body).toBe('string');
+  } else {
+    expect(answer.body).toBe('');
+  }
+  for (const header of Object.keys(response.headers ?? {})) {
+    if (header === 'Set-Cookie') expect(answer.headers.getSetCookie().length).toBeGreaterThan(0);
+    else expect(answer.headers.get(header)).not.toBeNull();
+  }
+  if (path.startsWith('/api/') && status !== '101') expect(answer.headers.get('cache-control')).toBe('no-store');
+});
+
+test('every route the app serves is documented, with its methods', async () => {
+  const stores = main.stores;
+  const app = createApp({ config: testAppConfig(main.url), stores, clock: main.clock, random: (n) => new Uint8Array(n), logger: pino({ level: 'silent' }) });
+  const served = new Set<string>();
+  for (const middleware of app.middleware as Array<{ router?: { stack: Array<{ path: string; methods: string[] }> } }>) {
+    for (const layer of middleware.router?.stack ?? []) {
+      for (const method of layer.methods) {
+        // HEAD comes with every GET.
+        if (method !== 'HEAD') served.add(`${method} ${layer.path.replace(/:(\w+)/g, '{$1}')}`);
+      }
+    }
+  }
+  // Served by middleware outside the routers (each answered by a scenario above).
+  for (const route of ['GET /api/openapi.json', 'GET /api/ws', 'GET /healthz', 'GET /readyz', 'GET /metrics']) served.add(route);
+  const documented = new Set(Object.entries(paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`)));
+  expect([...served].sort()).toEqual([...documented].sort());
+});
+
+test('/api/openapi.json serves this document', async () => {
+  const answer = await call(main, 'GET', '/api/openapi.json');
+  expect(answer.body).toEqual(JSON.parse(JSON.stringify(openApiDocument)));
+  expect((await call(main, 'POST', '/api/openapi.json')).status).toBe(405);
+});
