@@ -8,7 +8,7 @@ import cluster from 'node:cluster';
 import { ConfigError, loadConfig, loadSessionKeys, systemClock, systemRandom, type Config } from './config';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
-import { openStores } from './stores/open';
+import { describeStores, openStores } from './stores/open';
 import { createClusterWorkerSessionEvents } from './events/cluster';
 import { createLocalSessionEvents } from './events/local';
 import { openRedisSessionEvents } from './events/redis';
@@ -33,7 +33,7 @@ async function startCluster(config: Config, logger: Logger): Promise<void> {
   // Done once here so the workers do not race to create them.
   loadSessionKeys(config.sessionKeys, config.dataDir);
   await loadTlsCredentials({ tls: config.tls, dataDir: config.dataDir, origins: config.allowedOrigins, clock: systemClock });
-  const stores = await openStores({ config, clock: systemClock });
+  const stores = await openStores({ config, clock: systemClock, logger });
   await stores.close();
 
   await runPrimary({
@@ -52,10 +52,17 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
   const clock = systemClock;
   const random = systemRandom;
   const tls = await loadTlsCredentials({ tls: config.tls, dataDir: config.dataDir, origins: config.allowedOrigins, clock });
-  const stores = await openStores({ config, clock });
+  const stores = await openStores({ config, clock, logger });
+  logger.info(describeStores(config), 'stores opened');
   let events: SessionEvents;
   if (config.redisUrl !== undefined) {
-    events = await openRedisSessionEvents({ url: config.redisUrl, senderId: Buffer.from(random(12)).toString('base64url'), logger });
+    events = await openRedisSessionEvents({
+      url: config.redisUrl,
+      // Deployments sharing one Redis under different prefixes do not hear each other.
+      channel: `${config.redisPrefix}session-events`,
+      senderId: Buffer.from(random(12)).toString('base64url'),
+      logger,
+    });
   } else {
     events = cluster.isWorker ? createClusterWorkerSessionEvents() : createLocalSessionEvents();
   }

@@ -12,7 +12,7 @@ export interface RedisSessionEventsOptions {
   url: string;
   /**
    * The pub/sub channel; instances that should hear each other use the same one.
-   * @default 'wallet-login:session-events'
+   * @default 'wallet-login:session-events' (main.ts uses `${REDIS_PREFIX}session-events`)
    */
   channel?: string;
   /** Tells this process's own messages from the others' (random, from the injected CSPRNG). */
