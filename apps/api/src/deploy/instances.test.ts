@@ -97,3 +97,25 @@ test('logout-all and revoke on one instance close the sockets held by the other'
   expect(await thirdSocket.next()).toEqual({ type: 'signed_out' });
   await expect(third.me()).rejects.toMatchObject({ code: 'unauthenticated' });
 });
+
+test('WORKERS=2 on Redis and PostgreSQL: a sign-out reaches the live sessions of both workers and of the other instance', async () => {
+  const port = await freePort();
+  const cluster = await startApiProcess({
+    env: { ...stores.env, PORT: String(port), WORKERS: '2', PUBLIC_ORIGIN: `http://${domain}`, SESSION_KEYS: TEST_SESSION_KEYS.join(','), LOG_LEVEL: 'debug' },
+  });
+  try {
+    const session = await signIn({ baseUrl: cluster.url, privateKey: ALICE, domain });
+    const cookie = formatCookieHeader(session.cookies);
+    // Connections alternate between the workers; one more socket is held by instance two.
+    const sockets = [];
+    for (let i = 0; i < 4; i += 1) sockets.push(await connectLiveSession({ url: liveSessionUrl(cluster.url), cookie }));
+    sockets.push(await connectLiveSession({ url: liveSessionUrl(two.url), cookie }));
+    for (const socket of sockets) expect(await socket.next()).toEqual({ type: 'signed_in', address: session.address });
+    expect(new Set(cluster.logs().filter((entry) => entry.msg === 'live session opened').map((entry) => entry.pid)).size).toBe(2);
+
+    await session.logout(); // on one worker of the cluster
+    for (const socket of sockets) expect(await socket.next()).toEqual({ type: 'signed_out' });
+  } finally {
+    expect(await cluster.stop()).toBe(0);
+  }
+}, 60_000);
