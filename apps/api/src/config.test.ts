@@ -41,17 +41,19 @@ describe('loadConfig', () => {
   test('reads the scale-out, TLS and limit settings', () => {
     const config = loadConfig({
       REDIS_URL: 'redis://127.0.0.1:6379/2', REDIS_PREFIX: 'login:', DATABASE_URL: 'postgres://app@db.internal:5432/wallet', STORE_TIMEOUT_MS: '500',
-      WORKERS: '4', TLS: 'self-signed', COOKIE_DOMAIN: 'example.test', INSTANCE_ID: 'api-1', DEV_KEY_SIGNIN: 'true',
+      WORKERS: '4', TLS: 'self-signed', PORT: '8443', PUBLIC_ORIGIN: 'https://a.example.test:8443', COOKIE_DOMAIN: 'example.test', INSTANCE_ID: 'api-1', DEV_KEY_SIGNIN: 'true',
       RATE_LIMIT_IP_PER_MINUTE: '120', RATE_LIMIT_ADDRESS_FAILURES_PER_HOUR: '5', MAX_CHALLENGES_PER_SESSION: '3', MAX_CHALLENGES: '1000',
     });
     expect(config).toMatchObject({
       redisUrl: 'redis://127.0.0.1:6379/2', redisPrefix: 'login:', databaseUrl: 'postgres://app@db.internal:5432/wallet', storeTimeoutMs: 500,
-      workers: 4, tls: { mode: 'self-signed' }, publicOrigin: 'https://localhost:8080', cookieDomain: 'example.test',
+      workers: 4, tls: { mode: 'self-signed' }, publicOrigin: 'https://a.example.test:8443', cookieDomain: 'example.test',
       instanceId: 'api-1', devKeySignIn: true, rateLimitIpPerMinute: 120, rateLimitAddressFailuresPerHour: 5,
       maxChallengesPerSession: 3, maxChallenges: 1000,
     });
     expect(loadConfig({ WORKERS: 'auto' }).workers).toBe(Math.max(1, availableParallelism()));
     expect(loadConfig({ TLS_CERT: 'c.pem', TLS_KEY: 'k.pem' }).tls).toEqual({ mode: 'files', certFile: resolve('c.pem'), keyFile: resolve('k.pem') });
+    expect(loadConfig({ TLS: 'self-signed', PORT: '8443' }).publicOrigin).toBe('https://localhost:8443');
+    expect(loadConfig({ PUBLIC_ORIGIN: 'https://example.test', COOKIE_DOMAIN: 'example.test' }).cookieDomain).toBe('example.test');
   });
 
   test.each([
@@ -61,6 +63,8 @@ describe('loadConfig', () => {
     [{ TLS_CERT: 'c.pem' }, /TLS_CERT, TLS_KEY: give both or neither/],
     [{ TLS: 'files' }, /TLS: "files" needs TLS_CERT and TLS_KEY/],
     [{ COOKIE_DOMAIN: '.example.test' }, /COOKIE_DOMAIN: must be a domain/],
+    [{ COOKIE_DOMAIN: 'example.test' }, /COOKIE_DOMAIN: the public origin's host localhost is not example.test or a subdomain of it/],
+    [{ COOKIE_DOMAIN: 'example.test', PUBLIC_ORIGIN: 'https://badexample.test' }, /COOKIE_DOMAIN: the public origin's host badexample.test/],
     [{ WORKERS: '0' }, /WORKERS/],
     [{ RATE_LIMIT_IP_PER_MINUTE: '0' }, /RATE_LIMIT_IP_PER_MINUTE: must be at least 1/],
   ])('refuses %p', (source, message) => {

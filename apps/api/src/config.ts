@@ -162,6 +162,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         : { mode: 'off' };
   const scheme = tls.mode === 'off' ? 'http' : 'https';
   const publicOrigin = e.PUBLIC_ORIGIN ?? `${scheme}://localhost:${e.PORT}`;
+  // Browsers drop a cookie whose Domain does not cover the host that sets it (RFC 6265 §5.3).
+  const publicHost = new URL(publicOrigin).hostname;
+  if (e.COOKIE_DOMAIN !== undefined && publicHost !== e.COOKIE_DOMAIN && !publicHost.endsWith(`.${e.COOKIE_DOMAIN}`)) {
+    throw new ConfigError(`Invalid configuration:\n  COOKIE_DOMAIN: the public origin's host ${publicHost} is not ${e.COOKIE_DOMAIN} or a subdomain of it`);
+  }
   return {
     port: e.PORT,
     host: e.HOST,
