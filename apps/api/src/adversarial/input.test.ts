@@ -75,10 +75,10 @@ describe('JSON that is not an object', () => {
     await expectRefusedEverywhere(raw, 400, 'invalid_request');
   });
 
-  test('null: 400 invalid_request from login and register', async () => {
+  test('null: 400 invalid_request from challenge, login and register', async () => {
     const { url, stores } = server();
     const before = await snapshot(stores);
-    for (const path of ['/api/auth/login', '/api/auth/register']) {
+    for (const path of ['/api/auth/challenge', '/api/auth/login', '/api/auth/register']) {
       expectError(await new Browser(url).send('POST', path, { raw: 'null' }), 400, 'invalid_request');
     }
     expect(await snapshot(stores)).toEqual(before);

@@ -137,7 +137,7 @@ export function authRoutes(options: AuthRoutesOptions): Router {
   });
 
   router.post('/challenge', limits.perIp, async (ctx) => {
-    const body = parseBody(challengeBody, ctx.request.body ?? {});
+    const body = parseBody(challengeBody, ctx.request.body === undefined ? {} : ctx.request.body);
     const format: ChallengeFormat = body.format ?? 'siwe';
     let address: string | undefined;
     if (body.address !== undefined) {
