@@ -31,7 +31,8 @@ export default defineConfig({
   },
   server: {
     // Same origin for the page and the API, as in production: the session cookie stays
-    // first-party. scripts/dev.mjs points this at the API it starts.
-    proxy: { '/api': { target: 'http://127.0.0.1:8080' } },
+    // first-party. `ws` carries the live-session WebSocket (/api/ws). scripts/dev.mjs points this
+    // at the API it starts.
+    proxy: { '/api': { target: 'http://127.0.0.1:8080', ws: true } },
   },
 });

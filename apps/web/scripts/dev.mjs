@@ -41,7 +41,7 @@ const vite = await createServer({
   server: {
     port: webPort,
     strictPort: true,
-    proxy: { '/api': { target: `http://127.0.0.1:${apiPort}` } },
+    proxy: { '/api': { target: `http://127.0.0.1:${apiPort}`, ws: true } },
   },
 });
 await vite.listen();
