@@ -65,11 +65,16 @@ const LOCK_CLASS = 0x776c;
 /** SQLSTATE classes a statement causes itself (bad data, constraint, syntax): a bug, so a 500. */
 const STATEMENT_FAULT = /^(21|22|23|42|44)[0-9A-Z]{3}$/;
 
+/** The SQLSTATE of an error the server sent; undefined for client and network errors (ECONNREFUSED…). */
+function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^E[A-Z]{4}$/.test(code) ? code : undefined;
+}
+
 /** A PostgreSQL failure → StoreUnavailableError, except an error the statement itself caused. */
 function classify(error: unknown): unknown {
   if (error instanceof StoreUnavailableError) return error;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && STATEMENT_FAULT.test(code)) return error;
+  if (STATEMENT_FAULT.test(sqlState(error) ?? '')) return error;
   return new StoreUnavailableError('postgres', describeFailure(error), { cause: error });
 }
 
@@ -143,7 +148,9 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     if (error instanceof SchemaVersionError) throw error;
     const classified = classify(error);
     if (classified instanceof StoreUnavailableError) {
-      throw new StoreUnavailableError('postgres', `not reachable at ${where}: ${describeFailure(classified)}`, { cause: error });
+      // With a SQLSTATE the server did answer (a missing schema, a refused login).
+      const answered = sqlState(error) !== undefined;
+      throw new StoreUnavailableError('postgres', `${answered ? 'refused at' : 'not reachable at'} ${where}: ${describeFailure(classified)}`, { cause: error });
     }
     throw classified;
   }

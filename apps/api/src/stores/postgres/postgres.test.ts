@@ -147,6 +147,14 @@ describe('PostgreSQL specifics', () => {
     expect(result.ms).toBeLessThan(1000);
   });
 
+  test('refuses to open, saying why, when the server answers but the schema cannot be used', async () => {
+    const missing = uniqueName('wl_missing');
+    const url = `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${missing}`)}`;
+    const error: unknown = await openPostgresStores({ url, timeoutMs: 2000 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect((error as Error).message).toBe('postgres: refused at postgres://127.0.0.1:5432/test: no schema has been selected to create in');
+  });
+
   test('refuses to open within the timeout when the server does not answer', async () => {
     const silent = await proxy();
     silent.hang();
