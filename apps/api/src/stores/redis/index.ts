@@ -3,9 +3,9 @@
 //
 // Keys, under the prefix (default `wl:`):
 //   c:<sid>      challenge: JSON { x: expiresAt, c: challenge }, PX ttl
-//   c:index      ZSET sid → expiresAt (count, sweep)
+//   challenges   ZSET sid → expiresAt (count, sweep)
 //   s:<id>       session: HASH x (expiresAt), d (JSON data), a (address, when signed in), PX ttl
-//   s:index      ZSET id → expiresAt (count, sweep)
+//   sessions     ZSET id → expiresAt (count, sweep)
 //   a:<address>  ZSET id → expiresAt: sessions bound to the address (listFor, destroyAllFor);
 //                ids whose session is gone or rebound are dropped when next read
 //   rl:<prefix>:<key>  rate-limiter-flexible counters
@@ -162,9 +162,9 @@ export async function openRedisStores(options: RedisStoresOptions): Promise<Redi
 
   const key = {
     challenge: (sid: string) => `${prefix}c:${sid}`,
-    challengeIndex: `${prefix}c:index`,
+    challengeIndex: `${prefix}challenges`,
     session: (id: string) => `${prefix}s:${id}`,
-    sessionIndex: `${prefix}s:index`,
+    sessionIndex: `${prefix}sessions`,
     address: (address: string) => `${prefix}a:${address}`,
   };
 

@@ -112,7 +112,7 @@ describe('Redis specifics', () => {
     await stores.challenges.put(createChallenge('c1'), TTL);
     await stores.sessions.set('s1', { address: ALICE }, 2 * TTL);
     const keys = (await admin.keys(`${prefix}*`)).sort();
-    expect(keys).toStrictEqual([`${prefix}a:${ALICE}`, `${prefix}c:c1`, `${prefix}c:index`, `${prefix}s:index`, `${prefix}s:s1`].sort());
+    expect(keys).toStrictEqual([`${prefix}a:${ALICE}`, `${prefix}c:c1`, `${prefix}challenges`, `${prefix}sessions`, `${prefix}s:s1`].sort());
     for (const key of [`${prefix}c:c1`, `${prefix}s:s1`, `${prefix}a:${ALICE}`]) {
       const ttl = await admin.pttl(key);
       expect(ttl).toBeGreaterThan(0);
@@ -141,7 +141,7 @@ describe('Redis specifics', () => {
     const corrupt = ['{not json', '[]', 'null', '42', '{"x":"soon","c":{}}', `{"x":${START + TTL},"c":{"sid":"other"}}`];
     for (const [i, value] of corrupt.entries()) {
       await admin.set(`${prefix}c:bad${i}`, value);
-      await admin.zadd(`${prefix}c:index`, START + TTL, `bad${i}`);
+      await admin.zadd(`${prefix}challenges`, START + TTL, `bad${i}`);
       await admin.hset(`${prefix}s:bad${i}`, 'x', String(START + TTL), 'd', value);
     }
     await admin.hset(`${prefix}s:noexpiry`, 'd', '{}');
@@ -171,7 +171,7 @@ describe('Redis specifics', () => {
     expect(await stores.sessions.count()).toBe(0);
     clock.advance(TTL);
     await stores.sweep();
-    expect(await admin.zcard(`${prefix}c:index`)).toBe(50);
+    expect(await admin.zcard(`${prefix}challenges`)).toBe(50);
     expect(await admin.exists(`${prefix}c:c0`, `${prefix}c:c1049`)).toBe(0);
     expect(await admin.exists(`${prefix}c:c1050`)).toBe(1);
     expect(await admin.exists(`${prefix}a:${ALICE}`)).toBe(0);
