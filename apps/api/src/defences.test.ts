@@ -31,7 +31,7 @@ afterEach(async () => {
   cleanups = [];
 });
 
-function setup(overrides: Partial<AppConfig> = {}): { server: Server; stores: Stores; clock: MutableClock; published: SignedOutEvent[] } {
+function setup(overrides: Partial<AppConfig> = {}, wrap: (stores: Stores) => Stores = (stores) => stores): { server: Server; stores: Stores; clock: MutableClock; published: SignedOutEvent[] } {
   const dir = mkdtempSync(join(tmpdir(), 'wallet-login-defences-'));
   const clock = createTestClock(TEST_START_TIME);
   const stores = openSqliteStores({ file: join(dir, 'db.sqlite'), clock });
@@ -39,7 +39,7 @@ function setup(overrides: Partial<AppConfig> = {}): { server: Server; stores: St
   const events = createLocalSessionEvents();
   events.subscribe((event) => published.push(event));
   const app = createApp({
-    config: testAppConfig(ORIGIN, overrides), stores, clock, random: (n) => randomBytes(n), logger: pino({ level: 'silent' }), events,
+    config: testAppConfig(ORIGIN, overrides), stores: wrap(stores), clock, random: (n) => randomBytes(n), logger: pino({ level: 'silent' }), events,
   });
   cleanups.push(async () => {
     await stores.close();
@@ -81,6 +81,16 @@ describe('rate limits', () => {
     // Login and register share the budget; the refused request stored nothing.
     expect((await client.agent.post('/api/auth/login').send({ sid: 'x', signature: '0x' })).status).toBe(429);
     expect(await stores.challenges.count()).toBe(3);
+  });
+
+  test('a rate-limit store that fails gives 503 service_unavailable with Retry-After, and stores nothing', async () => {
+    const failing = { consume: () => Promise.reject(new Error('connect ECONNREFUSED')), get: () => Promise.reject(new Error('connect ECONNREFUSED')) };
+    const { server, stores } = setup({}, (real) => ({ ...real, createRateLimiter: () => failing as unknown as ReturnType<Stores['createRateLimiter']> }));
+    const refused = await browser(server).challenge();
+    expect(refused.status).toBe(503);
+    expect(refused.body.error).toStrictEqual({ code: 'service_unavailable', message: expect.not.stringMatching(/ECONNREFUSED/) });
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(await stores.challenges.count()).toBe(0);
   });
 
   test('without TRUST_PROXY, X-Forwarded-For does not buy a fresh budget', async () => {

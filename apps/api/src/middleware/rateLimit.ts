@@ -7,6 +7,7 @@
 import type { Middleware } from 'koa';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { ApiError } from '../errors';
+import { StoreUnavailableError } from '../stores/errors';
 import type { Stores } from '../stores/types';
 
 export interface RateLimitOptions {
@@ -71,6 +72,8 @@ function refusal(what: string, msBeforeNext: number): ApiError {
   return new ApiError('rate_limited', `${what}; try again in ${seconds} s.`, { retryAfterSeconds: seconds });
 }
 
-function unavailable(cause: unknown): ApiError {
-  return new ApiError('service_unavailable', 'The service is temporarily unavailable; try again shortly.', { cause });
+/** A limiter whose store failed: 503 with Retry-After, as for every other store failure. */
+function unavailable(cause: unknown): Error {
+  if (cause instanceof StoreUnavailableError) return cause;
+  return new ApiError('service_unavailable', 'The service is temporarily unavailable; try again shortly.', { cause, retryAfterSeconds: 1 });
 }
