@@ -2,7 +2,7 @@
 // concurrent clients, against real server processes: wallet-login on the embedded SQLite store
 // and on Redis + PostgreSQL, in one process and as cluster workers, and the reference stand-in
 // written the usual way (bench/reference: express + express-session + siwe + ethers), all in
-// the same run so the ratios compare like with like.
+// the same run, interleaved over 3 rounds, so the ratios compare like with like.
 //
 // Signing is off the clock (bench/flows.mjs says how logins/s and latency are counted). Every
 // level is bounded in count and in time, and every request goes to 127.0.0.1.
@@ -18,7 +18,8 @@ import { bareFlow, measureLogins, referenceFlow, walletFlow } from './flows.mjs'
 import { childPids, prepareExternalStores, startBareHttp, startReference, startWalletLogin, usesExternalStores } from './lib.mjs';
 
 const LEVELS = [1, 8, 32];
-const LOGINS = { 1: 400, 8: 2_000, 32: 4_000 };
+const LOGINS = { 1: 300, 8: 1_000, 32: 2_000 };
+const ROUNDS = 3;
 const WARM_UP = 600;
 
 const args = new Map(process.argv.slice(2).map((arg) => [arg.replace(/^--/, '').split('=')[0], arg.split('=')[1] ?? 'yes']));
@@ -41,55 +42,72 @@ function cpuProfile(id) {
   return profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, id)}`] : [];
 }
 
-const rows = [];
+// Every server is started, checked, registered and warmed up first; then each round runs every
+// level on every configuration back to back, so a change in the machine's load touches all of
+// them alike. Figures are medians over the rounds; the ratio is the median of each round's ratio.
+const running = [];
+const unavailable = [];
 for (const configuration of configurations) {
   const { name, flow } = configuration;
   if (configuration.external && external.unavailable) {
-    rows.push({ name, unavailable: external.unavailable });
+    unavailable.push({ name, reason: external.unavailable });
     continue;
   }
-  process.stderr.write(`${name} …\n`);
+  process.stderr.write(`starting ${name} …\n`);
   let server;
   try {
     server = await configuration.start();
     if (configuration.external) {
       const check = await usesExternalStores(server);
       if (!check.ok) {
-        rows.push({ name, unavailable: check.reason });
+        unavailable.push({ name, reason: check.reason });
+        await server.stop();
         continue;
       }
-      await external.emptyRedis();
     }
-    let note = '';
+    let label = name;
     if (configuration.workers > 1) {
       const seen = childPids(server.pid).length;
-      if (seen < configuration.workers) note = ` (${seen} worker processes seen: the cluster is not in main.ts yet)`;
+      if (seen < configuration.workers) label = `${name} (${seen} worker processes seen)`;
     }
     await flow.setUp(server);
     await measureLogins({ flow, server, concurrency: 8, count: WARM_UP });
-    for (const concurrency of LEVELS) {
-      const result = await measureLogins({ flow, server, concurrency, count: LOGINS[concurrency] });
-      rows.push({ name: `${name}${note}`, id: configuration.id, ...result });
-      process.stderr.write(`  c=${concurrency}: ${result.perSecond.toFixed(0)} logins/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, server CPU ${result.cpuMsPerLogin.toFixed(2)} ms/login (${result.logins} logins)\n`);
-    }
+    running.push({ ...configuration, label, server, results: new Map(LEVELS.map((level) => [level, []])) });
   } catch (error) {
-    rows.push({ name, unavailable: error.message.split('\n')[0] });
-  } finally {
+    unavailable.push({ name, reason: error.message.split('\n')[0] });
     await server?.stop();
   }
 }
-if (!external.unavailable) await external.cleanup();
 
-const reference = new Map(rows.filter((row) => row.id === 'reference').map((row) => [row.concurrency, row.perSecond]));
-console.log(`\nfull logins (challenge → login → me) on 127.0.0.1, signing off the clock (node ${process.version})`);
+try {
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const concurrency of LEVELS) {
+      for (const configuration of running) {
+        const result = await measureLogins({ flow: configuration.flow, server: configuration.server, concurrency, count: LOGINS[concurrency] });
+        configuration.results.get(concurrency).push(result);
+        process.stderr.write(`round ${round}, c=${concurrency}, ${configuration.label}: ${result.perSecond.toFixed(0)} logins/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, server CPU ${result.cpuMsPerLogin.toFixed(2)} ms/login (${result.logins} logins)\n`);
+      }
+    }
+  }
+} finally {
+  for (const { server } of running) await server.stop();
+  if (!external.unavailable) await external.cleanup();
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const reference = running.find((configuration) => configuration.id === 'reference');
+console.log(`\nfull logins (challenge → login → me) on 127.0.0.1, signing off the clock, median of ${ROUNDS} interleaved rounds (node ${process.version})`);
 console.log('| configuration | clients | logins/s | p50 ms | p99 ms | × reference | server CPU ms/login |');
 console.log('|---|---:|---:|---:|---:|---:|---:|');
-for (const row of rows) {
-  if (row.unavailable) {
-    console.log(`| ${row.name} | – | unavailable: ${row.unavailable} | | | | |`);
-    continue;
+for (const configuration of running) {
+  for (const concurrency of LEVELS) {
+    const results = configuration.results.get(concurrency);
+    const of = (field) => median(results.map((result) => result[field]));
+    const ratio = reference
+      ? `${median(results.map((result, round) => result.perSecond / reference.results.get(concurrency)[round].perSecond)).toFixed(1)}×`
+      : '–';
+    console.log(`| ${configuration.label} | ${concurrency} | ${of('perSecond').toFixed(0)} | ${of('p50').toFixed(1)} | ${of('p99').toFixed(1)} | ${ratio} | ${of('cpuMsPerLogin').toFixed(2)} |`);
   }
-  const ratio = reference.has(row.concurrency) ? `${(row.perSecond / reference.get(row.concurrency)).toFixed(1)}×` : '–';
-  console.log(`| ${row.name} | ${row.concurrency} | ${row.perSecond.toFixed(0)} | ${row.p50.toFixed(1)} | ${row.p99.toFixed(1)} | ${ratio} | ${row.cpuMsPerLogin.toFixed(2)} |`);
 }
+for (const { name, reason } of unavailable) console.log(`| ${name} | – | unavailable: ${reason} | | | | |`);
 if (profileDir) console.log(`\nCPU profiles of the wallet-login servers: ${profileDir}`);
