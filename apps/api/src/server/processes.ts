@@ -32,6 +32,8 @@ export interface StartApiProcessOptions {
 /** Starts the API and resolves once it logs that it listens; rejects with its output if it exits first. */
 export function startApiProcess({ env, timeoutMs = 30_000 }: StartApiProcessOptions): Promise<ApiProcess> {
   if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: build first (npx tsc -b)`);
+  // Start-up is recognised by the info-level "listening" line.
+  if (['warn', 'error', 'fatal', 'silent'].includes(env.LOG_LEVEL ?? '')) throw new Error('startApiProcess needs LOG_LEVEL info, debug or trace');
   const child = spawn(process.execPath, [MAIN_JS], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

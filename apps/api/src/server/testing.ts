@@ -3,7 +3,7 @@
 // clock; a fetch that trusts a test certificate; a WebSocket client that waits for what it hears.
 
 import { randomBytes } from 'node:crypto';
-import { request as httpsRequest } from 'node:https';
+import { Agent, request as httpsRequest } from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +94,8 @@ export async function startServing(options: StartServingOptions = {}): Promise<T
  * Node's global fetch takes no CA. Supports what the SDK sends: method, headers, a string body.
  */
 export function fetchTrusting(ca: string): typeof globalThis.fetch {
+  // Connections are kept alive, as fetch keeps them (and as a browser would).
+  const agent = new Agent({ ca, keepAlive: true });
   return (input, init = {}) =>
     new Promise<Response>((resolve, reject) => {
       const url = new URL(input instanceof Request ? input.url : String(input));
@@ -101,7 +103,7 @@ export function fetchTrusting(ca: string): typeof globalThis.fetch {
       new Headers(init.headers).forEach((value, name) => {
         headers[name] = value;
       });
-      const req = httpsRequest(url, { method: init.method ?? 'GET', headers, ca, signal: init.signal ?? undefined }, (res) => {
+      const req = httpsRequest(url, { method: init.method ?? 'GET', headers, agent, signal: init.signal ?? undefined }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);
