@@ -6,6 +6,7 @@
 // items, enum, const, pattern, minimum, oneOf) that the test checks answers against.
 
 import { ERROR_STATUS, type ApiErrorCode } from '../errors';
+import { MAX_SOCKETS_PER_SESSION } from '../server/liveSession';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -240,6 +241,7 @@ export const openApiDocument = {
           '400': errorResponse('Not a WebSocket upgrade.', ['invalid_request']),
           '401': unauthenticated,
           '403': errorResponse('An Origin that is neither this server nor an allowed origin.', ['origin_forbidden']),
+          '429': errorResponse(`This session already holds ${MAX_SOCKETS_PER_SESSION} live-session sockets on this instance.`, ['rate_limited']),
         },
         'x-websocket-messages': {
           oneOf: [ref('SignedInMessage'), ref('SignedOutMessage')],

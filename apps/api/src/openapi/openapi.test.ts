@@ -12,6 +12,7 @@ import { StoreUnavailableError } from '../stores/errors';
 import type { Stores } from '../stores/types';
 import { testAppConfig } from '../testing';
 import { connectLiveSession, liveSessionUrl, refusalWithHeaders, startServing, type TestServing } from '../server/testing';
+import { MAX_SOCKETS_PER_SESSION } from '../server/liveSession';
 import { openApiDocument } from './document';
 import { schemaErrors } from './schema';
 
@@ -254,6 +255,15 @@ const scenarios: Record<string, () => Promise<Answer>> = {
   'GET /api/ws 401 unauthenticated': () => refusalWithHeaders(connectLiveSession({ url: liveSessionUrl(main.url) })),
   'GET /api/ws 403 origin_forbidden': async () =>
     refusalWithHeaders(connectLiveSession({ url: liveSessionUrl(main.url), cookie: await signedIn(main), origin: EVIL })),
+
+  'GET /api/ws 429 rate_limited': async () => {
+    const cookie = await signedIn(main);
+    const held = [];
+    for (let i = 0; i < MAX_SOCKETS_PER_SESSION; i += 1) held.push(await connectLiveSession({ url: liveSessionUrl(main.url), cookie }));
+    const answer = await refusalWithHeaders(connectLiveSession({ url: liveSessionUrl(main.url), cookie }));
+    for (const client of held) client.ws.close();
+    return answer;
+  },
 
   'GET /api/openapi.json 200': () => call(main, 'GET', '/api/openapi.json'),
   'GET /healthz 200': () => call(main, 'GET', '/healthz'),

@@ -5,7 +5,7 @@ import { formatCookieHeader, register, signIn, type WalletSession } from '@walle
 import { createTestClock } from '../stores/conformance';
 import { TEST_START_TIME } from '../testing';
 import { createLocalSessionEvents } from '../events/local';
-import { SIGNED_OUT_CLOSE_CODE } from './liveSession';
+import { MAX_SOCKETS_PER_SESSION, SIGNED_OUT_CLOSE_CODE } from './liveSession';
 import { connectLiveSession, eventually, liveSessionUrl, refusal, startServing, type TestServing } from './testing';
 
 const ALICE = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
@@ -56,6 +56,21 @@ describe('the upgrade', () => {
     const own = await connectLiveSession({ url, cookie: cookieOf(session), origin: server.url });
     expect(await own.next()).toEqual({ type: 'signed_in', address: session.address });
     own.ws.close();
+  });
+
+  test(`a session may hold ${MAX_SOCKETS_PER_SESSION} sockets on an instance; one more is refused with 429 rate_limited`, async () => {
+    const session = await signedIn();
+    const url = liveSessionUrl(server.url);
+    const clients = [];
+    for (let i = 0; i < MAX_SOCKETS_PER_SESSION; i += 1) clients.push(await connectLiveSession({ url, cookie: cookieOf(session) }));
+    const refused = await refusal(connectLiveSession({ url, cookie: cookieOf(session) }));
+    expect(refused).toEqual({ status: 429, body: { error: { code: 'rate_limited', message: expect.any(String) } } });
+    // Another session is not held back by this one's sockets.
+    const other = await connectLiveSession({ url, cookie: cookieOf(await signedIn()) });
+    expect(await other.next()).toMatchObject({ type: 'signed_in' });
+    await session.logout();
+    for (const client of clients) expect(await client.closed).toEqual({ code: SIGNED_OUT_CLOSE_CODE, reason: 'signed_out' });
+    other.ws.close();
   });
 
   test('another path is 404 not_found, and a plain GET without an upgrade is 400 invalid_request', async () => {

@@ -27,6 +27,9 @@ export type LiveSessionMessage = { type: 'signed_in'; address: string } | { type
 /** Close code after `signed_out` (RFC 6455 §7.4.1: 1000, the purpose is fulfilled). */
 export const SIGNED_OUT_CLOSE_CODE = 1000;
 
+/** Open sockets one session may hold on one instance (tabs of one browser); more are refused with 429. */
+export const MAX_SOCKETS_PER_SESSION = 16;
+
 export interface LiveSessionOptions {
   server: HttpServer | HttpsServer;
   /** The Koa app: its keys verify the signed cookie and its proxy setting gives the request's own origin. */
@@ -134,6 +137,9 @@ export function attachLiveSessions(options: LiveSessionOptions): LiveSessions {
     const storeKey = sessionStoreKey(id);
     const data = await sessions.get(storeKey);
     if (!isLive(data)) return { refusal: 'unauthenticated', message: 'Not signed in.' };
+    if ((byKey.get(storeKey)?.size ?? 0) >= MAX_SOCKETS_PER_SESSION) {
+      return { refusal: 'rate_limited', message: 'Too many live-session connections for this session.' };
+    }
     return { storeKey, address: data.address };
   };
 
@@ -230,7 +236,7 @@ function refuse(duplex: Duplex, code: ApiErrorCode, message: string): void {
   );
 }
 
-const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
 
 /**
  * The HTTP side of /api/ws: a plain request (no upgrade) is told to upgrade instead of getting a
