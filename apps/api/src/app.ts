@@ -131,7 +131,7 @@ export function createApp({
     ctx.body = { status: 'ok' };
   });
   app.use(readinessRoute({ stores }));
-  app.use(metricsRoute(metrics));
+  if (config.metrics) app.use(metricsRoute(metrics));
   app.use(api(refuseCrossSite(config.allowedOrigins)));
   app.use(api(jsonBody()));
   app.use(async (ctx, next) => (ctx.path.startsWith('/api/auth/') ? session(ctx, next) : next()));

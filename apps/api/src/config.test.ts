@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       sessionAbsoluteMs: 604_800_000,
       sessionKeys: [],
       trustProxy: false,
+      metrics: true,
       logLevel: 'info',
       redisUrl: undefined,
       redisPrefix: 'wl:',

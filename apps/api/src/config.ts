@@ -59,6 +59,7 @@ const env = z.object({
   SESSION_ABSOLUTE_SECONDS: seconds(604_800, 60, 31_536_000),
   SESSION_KEYS: list.pipe(z.array(z.string().min(32, 'each session key needs at least 32 characters'))),
   TRUST_PROXY: flag('0'),
+  METRICS: flag('1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').optional(),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9._:{}-]{1,64}$/, 'letters, digits and . _ : - { } only, at most 64').default('wl:'),
@@ -97,6 +98,8 @@ export interface Config {
   /** Cookie signing keys, newest first; older ones still verify (rotation). */
   sessionKeys: string[];
   trustProxy: boolean;
+  /** Serve GET /metrics (Prometheus) on the API's port. */
+  metrics: boolean;
   logLevel: string;
   /** Redis for sessions, challenges and rate limits; unset → embedded SQLite. */
   redisUrl?: string;
@@ -182,6 +185,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sessionAbsoluteMs: e.SESSION_ABSOLUTE_SECONDS * 1000,
     sessionKeys: e.SESSION_KEYS,
     trustProxy: e.TRUST_PROXY,
+    metrics: e.METRICS,
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,

@@ -118,3 +118,14 @@ test('sign-ins are counted by action and outcome code, with latency histograms, 
   }
   for (const line of logLines) for (const secret of secrets) expect(line).not.toContain(secret);
 });
+
+test('METRICS=0 leaves /metrics unserved', async () => {
+  const quiet = await startServing({ config: { metrics: false } });
+  try {
+    const res = await fetch(`${quiet.url}/metrics`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+  } finally {
+    await quiet.close();
+  }
+});
