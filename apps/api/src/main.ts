@@ -5,6 +5,7 @@
 // each worker is a full API process on the shared port.
 
 import cluster from 'node:cluster';
+import { loadRecoverAddress } from '@wallet-login/challenge/native';
 import { ConfigError, loadConfig, loadSessionKeys, systemClock, systemRandom, type Config } from './config';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
@@ -54,6 +55,10 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
   const tls = await loadTlsCredentials({ tls: config.tls, dataDir: config.dataDir, origins: config.allowedOrigins, clock });
   const stores = await openStores({ config, clock, logger });
   logger.info(describeStores(config), 'stores opened');
+  // createApp uses the same (cached) choice; say which one it is, and why when it is the slow one.
+  const recovery = loadRecoverAddress();
+  if (recovery.path === 'native') logger.info({ recovery: recovery.path }, 'signer recovery: native libsecp256k1');
+  else logger.warn({ recovery: recovery.path, reason: recovery.reason }, 'signer recovery: pure JavaScript, about 20x slower (the native secp256k1 binding did not load)');
   let events: SessionEvents;
   if (config.redisUrl !== undefined) {
     events = await openRedisSessionEvents({
