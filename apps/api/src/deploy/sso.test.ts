@@ -80,7 +80,7 @@ test('sign in on a, be signed in on b; sign out on b ends both, and a switches t
   await pageB.getByRole('heading', { name: SIGNED_IN_HEADING }).waitFor();
   expect(await pageSession(pageB)).toEqual({ status: 200, address });
 
-  await pageB.getByRole('button', { name: 'Sign out' }).click();
+  await pageB.getByRole('button', { name: 'Sign out', exact: true }).click();
   await pageB.getByText('You signed out.').waitFor();
   // Page a hears it over its live session, without a reload.
   await pageA.getByText('Your session ended elsewhere').waitFor();
@@ -98,7 +98,7 @@ test('a challenge asked for on b names b; signing in there signs in a; sign out 
   const pageA = await context.newPage();
   await pageA.goto(a);
   await pageA.getByRole('heading', { name: SIGNED_IN_HEADING }).waitFor();
-  await pageA.getByRole('button', { name: 'Sign out' }).click();
+  await pageA.getByRole('button', { name: 'Sign out', exact: true }).click();
   await pageB.getByText('Your session ended elsewhere').waitFor();
   expect(await pageSession(pageB)).toEqual({ status: 401, address: undefined });
 });

@@ -46,7 +46,7 @@ describe('registration open', () => {
     await expect(open.stores.users.has(wallet.address)).resolves.toBe(true);
     expect(wallet.signed).toHaveLength(2);
 
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByText('You signed out.').waitFor();
     await chooseWallet(page, 'Test Wallet');
     await page.getByRole('heading', { name: SIGNED_IN_HEADING }).waitFor();

@@ -79,7 +79,7 @@ test('signing out ends the session on the server, and a reload stays signed out'
   await chooseWallet(page, 'Test Wallet');
   await page.getByRole('heading', { name: SIGNED_IN_HEADING }).waitFor();
 
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
 
   await page.getByText('You signed out.').waitFor();
   await page.getByRole('button', { name: 'Sign in with wallet' }).waitFor();
