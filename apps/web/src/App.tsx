@@ -2,13 +2,14 @@
 // wrong state on reload), then shows the signed-in or signed-out state. While signed in through a
 // wallet, the wallet switching accounts or disconnecting signs out on the server too. While signed
 // in, the live session (/api/ws) switches the page to signed out the moment the session ends
-// anywhere else.
+// anywhere else. `clock` is the page's one clock (main.tsx reads it), for "5 minutes ago".
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { getConfig, getMe, logout, type Me, type PublicConfig } from './api';
+import { getConfig, getMe, logout, logoutAll, type Me, type PublicConfig } from './api';
 import { SignedIn } from './components/SignedIn';
 import { SignedOut } from './components/SignedOut';
 import { ErrorNotice } from './components/Status';
+import type { Clock } from './format';
 import { watchWallet, type Wallet, type WalletLoss } from './signers/wallet';
 import { watchSession } from './liveSession';
 import { useWallets } from './useWallets';
@@ -19,8 +20,9 @@ type View =
   | { kind: 'signedOut'; config: PublicConfig; notice?: string }
   | { kind: 'signedIn'; config: PublicConfig; me: Me };
 
-const NOTICES: Record<'signed_out' | 'ended_elsewhere' | WalletLoss, string> = {
+const NOTICES: Record<'signed_out' | 'signed_out_everywhere' | 'ended_elsewhere' | WalletLoss, string> = {
   signed_out: 'You signed out.',
+  signed_out_everywhere: 'You signed out everywhere: every session of this address has ended.',
   ended_elsewhere: 'Your session ended elsewhere (another tab, site or device), so you are signed out here too.',
   account_changed: 'Your wallet switched to another account, so you were signed out here too.',
   disconnected: 'Your wallet disconnected, so you were signed out here too.',
@@ -49,7 +51,7 @@ function writeWalletKey(key: string | undefined): void {
   }
 }
 
-export function App() {
+export function App({ clock }: { clock: Clock }) {
   const [view, setView] = useState<View>({ kind: 'loading' });
   const wallets = useWallets();
   const [walletKey, setWalletKey] = useState(readWalletKey);
@@ -108,6 +110,20 @@ export function App() {
     }
   }, []);
 
+  /** Sign out everywhere (the session list confirms first); a failure is the list's to show. */
+  const signOutEverywhere = useCallback(async (config: PublicConfig) => {
+    setSignOutError(undefined);
+    signingOutHere.current = true;
+    try {
+      await logoutAll();
+    } catch (error) {
+      signingOutHere.current = false;
+      throw error;
+    }
+    rememberWallet(undefined);
+    setView({ kind: 'signedOut', config, notice: NOTICES.signed_out_everywhere });
+  }, []);
+
   const signedInAddress = view.kind === 'signedIn' ? view.me.address : undefined;
   const signedInConfig = view.kind === 'signedIn' ? view.config : undefined;
   useEffect(() => {
@@ -161,8 +177,16 @@ export function App() {
             <h1 ref={heading} tabIndex={-1}>
               You’re signed in
             </h1>
-            <SignedIn me={view.me} wallet={signedInWallet} signingOut={signingOut} onSignOut={() => void signOut(view.config, 'signed_out')} />
-            {signOutError !== undefined && <ErrorNotice error={signOutError} registration={view.config.registration} />}
+            <SignedIn
+              me={view.me}
+              wallet={signedInWallet}
+              signingOut={signingOut}
+              onSignOut={() => void signOut(view.config, 'signed_out')}
+              signOutError={signOutError}
+              clock={clock}
+              registration={view.config.registration}
+              onSignOutEverywhere={() => signOutEverywhere(view.config)}
+            />
           </>
         )}
         {view.kind === 'signedOut' && (

@@ -35,6 +35,22 @@ export interface Me {
   expiresAt: number;
 }
 
+/** One entry of GET /api/auth/sessions: a live session of the signed-in address. */
+export interface SessionInfo {
+  /** Names the session for DELETE /api/auth/sessions/:id. */
+  id: string;
+  /** When it was signed in, ms since the epoch (server clock). */
+  createdAt: number | null;
+  /** When it was last used, to the minute. */
+  lastSeenAt: number | null;
+  /** When it ends unless used again. */
+  expiresAt: number;
+  /** The User-Agent it signed in with, when there was one. */
+  userAgent: string | null;
+  /** The session this page is signed in with. */
+  current: boolean;
+}
+
 export type Intent = 'login' | 'register';
 
 export interface SignedChallenge {
@@ -44,7 +60,7 @@ export interface SignedChallenge {
   message?: string;
 }
 
-async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -102,4 +118,22 @@ export async function submitSignature(intent: Intent, signed: SignedChallenge): 
 
 export async function logout(): Promise<void> {
   await request<void>('POST', '/api/auth/logout');
+}
+
+/** The signed-in address's live sessions, newest first. */
+export async function listSessions(): Promise<SessionInfo[]> {
+  const { sessions } = await request<{ sessions: SessionInfo[] }>('GET', '/api/auth/sessions');
+  if (!Array.isArray(sessions)) throw new AppError('bad_response');
+  return sessions;
+}
+
+/** Ends one of the signed-in address's sessions; 404 not_found when it is not (or no longer) one. */
+export async function revokeSession(id: string): Promise<void> {
+  await request<void>('DELETE', `/api/auth/sessions/${encodeURIComponent(id)}`);
+}
+
+/** Ends every session of the signed-in address, this one included; returns how many ended. */
+export async function logoutAll(): Promise<number> {
+  const { revoked } = await request<{ revoked: number }>('POST', '/api/auth/logout-all');
+  return revoked;
 }

@@ -1,9 +1,12 @@
-// The signed-in state: who (checksummed address, shortened, with copy), until when, and sign out.
+// The signed-in state: who (checksummed address, shortened, with copy), until when, sign out, and
+// the address's sessions.
 
 import type { Me } from '../api';
-import { formatTime, isoTime, shortenAddress } from '../format';
+import { formatTime, isoTime, shortenAddress, type Clock } from '../format';
 import type { Wallet } from '../signers/wallet';
 import { CopyButton } from './CopyButton';
+import { SessionList } from './SessionList';
+import { ErrorNotice } from './Status';
 import { WalletIcon } from './WalletIcon';
 
 export interface SignedInProps {
@@ -12,9 +15,16 @@ export interface SignedInProps {
   wallet?: Wallet;
   signingOut: boolean;
   onSignOut(): void;
+  /** Why the last sign-out failed, shown under its button. */
+  signOutError?: unknown;
+  /** The page's clock, for the session list's "5 minutes ago". */
+  clock: Clock;
+  registration: 'open' | 'closed';
+  /** Ends every session of the address; rejects with the failure. */
+  onSignOutEverywhere(): Promise<void>;
 }
 
-export function SignedIn({ me, wallet, signingOut, onSignOut }: SignedInProps) {
+export function SignedIn({ me, wallet, signingOut, onSignOut, signOutError, clock, registration, onSignOutEverywhere }: SignedInProps) {
   return (
     <div className="panel">
       <dl className="facts">
@@ -49,6 +59,8 @@ export function SignedIn({ me, wallet, signingOut, onSignOut }: SignedInProps) {
       <button type="button" className="button button-wide" onClick={onSignOut} disabled={signingOut}>
         {signingOut ? 'Signing out…' : 'Sign out'}
       </button>
+      {signOutError !== undefined && <ErrorNotice error={signOutError} registration={registration} />}
+      <SessionList clock={clock} registration={registration} onSignOutEverywhere={onSignOutEverywhere} />
     </div>
   );
 }

@@ -1,0 +1,267 @@
+// "Your sessions": every live session of the signed-in address (GET /api/auth/sessions), each
+// with its device, when it signed in and was last used, and a Sign out for every one but this
+// browser's; then "Sign out everywhere", confirmed in the page, which ends them all. The list is
+// read again after each revoke and whenever the page is shown again (a sign-in on another device
+// meanwhile).
+
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { listSessions, revokeSession, type SessionInfo } from '../api';
+import { errorCode } from '../errors';
+import { formatTime, formatTimeAgo, isoTime, type Clock } from '../format';
+import { summarizeUserAgent } from '../userAgent';
+import { ErrorNotice } from './Status';
+
+export interface SessionListProps {
+  /** The page's clock, for "5 minutes ago". */
+  clock: Clock;
+  /** For the wording of errors. */
+  registration: 'open' | 'closed';
+  /**
+   * Ends every session of this address (POST /api/auth/logout-all) and shows the signed-out view;
+   * rejects with the failure, which the list then shows.
+   */
+  onSignOutEverywhere(): Promise<void>;
+}
+
+type ListState = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'loaded'; sessions: SessionInfo[] };
+
+/** How often "5 minutes ago" is brought up to date while the page is open. */
+const TICK_MS = 30_000;
+
+export function SessionList({ clock, registration, onSignOutEverywhere }: SessionListProps) {
+  const id = useId();
+  const headingId = `${id}-heading`;
+  const confirmId = `${id}-confirm`;
+  const [list, setList] = useState<ListState>({ kind: 'loading' });
+  const [now, setNow] = useState(() => clock.now());
+  const [revoking, setRevoking] = useState<string>();
+  const [actionError, setActionError] = useState<unknown>();
+  const [announcement, setAnnouncement] = useState('');
+  const [confirming, setConfirming] = useState(false);
+  const [endingAll, setEndingAll] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const listElement = useRef<HTMLUListElement>(null);
+  const everywhereButton = useRef<HTMLButtonElement>(null);
+  const cancelButton = useRef<HTMLButtonElement>(null);
+  /** Only the latest read of the list is shown, whatever order the answers arrive in. */
+  const latestRead = useRef(0);
+  /**
+   * Once a revoke is over, focus goes to the Sign out button at this position: the next session's
+   * after a removal (else the last one's, else the heading), the same one's after a failure.
+   */
+  const focusAfterRevoke = useRef<number | undefined>(undefined);
+  /** Where focus goes as the confirm step opens (Cancel) or closes (its button again). */
+  const confirmFocus = useRef<'cancel' | 'everywhere' | undefined>(undefined);
+
+  const load = useCallback(async (): Promise<void> => {
+    const read = ++latestRead.current;
+    try {
+      const sessions = await listSessions();
+      if (read !== latestRead.current) return;
+      setNow(clock.now());
+      setList({ kind: 'loaded', sessions });
+    } catch (error) {
+      if (read !== latestRead.current) return;
+      setList({ kind: 'failed', error });
+    }
+  }, [clock]);
+
+  useEffect(() => {
+    void load();
+    const onShown = (): void => {
+      if (document.visibilityState === 'visible') void load();
+    };
+    document.addEventListener('visibilitychange', onShown);
+    const timer = setInterval(() => setNow(clock.now()), TICK_MS);
+    return () => {
+      latestRead.current += 1;
+      document.removeEventListener('visibilitychange', onShown);
+      clearInterval(timer);
+    };
+  }, [load, clock]);
+
+  useEffect(() => {
+    if (revoking !== undefined || focusAfterRevoke.current === undefined) return;
+    const position = focusAfterRevoke.current;
+    focusAfterRevoke.current = undefined;
+    const buttons = listElement.current?.querySelectorAll<HTMLButtonElement>('button[data-revoke]') ?? [];
+    const next = buttons[Math.min(position, buttons.length - 1)];
+    (next ?? heading.current)?.focus();
+  }, [revoking]);
+
+  useEffect(() => {
+    const target = confirmFocus.current;
+    confirmFocus.current = undefined;
+    if (target === 'cancel') cancelButton.current?.focus();
+    else if (target === 'everywhere') everywhereButton.current?.focus();
+  }, [confirming]);
+
+  const revoke = async (session: SessionInfo, position: number): Promise<void> => {
+    const name = summarizeUserAgent(session.userAgent);
+    setRevoking(session.id);
+    setActionError(undefined);
+    setAnnouncement('');
+    focusAfterRevoke.current = position;
+    try {
+      await revokeSession(session.id);
+    } catch (error) {
+      // not_found: it had already ended (expired, signed out there); the list read next shows that.
+      if (errorCode(error) !== 'not_found') {
+        setActionError(error);
+        setRevoking(undefined);
+        return;
+      }
+    }
+    setAnnouncement(`${name} is signed out.`);
+    await load();
+    setRevoking(undefined);
+  };
+
+  const openConfirm = (): void => {
+    setActionError(undefined);
+    confirmFocus.current = 'cancel';
+    setConfirming(true);
+  };
+
+  const closeConfirm = (): void => {
+    confirmFocus.current = 'everywhere';
+    setConfirming(false);
+  };
+
+  const signOutEverywhere = async (): Promise<void> => {
+    setEndingAll(true);
+    setActionError(undefined);
+    try {
+      // On success the page switches to its signed-out view and this list is gone.
+      await onSignOutEverywhere();
+    } catch (error) {
+      setActionError(error);
+      setEndingAll(false);
+      closeConfirm();
+    }
+  };
+
+  const sessions = list.kind === 'loaded' ? list.sessions : [];
+
+  return (
+    <section className="sessions" aria-labelledby={headingId} aria-busy={list.kind === 'loading'}>
+      <h2 className="panel-title" id={headingId} ref={heading} tabIndex={-1}>
+        Your sessions
+      </h2>
+      {list.kind === 'loading' && (
+        <p className="progress" role="status">
+          <span className="spinner" aria-hidden="true" />
+          Loading your sessions…
+        </p>
+      )}
+      {list.kind === 'failed' && (
+        <ErrorNotice error={list.error} registration={registration}>
+          <p>
+            <button
+              type="button"
+              className="button button-small"
+              onClick={() => {
+                setList({ kind: 'loading' });
+                void load();
+              }}
+            >
+              Try again
+            </button>
+          </p>
+        </ErrorNotice>
+      )}
+      {list.kind === 'loaded' && (
+        <ul className="session-list" aria-labelledby={headingId} ref={listElement}>
+          {sessions.map((session, index) => {
+            const name = summarizeUserAgent(session.userAgent);
+            const detailsId = `${id}-session-${index}`;
+            const position = sessions.slice(0, index).filter((other) => !other.current).length;
+            return (
+              <li key={session.id} className={session.current ? 'session session-current' : 'session'} data-testid="session">
+                <div className="session-about">
+                  <p className="session-device" title={session.userAgent ?? undefined}>
+                    <span>{name}</span>
+                    {session.current && <span className="badge badge-current">This device</span>}
+                  </p>
+                  <p className="session-times" id={detailsId}>
+                    {session.createdAt !== null && (
+                      <span>
+                        Signed in <RelativeTime ms={session.createdAt} now={now} />
+                      </span>
+                    )}
+                    {session.createdAt !== null && ' · '}
+                    {session.current ? (
+                      <span>Active now</span>
+                    ) : session.lastSeenAt !== null ? (
+                      <span>
+                        Last seen <RelativeTime ms={session.lastSeenAt} now={now} />
+                      </span>
+                    ) : null}
+                  </p>
+                </div>
+                {!session.current && (
+                  <button
+                    type="button"
+                    className="button button-small"
+                    data-revoke=""
+                    aria-label={`Sign out ${name}`}
+                    aria-describedby={detailsId}
+                    disabled={revoking !== undefined || endingAll}
+                    onClick={() => void revoke(session, position)}
+                  >
+                    {revoking === session.id ? 'Signing out…' : 'Sign out'}
+                  </button>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <p className="visually-hidden" role="status">
+        {announcement}
+      </p>
+      {actionError !== undefined && <ErrorNotice error={actionError} registration={registration} />}
+      {confirming ? (
+        <div
+          className="confirm"
+          role="group"
+          aria-labelledby={confirmId}
+          onKeyDown={(event) => {
+            if (event.key === 'Escape' && !endingAll) closeConfirm();
+          }}
+        >
+          <p id={confirmId} className="confirm-question">
+            {confirmQuestion(list)}
+          </p>
+          <div className="actions">
+            <button type="button" className="button button-danger" disabled={endingAll} onClick={() => void signOutEverywhere()}>
+              {endingAll ? 'Signing out everywhere…' : 'Yes, sign out everywhere'}
+            </button>
+            <button type="button" className="button" ref={cancelButton} disabled={endingAll} onClick={closeConfirm}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      ) : (
+        <button type="button" className="button button-wide" ref={everywhereButton} disabled={revoking !== undefined} onClick={openConfirm}>
+          Sign out everywhere
+        </button>
+      )}
+    </section>
+  );
+}
+
+function confirmQuestion(list: ListState): string {
+  if (list.kind === 'loaded' && list.sessions.length === 1) return 'Sign out of this session, your only one?';
+  const all = list.kind === 'loaded' ? `all ${list.sessions.length} sessions` : 'every session';
+  return `Sign out of ${all}, this one included? You will need to sign in again on each device.`;
+}
+
+/** "5 minutes ago", with the exact time for machines and on hover. */
+function RelativeTime({ ms, now }: { ms: number; now: number }) {
+  return (
+    <time dateTime={isoTime(ms)} title={formatTime(ms)}>
+      {formatTimeAgo(ms, now)}
+    </time>
+  );
+}
