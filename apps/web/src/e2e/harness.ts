@@ -54,8 +54,9 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /** A fresh browser context: its own cookies and storage, a fixed locale and time zone. */
-export async function newContext(browser: Browser): Promise<BrowserContext> {
+export async function newContext(browser: Browser, { userAgent }: { userAgent?: string } = {}): Promise<BrowserContext> {
   const context = await browser.newContext({
+    ...(userAgent !== undefined ? { userAgent } : {}),
     locale: 'en-US',
     timezoneId: 'UTC',
     viewport: { width: 960, height: 820 },
@@ -77,6 +78,10 @@ export interface OpenOptions {
   wallets?: TestWallet[];
   /** @default the file's first server */
   server?: TestServer;
+  /** The browser's User-Agent (what the session list names it by). @default Chromium's own */
+  userAgent?: string;
+  /** Pins the page's clock (Date.now) to this time, e.g. the server's pinned clock. @default the real time */
+  time?: number;
 }
 
 export interface E2e {
@@ -141,10 +146,11 @@ export function useE2e(options: E2eOptions = {}): E2e {
       return running(browser);
     },
     startServer,
-    async open({ wallets = [], server } = {}) {
-      const context = await newContext(running(browser));
+    async open({ wallets = [], server, userAgent, time } = {}) {
+      const context = await newContext(running(browser), { userAgent });
       contexts.push(context);
       const page = await context.newPage();
+      if (time !== undefined) await page.clock.setFixedTime(time);
       page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
       await page.exposeFunction('__reportCspViolation', (text: string) => problems.push(`CSP violation: ${text}`));
       await page.addInitScript(() => {
