@@ -1,6 +1,7 @@
 // npm run screenshots: pictures of the sign-in page's states for the README (docs/screenshots),
 // taken the way the browser tests drive it: a fresh build, the real API on a pinned clock, the
-// test wallet, headless Chromium.
+// test wallet, headless Chromium. Each page's clock is the server's, and each browser says it is a
+// desktop Chrome on Linux unless told otherwise (the session list names browsers by it).
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,13 +12,32 @@ import { iconDataUri, installTestWallets, TestWallet } from './testWallet';
 
 const OUT_DIR = join(__dirname, '..', '..', '..', '..', 'docs', 'screenshots');
 
-async function open(browser: Browser, server: TestServer, wallets: TestWallet[], width = 960): Promise<Page> {
-  const context = await newContext(browser);
+const USER_AGENTS = {
+  chromeOnLinux: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  firefoxOnWindows: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0',
+  safariOnIos: 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
+} as const;
+
+const MINUTE = 60_000;
+
+async function open(browser: Browser, server: TestServer, wallets: TestWallet[], width = 960, userAgent: string = USER_AGENTS.chromeOnLinux): Promise<Page> {
+  const context = await newContext(browser, { userAgent });
   const page = await context.newPage();
+  await page.clock.setFixedTime(server.clock.now());
   await page.setViewportSize({ width, height: 760 });
   if (wallets.length > 0) await installTestWallets(page, wallets);
   await page.goto(server.url);
   await waitForLoaded(page);
+  return page;
+}
+
+/** A page signed in with `wallet`, showing its session list. */
+async function signedIn(browser: Browser, server: TestServer, wallet: TestWallet, userAgent?: string, width?: number): Promise<Page> {
+  const page = await open(browser, server, [wallet], width, userAgent);
+  await page.getByRole('button', { name: 'Sign in with wallet' }).click();
+  await page.getByRole('button', { name: 'Test Wallet' }).click();
+  await page.getByRole('heading', { name: SIGNED_IN_HEADING }).waitFor();
+  await page.getByRole('list', { name: 'Your sessions' }).waitFor();
   return page;
 }
 
@@ -35,8 +55,9 @@ async function main(): Promise<void> {
   const server = await startTestServer({ registration: 'open', config: { webDir, devKeySignIn: true } });
   const wallet = () => new TestWallet({ keys: [KEYS.alice], name: 'Test Wallet', icon: iconDataUri('#7c3aed') });
   const second = () => new TestWallet({ keys: [KEYS.bob], name: 'Second Wallet', rdns: 'org.example.second', icon: iconDataUri('#0ea5e9') });
+  const alice = new TestWallet({ keys: [KEYS.alice] }).address;
   try {
-    await registerAddress(server, new TestWallet({ keys: [KEYS.alice] }).address);
+    await registerAddress(server, alice);
 
     await shoot(await open(browser, server, [wallet()]), 'signed-out');
     await shoot(await open(browser, server, [wallet()], 390), 'signed-out-mobile');
@@ -46,11 +67,26 @@ async function main(): Promise<void> {
     await page.getByRole('heading', { name: 'Choose a wallet' }).waitFor();
     await shoot(page, 'wallet-picker');
 
-    page = await open(browser, server, [wallet()]);
-    await page.getByRole('button', { name: 'Sign in with wallet' }).click();
-    await page.getByRole('button', { name: 'Test Wallet' }).click();
-    await page.getByRole('heading', { name: SIGNED_IN_HEADING }).waitFor();
+    page = await signedIn(browser, server, wallet());
     await shoot(page, 'signed-in');
+
+    // Two other devices signed in earlier: a phone three hours ago, a laptop 40 minutes ago.
+    await server.stores.sessions.destroyAllFor(alice);
+    await (await signedIn(browser, server, wallet(), USER_AGENTS.safariOnIos)).context().close();
+    server.clock.advance(140 * MINUTE);
+    await (await signedIn(browser, server, wallet(), USER_AGENTS.firefoxOnWindows)).context().close();
+    server.clock.advance(40 * MINUTE);
+    page = await signedIn(browser, server, wallet());
+    await page.getByRole('list', { name: 'Your sessions' }).getByRole('listitem').nth(2).waitFor();
+    await shoot(page, 'sessions');
+
+    server.clock.advance(5 * MINUTE);
+    page = await signedIn(browser, server, wallet(), USER_AGENTS.safariOnIos, 390);
+    await page.getByRole('list', { name: 'Your sessions' }).getByRole('listitem').nth(3).waitFor();
+    await page.getByRole('button', { name: 'Sign out everywhere', exact: true }).click();
+    await page.getByRole('group').waitFor();
+    await shoot(page, 'sign-out-everywhere');
+    await server.stores.sessions.destroyAllFor(alice);
 
     const declining = wallet();
     declining.behaviour.rejectSign = true;
