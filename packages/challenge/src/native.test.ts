@@ -65,7 +65,7 @@ describe('the native recovery loads here', () => {
   });
 });
 
-describe('falling back to the pure path', () => {
+describe('choosing what to run', () => {
   function loadWith(mocks: Record<string, () => unknown>): ReturnType<typeof loadRecoverAddress> {
     let choice: ReturnType<typeof loadRecoverAddress> | undefined;
     jest.isolateModules(() => {
@@ -88,6 +88,42 @@ describe('falling back to the pure path', () => {
     const choice = loadWith({ 'keccak/bindings': () => { throw new Error('Native add-on failed to load'); } });
     expect(choice.path).toBe('pure');
     expect(choice.reason).toMatch(/^native keccak is not available/);
+  });
+
+  /** The keccak binding's public API, counting its hashes. */
+  function countingKeccak(): { factory: () => unknown; hashes: () => number } {
+    const real = jest.requireActual('keccak/bindings') as (algorithm: string) => unknown;
+    let hashes = 0;
+    return { factory: () => (algorithm: string) => (hashes++, real(algorithm)), hashes: () => hashes };
+  }
+
+  test('hashing runs on the keccak binding\'s bare sponge, not through its public API', () => {
+    const keccak = countingKeccak();
+    const choice = loadWith({ 'keccak/bindings': keccak.factory });
+    expect(choice.path).toBe('native');
+    expect(recoverMessageAddress({ message: 'Some data', signature: DOCS_SIGNATURE, recover: choice.recover })).toBe(DOCS_ADDRESS);
+    expect(keccak.hashes()).toBe(0);
+  });
+
+  test('without the bare sponge, hashing goes through the public API, with the same answers', () => {
+    const keccak = countingKeccak();
+    const choice = loadWith({
+      'keccak/bindings': keccak.factory,
+      'node:module': () => ({
+        createRequire: () => () => {
+          throw new Error('no node-gyp-build here');
+        },
+      }),
+    });
+    expect(choice.path).toBe('native');
+    expect(keccak.hashes()).toBeGreaterThan(0); // the self-test
+    for (let i = 0; i < 50; i++) {
+      const key = seededBytes('api keccak', i);
+      const message = `message ${i} ${'✓'.repeat(i)}`;
+      const signature = signWithNative(message, key);
+      expect(recoveryOutcome(message, signature, choice.recover)).toBe(addressOfKey(key));
+      expect(recoveryOutcome(message, signature, choice.recover)).toBe(recoveryOutcome(message, signature, recoverAddressPure));
+    }
   });
 
   test('a binding that loads but recovers something else fails the self-test and is not used', () => {

@@ -7,6 +7,7 @@
 // The strict format checks (parseSignature: v, 1 ≤ r < n, 1 ≤ s ≤ n/2, no trailing data) run
 // before either recovery, in verifySignature.ts; this module only recovers.
 
+import { createRequire } from 'node:module';
 import type * as Secp256k1 from 'secp256k1';
 import type createKeccakHash from 'keccak';
 import { recoverAddressPure, type ParsedSignature, type RecoverAddress } from './verifySignature';
@@ -20,9 +21,19 @@ export interface RecoverAddressChoice {
   reason?: string;
 }
 
+/** Keccak-256 of the concatenation of `chunks`. */
+type Keccak256 = (...chunks: Buffer[]) => Buffer;
+
 interface NativeBindings {
   secp256k1: typeof Secp256k1;
-  keccak: typeof createKeccakHash;
+  keccak256: Keccak256;
+}
+
+/** The `keccak` binding's sponge (src/addon.cc), which its public API wraps in a stream per hash. */
+interface KeccakSponge {
+  initialize(rate: number, capacity: number): void;
+  absorb(data: Buffer): void;
+  squeeze(length: number): Buffer;
 }
 
 // The web3.js documentation's signature of "Some data": checked once at load, so a binding that
@@ -87,15 +98,38 @@ function loadBindings(): NativeBindings {
   } catch (cause) {
     throw new Error(`native keccak is not available: ${errorMessage(cause)}`, { cause });
   }
-  return { secp256k1, keccak };
-}
-
-function nativeRecoverAddress({ secp256k1, keccak }: NativeBindings): RecoverAddress {
-  const keccak256 = (...chunks: Buffer[]): Buffer => {
+  const viaApi: Keccak256 = (...chunks) => {
     const hash = keccak('keccak256');
     for (const chunk of chunks) hash.update(chunk);
     return hash.digest();
   };
+  return { secp256k1, keccak256: loadKeccakSponge() ?? viaApi };
+}
+
+/**
+ * Keccak-256 straight on the `keccak` binding's sponge: the public API builds a stream object
+ * around it for every hash, which costs more than hashing a short message. Undefined when the
+ * binding does not look as expected (another version), so the public API is used instead; the
+ * self-test checks whichever is used.
+ */
+function loadKeccakSponge(): Keccak256 | undefined {
+  try {
+    const packageJson = require.resolve('keccak/package.json');
+    const loadAddon = createRequire(packageJson)('node-gyp-build') as (dir: string) => new () => KeccakSponge;
+    const sponge = new (loadAddon(packageJson.slice(0, -'/package.json'.length)))();
+    if (typeof sponge.initialize !== 'function' || typeof sponge.absorb !== 'function' || typeof sponge.squeeze !== 'function') return undefined;
+    return (...chunks) => {
+      // Keccak-256: rate 1088 bits, capacity 512, the original padding (no SHA-3 suffix).
+      sponge.initialize(1088, 512);
+      for (const chunk of chunks) sponge.absorb(chunk);
+      return sponge.squeeze(32);
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function nativeRecoverAddress({ secp256k1, keccak256 }: NativeBindings): RecoverAddress {
   const signatureBytes = Buffer.alloc(64);
   const publicKey = Buffer.alloc(65);
 
