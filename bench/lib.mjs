@@ -365,7 +365,7 @@ export async function usesExternalStores(server) {
     const res = await request({ agent, port: server.port, method: 'GET', path: '/readyz' });
     const text = JSON.stringify(res.body).toLowerCase();
     if (res.status === 200 && text.includes('redis') && text.includes('postgres')) return { ok: true };
-    return { ok: false, reason: `the server does not report Redis and PostgreSQL on /readyz (HTTP ${res.status}): the Redis/PostgreSQL stores are not wired into main.ts yet` };
+    return { ok: false, reason: `the server does not report Redis and PostgreSQL on /readyz (HTTP ${res.status}), so it is not running on them` };
   } catch (error) {
     return { ok: false, reason: `/readyz failed: ${error.message}` };
   } finally {
