@@ -24,6 +24,7 @@ import type { Logger } from 'pino';
 import { describeFailure, StoreUnavailableError, withDeadline } from '../errors';
 import type { Clock, RateLimiterOptions, SessionData, SessionSummary, StoredChallenge, Stores } from '../types';
 import { SCRIPTS } from './scripts';
+import { parseObject, parseSession, toStoredChallenge } from '../records';
 
 /** The parts of the stores that live in Redis. */
 export type RedisStores = Pick<Stores, 'challenges' | 'sessions' | 'createRateLimiter' | 'check' | 'sweep' | 'close'>;
@@ -353,36 +354,9 @@ function rethrow(error: unknown): never {
   throw error instanceof RateLimiterRes ? error : classify(error);
 }
 
-/** A stored JSON object, or undefined when the text is corrupt: bad data must not crash us. */
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-    return value as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
 function parseChallenge(sid: string, text: string, now: number): StoredChallenge | undefined {
+  // Stored as { x: expiry on the injected clock, c: the challenge }.
   const stored = parseObject(text);
   if (stored === undefined || typeof stored.x !== 'number' || !(stored.x > now)) return undefined;
-  const value = typeof stored.c === 'object' && stored.c !== null ? (stored.c as Record<string, unknown>) : {};
-  if (
-    value.sid !== sid ||
-    typeof value.timestamp !== 'number' ||
-    typeof value.expiresAt !== 'number' ||
-    (value.format !== 'siwe' && value.format !== 'json') ||
-    typeof value.message !== 'string' ||
-    typeof value.binding !== 'string'
-  ) {
-    return undefined;
-  }
-  return { sid, timestamp: value.timestamp, expiresAt: value.expiresAt, format: value.format, message: value.message, binding: value.binding };
-}
-
-function parseSession(text: string): SessionData | undefined {
-  const value = parseObject(text);
-  if (value === undefined || (value.address !== undefined && typeof value.address !== 'string')) return undefined;
-  return value as SessionData;
+  return toStoredChallenge(sid, typeof stored.c === 'object' && stored.c !== null ? (stored.c as Record<string, unknown>) : undefined);
 }

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
-import type { AuditEntry, AuditQuery, Clock, SessionData, StoredChallenge, Stores } from '../types';
+import type { AuditEntry, AuditQuery, Clock, SessionData, Stores } from '../types';
+import { parseObject, parseSession, toStoredChallenge } from '../records';
 
 /** Kept in `PRAGMA user_version`. Bump it when the schema changes, and migrate in `migrate`. */
 const SCHEMA_VERSION = 2;
@@ -154,7 +155,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
         const row = takeChallenge.get(sid);
         // An expired row is deleted all the same, and reads as absent.
         if (row === undefined || row.expires_at <= clock.now()) return undefined;
-        return parseChallenge(sid, row.data);
+        return toStoredChallenge(sid, parseObject(row.data));
       },
       async count() {
         return countChallenges.get(clock.now()) ?? 0;
@@ -309,46 +310,4 @@ function migrate(db: Database.Database, file: string): void {
     db.exec(SCHEMA);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
-}
-
-/** A stored JSON object, or undefined when the text is corrupt: a bad row must not crash us. */
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-    return value as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
-function parseChallenge(sid: string, text: string): StoredChallenge | undefined {
-  const value = parseObject(text);
-  if (
-    value === undefined ||
-    value.sid !== sid ||
-    typeof value.timestamp !== 'number' ||
-    typeof value.expiresAt !== 'number' ||
-    (value.format !== 'siwe' && value.format !== 'json') ||
-    typeof value.message !== 'string' ||
-    typeof value.binding !== 'string'
-  ) {
-    return undefined;
-  }
-  return {
-    sid,
-    timestamp: value.timestamp,
-    expiresAt: value.expiresAt,
-    format: value.format,
-    message: value.message,
-    binding: value.binding,
-  };
-}
-
-function parseSession(text: string): SessionData | undefined {
-  const value = parseObject(text);
-  if (value === undefined || (value.address !== undefined && typeof value.address !== 'string')) {
-    return undefined;
-  }
-  return value as SessionData;
 }

@@ -1,0 +1,39 @@
+// Reading stored records back: a store keeps challenges and sessions as JSON text, and a row
+// that is corrupt (hand-edited, truncated, from another program) must read as absent, never
+// crash a request or hand back a half-formed value. Shared by every store that keeps JSON.
+
+import type { SessionData, StoredChallenge } from './types';
+
+/** A stored JSON object, or undefined when the text is not one. */
+export function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    return value as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The challenge `value` holds for `sid`, or undefined when a field is missing or of the wrong type. */
+export function toStoredChallenge(sid: string, value: Record<string, unknown> | undefined): StoredChallenge | undefined {
+  if (
+    value === undefined ||
+    value.sid !== sid ||
+    typeof value.timestamp !== 'number' ||
+    typeof value.expiresAt !== 'number' ||
+    (value.format !== 'siwe' && value.format !== 'json') ||
+    typeof value.message !== 'string' ||
+    typeof value.binding !== 'string'
+  ) {
+    return undefined;
+  }
+  return { sid, timestamp: value.timestamp, expiresAt: value.expiresAt, format: value.format, message: value.message, binding: value.binding };
+}
+
+/** Session data from its JSON text, or undefined when corrupt. */
+export function parseSession(text: string): SessionData | undefined {
+  const value = parseObject(text);
+  if (value === undefined || (value.address !== undefined && typeof value.address !== 'string')) return undefined;
+  return value as SessionData;
+}
