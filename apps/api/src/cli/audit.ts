@@ -5,17 +5,10 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { normalizeAddress } from '@wallet-login/challenge';
-import { ConfigError, loadConfig, systemClock } from '../config';
-import { openStores } from '../stores/open';
-import type { AuditEntry, AuditQuery, Clock, Stores } from '../stores/types';
+import { runCliProcess, type CliIo } from './process';
+import type { AuditEntry, AuditQuery, Stores } from '../stores/types';
 
-export interface AuditCliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  /** Opens the stores the command reads. */
-  openStores: () => Stores | Promise<Stores>;
-  clock: Clock;
-}
+export type AuditCliIo = CliIo;
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -91,24 +84,4 @@ export async function runAuditCli(argv: string[], io: AuditCliIo): Promise<numbe
   }
 }
 
-if (require.main === module) {
-  try {
-    const config = loadConfig();
-    const clock = systemClock;
-    runAuditCli(process.argv.slice(2), {
-      stdout: (text) => process.stdout.write(text),
-      stderr: (text) => process.stderr.write(text),
-      openStores: () => openStores({ config, clock }),
-      clock,
-    }).then(
-      (code) => process.exit(code),
-      (error: unknown) => {
-        process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exit(1);
-      },
-    );
-  } catch (error) {
-    process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
-    process.exit(1);
-  }
-}
+if (require.main === module) runCliProcess(runAuditCli);

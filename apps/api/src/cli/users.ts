@@ -5,17 +5,10 @@
 
 import { Command, CommanderError } from 'commander';
 import { normalizeAddress } from '@wallet-login/challenge';
-import { ConfigError, loadConfig, systemClock } from '../config';
-import { openStores } from '../stores/open';
-import type { Clock, Stores } from '../stores/types';
+import { runCliProcess, type CliIo } from './process';
+import type { Stores } from '../stores/types';
 
-export interface UsersCliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  /** Opens the stores the commands act on. */
-  openStores: () => Stores | Promise<Stores>;
-  clock: Clock;
-}
+export type UsersCliIo = CliIo;
 
 class UsageError extends Error {}
 
@@ -77,24 +70,4 @@ export async function runUsersCli(argv: string[], io: UsersCliIo): Promise<numbe
   }
 }
 
-if (require.main === module) {
-  try {
-    const config = loadConfig();
-    const clock = systemClock;
-    runUsersCli(process.argv.slice(2), {
-      stdout: (text) => process.stdout.write(text),
-      stderr: (text) => process.stderr.write(text),
-      openStores: () => openStores({ config, clock }),
-      clock,
-    }).then(
-      (code) => process.exit(code),
-      (error: unknown) => {
-        process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exit(1);
-      },
-    );
-  } catch (error) {
-    process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
-    process.exit(1);
-  }
-}
+if (require.main === module) runCliProcess(runUsersCli);
