@@ -1,5 +1,5 @@
 import { closedPort, rejection } from './testing';
-import { createConnection, formatBaseUrl, parseBaseUrl, requestJson, resolvePath, send } from './request';
+import { createConnection, formatBaseUrl, parseBaseUrl, requestJson, resolvePath, send, USER_AGENT } from './request';
 
 /** A fetch that answers every request with `response` and records what it was sent. */
 function fakeFetch(response: () => Response): { fetch: typeof globalThis.fetch; requests: Request[] } {
@@ -10,8 +10,6 @@ function fakeFetch(response: () => Response): { fetch: typeof globalThis.fetch; 
   };
   return { fetch, requests };
 }
-
-
 
 describe('base URL', () => {
   test('resolves API paths under the base path, with or without a leading slash', () => {
@@ -34,6 +32,17 @@ describe('base URL', () => {
     for (const url of ['not a url', 'ftp://example.com', 'https://user:pass@example.com', 'https://example.com/?a=1', 'https://example.com/#x']) {
       expect(() => parseBaseUrl(url)).toThrow(expect.objectContaining({ code: 'invalid_parameter' }));
     }
+  });
+});
+
+describe('send', () => {
+  test('names the SDK in User-Agent unless the caller sets its own', async () => {
+    const { fetch, requests } = fakeFetch(() => new Response(null, { status: 204 }));
+    const connection = createConnection({ baseUrl: 'http://127.0.0.1:1', fetch });
+    await send({ connection, path: '/api/auth/me' });
+    await send({ connection, path: '/api/auth/me', init: { headers: { 'User-Agent': 'my-script/2' } } });
+    expect(requests.map((request) => request.headers.get('user-agent'))).toStrictEqual([USER_AGENT, 'my-script/2']);
+    expect(USER_AGENT).toMatch(/^wallet-login-sdk\/\d+\.\d+\.\d+ \(node \d+\.\d+\.\d+\)$/);
   });
 });
 

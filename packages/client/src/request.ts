@@ -97,9 +97,14 @@ export interface SendParameters {
  * Sends one request with the jar's cookies and takes the response's cookies into the jar.
  * Resolves with any response, error statuses included; rejects only when there is no response.
  */
+/** The User-Agent the SDK and CLI send. */
+export const USER_AGENT = `wallet-login-sdk/0.1.0 (node ${process.versions.node})`;
+
 export async function send({ connection, path, init = {} }: SendParameters): Promise<Response> {
   const url = resolvePath({ base: connection.base, path });
   const headers = new Headers(init.headers);
+  // Names the SDK in the server's session list and audit log (unless the caller names itself).
+  if (!headers.has('user-agent')) headers.set('user-agent', USER_AGENT);
   const cookie = formatCookieHeader(connection.cookies);
   if (cookie === undefined) headers.delete('cookie');
   else headers.set('cookie', cookie);
