@@ -77,3 +77,28 @@ export function databaseUrlFor(schema: string, base = TEST_DATABASE_URL): string
   url.searchParams.set('options', `-c search_path=${schema}`);
   return url.toString();
 }
+
+/** How long `promise` takes to settle, and how it settled (for outage tests). */
+export async function timed(promise: Promise<unknown>): Promise<{ ms: number; error?: unknown }> {
+  const started = performance.now();
+  try {
+    await promise;
+    return { ms: performance.now() - started };
+  } catch (error) {
+    return { ms: performance.now() - started, error };
+  }
+}
+
+/** Retries `attempt` until it resolves, for at most `ms`; returns how long that took. */
+export async function until(attempt: () => Promise<unknown>, ms: number): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    try {
+      await attempt();
+      return performance.now() - started;
+    } catch (error) {
+      if (performance.now() - started > ms) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}

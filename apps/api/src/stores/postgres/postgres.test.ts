@@ -14,7 +14,7 @@ import { composeStores } from '../open';
 import { openSqliteStores } from '../sqlite';
 import type { Stores } from '../types';
 import { startFaultProxy, type FaultProxy } from '../../testing/faultProxy';
-import { connectTestPostgres, dropTestSchema, TEST_DATABASE_URL, uniqueName } from '../../testing/services';
+import { connectTestPostgres, dropTestSchema, TEST_DATABASE_URL, uniqueName, timed, until } from '../../testing/services';
 import { openPostgresStores, POSTGRES_SCHEMA_VERSION, SchemaVersionError, type PostgresStores } from './index';
 
 const START = 1_735_689_600_000;
@@ -70,27 +70,6 @@ describe('PostgreSQL specifics', () => {
     const started = await startFaultProxy({ target: { host: '127.0.0.1', port: 5432 } });
     cleanups.push(() => started.close());
     return started;
-  }
-  async function timed(promise: Promise<unknown>): Promise<{ ms: number; error?: unknown }> {
-    const started = performance.now();
-    try {
-      await promise;
-      return { ms: performance.now() - started };
-    } catch (error) {
-      return { ms: performance.now() - started, error };
-    }
-  }
-  async function until(attempt: () => Promise<unknown>, ms: number): Promise<number> {
-    const started = performance.now();
-    for (;;) {
-      try {
-        await attempt();
-        return performance.now() - started;
-      } catch (error) {
-        if (performance.now() - started > ms) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
   }
   /** Every store call, for checking that each fails the same way. */
   const everyCall = (stores: PostgresStores) => [

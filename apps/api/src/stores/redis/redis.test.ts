@@ -15,7 +15,7 @@ import { composeStores } from '../open';
 import { openSqliteStores } from '../sqlite';
 import type { SessionData, StoredChallenge, Stores } from '../types';
 import { startFaultProxy, type FaultProxy } from '../../testing/faultProxy';
-import { connectTestRedis, deleteRedisKeys, TEST_REDIS_URL, uniqueName } from '../../testing/services';
+import { connectTestRedis, deleteRedisKeys, TEST_REDIS_URL, uniqueName, timed, until } from '../../testing/services';
 import { openRedisStores, type RedisStores } from './index';
 
 const START = 1_735_689_600_000;
@@ -82,29 +82,6 @@ describe('Redis specifics', () => {
     const started = await startFaultProxy({ target: { host: '127.0.0.1', port: 6379 } });
     cleanups.push(() => started.close());
     return started;
-  }
-  /** How long `promise` takes to settle, and how it settled. */
-  async function timed(promise: Promise<unknown>): Promise<{ ms: number; error?: unknown }> {
-    const started = performance.now();
-    try {
-      await promise;
-      return { ms: performance.now() - started };
-    } catch (error) {
-      return { ms: performance.now() - started, error };
-    }
-  }
-  /** Retries `attempt` until it resolves, for at most `ms`; returns how long that took. */
-  async function until(attempt: () => Promise<unknown>, ms: number): Promise<number> {
-    const started = performance.now();
-    for (;;) {
-      try {
-        await attempt();
-        return performance.now() - started;
-      } catch (error) {
-        if (performance.now() - started > ms) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
   }
 
   test('keeps every key under its prefix, with Redis TTLs on the entries', async () => {
