@@ -446,7 +446,7 @@ export function testAuditStore(make: MakeStores): void {
     test('query returns appended entries newest first, every field intact', async () => {
       const first = entry(START);
       const second = entry(START + 1, { action: 'register', outcome: 'signature_invalid', ip: '::1', instance: 'api-2' });
-      const bare = entry(START + 2, { action: 'challenge', address: undefined, userAgent: undefined });
+      const bare = entry(START + 2, { action: 'logout_all', address: undefined, userAgent: undefined });
       delete bare.address;
       delete bare.userAgent;
       await t.stores.audit.append(first);

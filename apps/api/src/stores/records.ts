@@ -2,7 +2,7 @@
 // that is corrupt (hand-edited, truncated, from another program) must read as absent, never
 // crash a request or hand back a half-formed value. Shared by every store that keeps JSON.
 
-import type { SessionData, StoredChallenge } from './types';
+import type { AuditAction, SessionData, StoredChallenge } from './types';
 
 /** A stored JSON object, or undefined when the text is not one. */
 export function parseObject(text: string): Record<string, unknown> | undefined {
@@ -36,4 +36,11 @@ export function parseSession(text: string): SessionData | undefined {
   const value = parseObject(text);
   if (value === undefined || (value.address !== undefined && typeof value.address !== 'string')) return undefined;
   return value as SessionData;
+}
+
+const AUDIT_ACTIONS: ReadonlySet<string> = new Set<AuditAction>(['login', 'register', 'logout', 'logout_all', 'revoke']);
+
+/** A stored audit action, or 'unknown' for one this version does not know (a newer writer's). */
+export function toAuditAction(value: string): AuditAction | 'unknown' {
+  return AUDIT_ACTIONS.has(value) ? (value as AuditAction) : 'unknown';
 }

@@ -93,13 +93,14 @@ export interface UserStore {
 }
 
 /** What an authentication attempt was. */
-export type AuditAction = 'challenge' | 'login' | 'register' | 'logout' | 'logout_all' | 'revoke';
+export type AuditAction = 'login' | 'register' | 'logout' | 'logout_all' | 'revoke';
 
 /** One authentication attempt, as the audit log keeps it. */
 export interface AuditEntry {
   /** When, ms since the epoch. */
   at: number;
-  action: AuditAction;
+  /** What was attempted; 'unknown' only when read back from a newer version's entry. */
+  action: AuditAction | 'unknown';
   /** 'ok', or the error code the client was answered with. */
   outcome: string;
   /** The address, when one was recovered or signed in. */

@@ -14,6 +14,7 @@ import { Pool, type PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { describeFailure, StoreUnavailableError, withDeadline } from '../errors';
 import type { AuditEntry, AuditQuery, Stores } from '../types';
+import { toAuditAction } from '../records';
 
 /** The parts of the stores that live in PostgreSQL. */
 export type PostgresStores = Pick<Stores, 'users' | 'audit' | 'check' | 'sweep' | 'close'>;
@@ -248,7 +249,6 @@ interface AuditRow {
   instance: string;
 }
 
-const AUDIT_ACTIONS = new Set<string>(['challenge', 'login', 'register', 'logout', 'logout_all', 'revoke']);
 
 function auditSql(query: AuditQuery): { text: string; values: unknown[] } {
   const where: string[] = [];
@@ -272,7 +272,7 @@ function auditSql(query: AuditQuery): { text: string; values: unknown[] } {
 function toAuditEntry(row: AuditRow): AuditEntry {
   return {
     at: Number(row.at),
-    action: (AUDIT_ACTIONS.has(row.action) ? row.action : 'login') as AuditEntry['action'],
+    action: toAuditAction(row.action),
     outcome: row.outcome,
     ...(row.address !== null ? { address: row.address } : {}),
     ip: row.ip,

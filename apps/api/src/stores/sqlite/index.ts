@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import type { AuditEntry, AuditQuery, Clock, SessionData, Stores } from '../types';
-import { parseObject, parseSession, toStoredChallenge } from '../records';
+import { parseObject, parseSession, toStoredChallenge, toAuditAction } from '../records';
 
 /** Kept in `PRAGMA user_version`. Bump it when the schema changes, and migrate in `migrate`. */
 const SCHEMA_VERSION = 2;
@@ -261,7 +261,6 @@ interface AuditRow {
   instance: string;
 }
 
-const AUDIT_ACTIONS = new Set<string>(['challenge', 'login', 'register', 'logout', 'logout_all', 'revoke']);
 
 function queryAudit(db: Database.Database, query: AuditQuery): AuditEntry[] {
   const where: string[] = [];
@@ -289,7 +288,7 @@ function queryAudit(db: Database.Database, query: AuditQuery): AuditEntry[] {
   const rows = db.prepare<Record<string, string | number>, AuditRow & { user_agent: string | null }>(sql).all(params);
   return rows.map((row) => ({
     at: row.at,
-    action: (AUDIT_ACTIONS.has(row.action) ? row.action : 'login') as AuditEntry['action'],
+    action: toAuditAction(row.action),
     outcome: row.outcome,
     ...(row.address !== null ? { address: row.address } : {}),
     ip: row.ip,

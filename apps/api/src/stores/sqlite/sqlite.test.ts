@@ -97,6 +97,13 @@ describe('SQLite specifics', () => {
     expect(await open(file).users.list()).toHaveLength(1);
   });
 
+  test("an audit entry with an action this version does not know reads as 'unknown'", async () => {
+    const file = path.join(dir, 'wallet-login.db');
+    const stores = open(file);
+    openRaw(file).prepare("INSERT INTO audit (at, action, outcome, ip, instance) VALUES (?, 'webauthn', 'ok', '::1', 'i')").run(START);
+    expect(await stores.audit.query({})).toStrictEqual([{ at: START, action: 'unknown', outcome: 'ok', ip: '::1', instance: 'i' }]);
+  });
+
   test('refuses a file from a newer schema version', () => {
     const file = path.join(dir, 'wallet-login.db');
     openRaw(file).pragma('user_version = 3');
