@@ -251,6 +251,41 @@ describe('session list', () => {
     expect(await stores.sessions.count()).toBe(1);
   });
 
+  test('logout, revoking this session and sign out everywhere delete it from the store once', async () => {
+    const deletes: string[] = [];
+    const counting = (real: Stores): Stores => ({
+      ...real,
+      sessions: {
+        ...real.sessions,
+        destroy: (id) => (deletes.push(`destroy ${id}`), real.sessions.destroy(id)),
+        destroyAllFor: (address) => (deletes.push(`destroyAllFor ${address}`), real.sessions.destroyAllFor(address)),
+      },
+    });
+    const { server, stores } = setup({}, counting);
+    await stores.users.add(ADDRESS, TEST_START_TIME);
+    const client = browser(server);
+    const ids = async () => (await client.get('/api/auth/sessions')).body.sessions.map((s: { id: string }) => s.id) as string[];
+
+    expect((await client.signIn()).status).toBe(200);
+    const [first] = await ids();
+    deletes.length = 0;
+    expect((await client.post('/api/auth/logout')).status).toBe(204);
+    expect(deletes).toStrictEqual([`destroy ${first}`]);
+
+    expect((await client.signIn()).status).toBe(200);
+    const [second] = await ids();
+    deletes.length = 0;
+    expect((await client.delete(`/api/auth/sessions/${second}`)).status).toBe(204);
+    expect(deletes).toStrictEqual([`destroy ${second}`]);
+
+    expect((await client.signIn()).status).toBe(200);
+    deletes.length = 0;
+    expect((await client.post('/api/auth/logout-all')).status).toBe(200);
+    expect(deletes).toStrictEqual([`destroyAllFor ${ADDRESS}`]);
+    expect((await client.get('/api/auth/me')).status).toBe(401);
+    expect(await stores.sessions.count()).toBe(0);
+  });
+
   test('signed out, the session routes answer 401 unauthenticated', async () => {
     const { server } = setup();
     const client = browser(server);

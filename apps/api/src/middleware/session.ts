@@ -68,6 +68,16 @@ export function loadedSessionKey(ctx: Koa.Context): string | undefined {
   return typeof key === 'string' ? key : undefined;
 }
 
+/**
+ * Clears this request's session and cookie after the route deleted the session from the store
+ * itself (so that it is gone before the sign-out is announced); koa-session then does not delete
+ * it a second time.
+ */
+export function forgetDeletedSession(ctx: Koa.Context): void {
+  ctx.state.sessionDeleted = loadedSessionKey(ctx);
+  ctx.session = null;
+}
+
 export function createSessionMiddleware(app: Koa, options: SessionOptions): Koa.Middleware {
   const { store, clock } = options;
   // Which store key each request loaded: a later save of that key is an update, which fails if
@@ -126,8 +136,11 @@ export function createSessionMiddleware(app: Koa, options: SessionOptions): Koa.
           if (loaded.get(ctx) === key) await store.update(key, stored, ttl);
           else await store.set(key, stored, ttl);
         },
-        async destroy(id: string) {
-          await store.destroy(sessionStoreKey(id));
+        async destroy(id: string, { ctx }: { ctx: Koa.Context }) {
+          const key = sessionStoreKey(id);
+          // A route that deleted the session itself (see forgetDeletedSession) is not repeated.
+          if (ctx.state.sessionDeleted === key) return;
+          await store.destroy(key);
         },
       },
     } as unknown as Parameters<typeof session>[0],

@@ -19,7 +19,7 @@ import {
 } from '@wallet-login/challenge';
 import { ApiError } from '../errors';
 import type { AuditAction, Clock, Stores } from '../stores/types';
-import { loadedSessionKey, type SessionObject } from '../middleware/session';
+import { forgetDeletedSession, loadedSessionKey, type SessionObject } from '../middleware/session';
 import { toApiError } from '../middleware/errors';
 import type { RateLimits } from '../middleware/rateLimit';
 import type { SessionEvents } from '../events/types';
@@ -268,7 +268,7 @@ export function authRoutes(options: AuthRoutesOptions): Router {
       await stores.sessions.destroy(storeKey);
       await options.events.publish({ address, storeKey });
     }
-    ctx.session = null;
+    forgetDeletedSession(ctx);
     if (address !== undefined) audit(ctx, 'logout', 'ok', address);
     ctx.status = 204;
   });
@@ -296,7 +296,7 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     const owned = (await stores.sessions.listFor(address)).some((session) => session.id === id);
     if (!owned) throw new ApiError('not_found', 'No such session of yours.');
     await stores.sessions.destroy(id);
-    if (id === loadedSessionKey(ctx)) ctx.session = null;
+    if (id === loadedSessionKey(ctx)) forgetDeletedSession(ctx);
     await options.events.publish({ address, storeKey: id });
     audit(ctx, 'revoke', 'ok', address);
     ctx.status = 204;
@@ -305,7 +305,7 @@ export function authRoutes(options: AuthRoutesOptions): Router {
   router.post('/logout-all', async (ctx) => {
     const address = requireAddress(ctx);
     const revoked = await stores.sessions.destroyAllFor(address);
-    ctx.session = null;
+    forgetDeletedSession(ctx);
     await options.events.publish({ address });
     audit(ctx, 'logout_all', 'ok', address);
     ctx.body = { revoked };
