@@ -42,6 +42,30 @@ export interface StoreHarness {
   cleanup: () => Promise<void>;
 }
 
+/**
+ * A harness over `open`: every instance it opens (the first, and each `openAnother`) is closed at
+ * cleanup, before `removeData` deletes the backing data.
+ */
+export async function createHarness(
+  open: () => Stores | Promise<Stores>,
+  removeData: () => unknown = () => undefined,
+): Promise<StoreHarness> {
+  const opened: Stores[] = [];
+  const openTracked = async (): Promise<Stores> => {
+    const stores = await open();
+    opened.push(stores);
+    return stores;
+  };
+  return {
+    stores: await openTracked(),
+    openAnother: openTracked,
+    cleanup: async () => {
+      for (const stores of opened) await stores.close();
+      await removeData();
+    },
+  };
+}
+
 /** Makes a harness on the given clock; called once per test. */
 export type MakeStores = (context: { clock: MutableClock }) => Promise<StoreHarness>;
 

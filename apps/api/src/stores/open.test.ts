@@ -8,10 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
-import { createTestClock, testStores } from './conformance';
+import { createHarness, createTestClock, testStores } from './conformance';
 import { StoreUnavailableError } from './errors';
 import { openStores, type OpenStoresOptions } from './open';
-import type { Stores } from './types';
 import {
   connectTestPostgres,
   connectTestRedis,
@@ -54,20 +53,7 @@ async function createConfig(): Promise<{ config: Omit<OpenStoresOptions['config'
 
 testStores('openStores with REDIS_URL and DATABASE_URL', async ({ clock }) => {
   const { config, cleanup } = await createConfig();
-  const opened: Stores[] = [];
-  const open = async () => {
-    const stores = await openStores({ config, clock });
-    opened.push(stores);
-    return stores;
-  };
-  return {
-    stores: await open(),
-    openAnother: open,
-    cleanup: async () => {
-      for (const stores of opened) await stores.close();
-      await cleanup();
-    },
-  };
+  return createHarness(() => openStores({ config, clock }), cleanup);
 });
 
 describe('openStores', () => {

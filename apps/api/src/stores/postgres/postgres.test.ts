@@ -8,11 +8,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Pool } from 'pg';
-import { testStores } from '../conformance';
+import { createHarness, testStores } from '../conformance';
 import { StoreUnavailableError } from '../errors';
 import { composeStores } from '../open';
 import { openSqliteStores } from '../sqlite';
-import type { Stores } from '../types';
 import { startFaultProxy, type FaultProxy } from '../../testing/faultProxy';
 import { connectTestPostgres, dropTestSchema, TEST_DATABASE_URL, uniqueName, timed, until } from '../../testing/services';
 import { openPostgresStores, POSTGRES_SCHEMA_VERSION, SchemaVersionError, type PostgresStores } from './index';
@@ -31,22 +30,16 @@ afterAll(async () => {
 testStores('PostgreSQL stores (sessions and challenges on SQLite)', async ({ clock }) => {
   const schema = uniqueName('wl_test');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-login-postgres-'));
-  const opened: Stores[] = [];
-  const open = async () => {
-    const postgres = await openPostgresStores({ url: TEST_DATABASE_URL, schema, timeoutMs: 2000, poolSize: 4 });
-    const stores = composeStores(openSqliteStores({ file: path.join(dir, 'ephemeral.sqlite'), clock }), postgres);
-    opened.push(stores);
-    return stores;
-  };
-  return {
-    stores: await open(),
-    openAnother: open,
-    cleanup: async () => {
-      for (const stores of opened) await stores.close();
+  return createHarness(
+    async () => composeStores(
+      openSqliteStores({ file: path.join(dir, 'ephemeral.sqlite'), clock }),
+      await openPostgresStores({ url: TEST_DATABASE_URL, schema, timeoutMs: 2000, poolSize: 4 }),
+    ),
+    async () => {
       await dropTestSchema(admin, schema);
       fs.rmSync(dir, { recursive: true, force: true });
     },
-  };
+  );
 });
 
 describe('PostgreSQL specifics', () => {

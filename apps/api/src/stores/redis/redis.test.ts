@@ -9,11 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import { createTestClock, testStores, type MutableClock } from '../conformance';
+import { createHarness, createTestClock, testStores, type MutableClock } from '../conformance';
 import { StoreUnavailableError } from '../errors';
 import { composeStores } from '../open';
 import { openSqliteStores } from '../sqlite';
-import type { SessionData, StoredChallenge, Stores } from '../types';
+import type { SessionData, StoredChallenge } from '../types';
 import { startFaultProxy, type FaultProxy } from '../../testing/faultProxy';
 import { connectTestRedis, deleteRedisKeys, TEST_REDIS_URL, uniqueName, timed, until } from '../../testing/services';
 import { openRedisStores, type RedisStores } from './index';
@@ -37,22 +37,16 @@ function createTempDir(): string {
 testStores('Redis stores (users and audit on SQLite)', async ({ clock }) => {
   const prefix = `${uniqueName('wltest')}:`;
   const dir = createTempDir();
-  const opened: Stores[] = [];
-  const open = async () => {
-    const redis = await openRedisStores({ url: TEST_REDIS_URL, prefix, clock, timeoutMs: 2000 });
-    const stores = composeStores(redis, openSqliteStores({ file: path.join(dir, 'durable.sqlite'), clock }));
-    opened.push(stores);
-    return stores;
-  };
-  return {
-    stores: await open(),
-    openAnother: open,
-    cleanup: async () => {
-      for (const stores of opened) await stores.close();
+  return createHarness(
+    async () => composeStores(
+      await openRedisStores({ url: TEST_REDIS_URL, prefix, clock, timeoutMs: 2000 }),
+      openSqliteStores({ file: path.join(dir, 'durable.sqlite'), clock }),
+    ),
+    async () => {
       await deleteRedisKeys(admin, prefix);
       fs.rmSync(dir, { recursive: true, force: true });
     },
-  };
+  );
 });
 
 function createChallenge(sid: string): StoredChallenge {

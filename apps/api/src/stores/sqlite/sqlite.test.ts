@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { createTestClock, testStores } from '../conformance';
+import { createHarness, createTestClock, testStores } from '../conformance';
 import type { StoredChallenge, Stores } from '../types';
 import { openSqliteStores } from './index';
 
@@ -20,20 +20,10 @@ function createTempDir(): string {
 testStores('SQLite stores', async ({ clock }) => {
   const dir = createTempDir();
   const file = path.join(dir, 'wallet-login.db');
-  const opened: Stores[] = [];
-  const open = () => {
-    const stores = openSqliteStores({ file, clock });
-    opened.push(stores);
-    return stores;
-  };
-  return {
-    stores: open(),
-    openAnother: async () => open(),
-    cleanup: async () => {
-      for (const stores of opened) await stores.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return createHarness(
+    () => openSqliteStores({ file, clock }),
+    () => fs.rmSync(dir, { recursive: true, force: true }),
+  );
 });
 
 describe('SQLite specifics', () => {
