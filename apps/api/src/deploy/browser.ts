@@ -1,36 +1,23 @@
 // Test helper: Debian's headless Chromium through playwright-core, the sign-in page built from
 // source, and the page's test wallet (apps/web/src/e2e/testWallet.ts: an EIP-1193/EIP-6963
-// provider answered in node by a test key). The wallet module is loaded with require() and typed
-// here: an import would pull the page's sources into this project's build.
+// provider answered in node by a test key), all from the page's own browser-test harness. Its
+// modules are loaded with require() and typed here: an import would pull the page's sources into
+// this project's build.
 
-import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
-const WEB_ROOT = join(__dirname, '..', '..', '..', 'web');
-const VITE = join(WEB_ROOT, '..', '..', 'node_modules', 'vite', 'bin', 'vite.js');
+/** The page's own browser-test harness (apps/web/src/e2e/harness.ts), the part used here. */
+interface WebHarness {
+  launchBrowser(args?: string[]): Promise<Browser>;
+  buildWeb(outDir?: string): Promise<string>;
+}
+const webHarness = (): WebHarness => require('../../../web/src/e2e/harness') as WebHarness;
 
 /** Launches headless Chromium; `args` add to the usual flags (e.g. --host-resolver-rules). */
 export function launchChromium(args: string[] = []): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium)`);
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      ...args,
-    ],
-  });
+  return webHarness().launchBrowser(args);
 }
 
 /**
@@ -45,11 +32,7 @@ export async function newTlsContext(browser: Browser, { bypassCSP = false } = {}
 
 /** Builds the sign-in page (vite build) into `outDir`, readable by everyone (nginx's workers). */
 export async function buildWeb(outDir: string): Promise<void> {
-  // A production build whatever NODE_ENV says (Jest sets 'test').
-  await promisify(execFile)(process.execPath, [VITE, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
-    cwd: WEB_ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production' },
-  });
+  await webHarness().buildWeb(outDir);
   const open = (path: string): void => {
     chmodSync(path, statSync(path).isDirectory() ? 0o755 : 0o644);
     if (statSync(path).isDirectory()) for (const name of readdirSync(path)) open(join(path, name));

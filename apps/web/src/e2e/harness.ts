@@ -23,9 +23,11 @@ export const KEYS = {
   carol: `0x${'7a'.repeat(32)}`,
 } as const;
 
-/** Builds the page from source (vite build) into a new temporary directory and returns it. */
-export async function buildWeb(): Promise<string> {
-  const outDir = mkdtempSync(join(tmpdir(), 'wallet-login-web-'));
+/**
+ * Builds the page from source (vite build) into `outDir`, by default a new temporary directory,
+ * and returns the directory.
+ */
+export async function buildWeb(outDir = mkdtempSync(join(tmpdir(), 'wallet-login-web-'))): Promise<string> {
   // A production build whatever the caller's NODE_ENV (Jest sets it to 'test', which would
   // otherwise give React's development build).
   await promisify(execFile)(process.execPath, [VITE_BIN, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], {
@@ -35,7 +37,8 @@ export async function buildWeb(): Promise<string> {
   return outDir;
 }
 
-export function launchBrowser(): Promise<Browser> {
+/** Launches Debian's headless Chromium; `args` add to the usual flags (e.g. --host-resolver-rules). */
+export function launchBrowser(args: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`no Chromium at ${CHROMIUM_PATH}: install Debian's chromium package (apt-get install chromium)`);
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -49,6 +52,7 @@ export function launchBrowser(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...args,
     ],
   });
 }
