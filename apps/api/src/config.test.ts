@@ -66,7 +66,8 @@ describe('loadConfig', () => {
     [{ COOKIE_DOMAIN: '.example.test' }, /COOKIE_DOMAIN: must be a domain/],
     [{ COOKIE_DOMAIN: 'example.test' }, /COOKIE_DOMAIN: the public origin's host localhost is not example.test or a subdomain of it/],
     [{ COOKIE_DOMAIN: 'example.test', PUBLIC_ORIGIN: 'https://badexample.test' }, /COOKIE_DOMAIN: the public origin's host badexample.test/],
-    [{ WORKERS: '0' }, /WORKERS/],
+    [{ WORKERS: '0' }, /WORKERS: must be at least 1/],
+    [{ WORKERS: 'many' }, /WORKERS: must be auto or a whole number from 1 to 256/],
     [{ RATE_LIMIT_IP_PER_MINUTE: '0' }, /RATE_LIMIT_IP_PER_MINUTE: must be at least 1/],
   ])('refuses %p', (source, message) => {
     expect(() => loadConfig(source)).toThrow(message);

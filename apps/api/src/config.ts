@@ -65,7 +65,7 @@ const env = z.object({
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9._:{}-]{1,64}$/, 'letters, digits and . _ : - { } only, at most 64').default('wl:'),
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://user@127.0.0.1:5432/wallet_login').optional(),
   STORE_TIMEOUT_MS: integer(50, 60_000).default(2000),
-  WORKERS: z.union([z.literal('auto'), integer(1, 256)]).default(1),
+  WORKERS: z.union([z.literal('auto'), integer(1, 256)], { error: 'must be auto or a whole number from 1 to 256' }).default(1),
   TLS: z.enum(['off', 'self-signed', 'files']).optional(),
   TLS_CERT: z.string().min(1).optional(),
   TLS_KEY: z.string().min(1).optional(),
