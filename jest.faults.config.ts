@@ -8,8 +8,8 @@ import base from './jest.config';
 
 const config: Config = {
   ...base,
-  roots: ['<rootDir>/apps/api/src/faults'],
-  testMatch: ['<rootDir>/apps/api/src/faults/**/*.faults.ts'],
+  roots: ['<rootDir>/apps/api/test/faults'],
+  testMatch: ['<rootDir>/apps/api/test/faults/**/*.faults.ts'],
   testTimeout: 300_000,
 };
 

@@ -7,8 +7,9 @@ import base from './jest.config';
 
 const config: Config = {
   ...base,
-  roots: ['<rootDir>/apps/api/load'],
-  testMatch: ['<rootDir>/apps/api/load/**/*.test.ts'],
+  roots: ['<rootDir>/apps/api/test/load'],
+  testMatch: ['<rootDir>/apps/api/test/load/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   testTimeout: 600_000,
 };
 

@@ -9,17 +9,14 @@ import { join } from 'node:path';
 import pino from 'pino';
 import request from 'supertest';
 import { Web3 } from 'web3';
-import { privateKeyToAddress, signMessage } from '@wallet-login/challenge';
 import { createApp, type AppConfig } from './app';
 import { openSqliteStores } from './stores/sqlite';
-import { createTestClock, type MutableClock } from './stores/conformance';
 import type { Stores } from './stores/types';
 import { sessionStoreKey } from './middleware/session';
-import { startTestServer, testAppConfig, TEST_START_TIME } from './testing';
+import { createTestClock, type MutableClock, privateKeyToAddress, signMessage, startTestServer, TEST_KEY, TEST_START_TIME, testAppConfig } from '@wallet-login/testkit';
 
 const ORIGIN = 'http://localhost:8080';
-const KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
-const ADDRESS = privateKeyToAddress(KEY);
+const ADDRESS = privateKeyToAddress(TEST_KEY);
 const OTHER_KEY = `0x${'42'.repeat(32)}`;
 
 type Server = ReturnType<ReturnType<typeof createApp>['callback']>;
@@ -89,7 +86,7 @@ class Client {
   }
 
   /** Challenge → sign → login/register; returns the final response. */
-  async signIn(key = KEY, { mode = 'login', format = 'siwe' }: { mode?: 'login' | 'register'; format?: 'siwe' | 'json' } = {}) {
+  async signIn(key = TEST_KEY, { mode = 'login', format = 'siwe' }: { mode?: 'login' | 'register'; format?: 'siwe' | 'json' } = {}) {
     const challenge = await this.post('/api/auth/challenge', { format, address: privateKeyToAddress(key) });
     expect(challenge.status).toBe(200);
     const signature = signMessage({ message: challenge.body.message, privateKey: key });
@@ -103,7 +100,7 @@ function expectError(res: request.Response, status: number, code: string): void 
   expect(JSON.stringify(res.body)).not.toMatch(/at .*\.(ts|js):\d+/);
 }
 
-async function register(h: Harness, key = KEY): Promise<void> {
+async function register(h: Harness, key = TEST_KEY): Promise<void> {
   await h.stores.users.add(privateKeyToAddress(key), h.clock.now());
 }
 
@@ -204,7 +201,7 @@ describe('register and login', () => {
   test('register creates the user (201), logs in, and /me answers', async () => {
     const h = setup();
     const client = new Client(h.server);
-    const res = await client.signIn(KEY, { mode: 'register' });
+    const res = await client.signIn(TEST_KEY, { mode: 'register' });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ address: ADDRESS });
     expect(await h.stores.users.has(ADDRESS)).toBe(true);
@@ -216,7 +213,7 @@ describe('register and login', () => {
   test('registering an already registered address just logs in (200), keeping the first registration', async () => {
     const h = setup();
     await h.stores.users.add(ADDRESS, 1000);
-    const res = await new Client(h.server).signIn(KEY, { mode: 'register' });
+    const res = await new Client(h.server).signIn(TEST_KEY, { mode: 'register' });
     expect(res.status).toBe(200);
     expect(await h.stores.users.list()).toEqual([{ address: ADDRESS, createdAt: 1000 }]);
   });
@@ -226,7 +223,7 @@ describe('register and login', () => {
     await register(h);
     for (const format of ['siwe', 'json'] as const) {
       const client = new Client(h.server);
-      expect((await client.signIn(KEY, { format })).body).toEqual({ address: ADDRESS });
+      expect((await client.signIn(TEST_KEY, { format })).body).toEqual({ address: ADDRESS });
       expect((await client.get('/api/auth/me')).body.address).toBe(ADDRESS);
     }
   });
@@ -237,7 +234,7 @@ describe('register and login', () => {
     const client = new Client(h.server);
     const { body } = await client.post('/api/auth/challenge', { format: 'json' });
     const web3 = new Web3();
-    const signature = web3.eth.accounts.sign(web3.utils.toHex(JSON.stringify({ sid: body.sid, timestamp: String(body.timestamp) })), KEY).signature;
+    const signature = web3.eth.accounts.sign(web3.utils.toHex(JSON.stringify({ sid: body.sid, timestamp: String(body.timestamp) })), TEST_KEY).signature;
     const res = await client.post('/api/auth/login', { sid: body.sid, signature });
     expect(res.status).toBe(200);
   });
@@ -252,7 +249,7 @@ describe('register and login', () => {
 
   test('with registration closed, register is 403 registration_closed and login still works', async () => {
     const h = setup({ registration: 'closed' });
-    expectError(await new Client(h.server).signIn(KEY, { mode: 'register' }), 403, 'registration_closed');
+    expectError(await new Client(h.server).signIn(TEST_KEY, { mode: 'register' }), 403, 'registration_closed');
     expect(await h.stores.users.list()).toEqual([]);
     await register(h);
     expect((await new Client(h.server).signIn()).status).toBe(200);
@@ -266,7 +263,7 @@ describe('register and login', () => {
     const preLogin = client.cookieHeader();
     const preLoginId = client.jar.get('wl.sid')!;
     const challenge = await client.post('/api/auth/challenge', { address: ADDRESS });
-    const signature = signMessage({ message: challenge.body.message, privateKey: KEY });
+    const signature = signMessage({ message: challenge.body.message, privateKey: TEST_KEY });
     expect((await client.post('/api/auth/login', { sid: challenge.body.sid, signature })).status).toBe(200);
     expect(client.jar.get('wl.sid')).not.toBe(preLoginId);
     expect(await h.stores.sessions.get(sessionStoreKey(preLoginId))).toBeUndefined();
@@ -290,7 +287,7 @@ describe('register and login', () => {
     const client = new Client(h.server);
     const challenge = await client.post('/api/auth/challenge', { address: ADDRESS });
     calls.length = 0;
-    const signature = signMessage({ message: challenge.body.message, privateKey: KEY });
+    const signature = signMessage({ message: challenge.body.message, privateKey: TEST_KEY });
     expect((await client.post('/api/auth/login', { sid: challenge.body.sid, signature })).status).toBe(200);
     expect(calls).toEqual(['destroy', 'set']);
     calls.length = 0;
@@ -311,7 +308,7 @@ describe('register and login', () => {
 });
 
 describe('challenge use', () => {
-  async function issue(client: Client, key = KEY) {
+  async function issue(client: Client, key = TEST_KEY) {
     const { body } = await client.post('/api/auth/challenge', { address: privateKeyToAddress(key) });
     return { ...body, signature: signMessage({ message: body.message, privateKey: key }) } as { sid: string; message: string; signature: string };
   }
@@ -361,7 +358,7 @@ describe('challenge use', () => {
     const h = setup();
     const client = new Client(h.server);
     await client.post('/api/auth/challenge');
-    const signature = signMessage({ message: 'x', privateKey: KEY });
+    const signature = signMessage({ message: 'x', privateKey: TEST_KEY });
     expectError(await client.post('/api/auth/login', { sid: 'A'.repeat(24), signature }), 401, 'challenge_not_found');
   });
 
@@ -387,7 +384,7 @@ describe('challenge use', () => {
     const client = new Client(h.server);
     const c = await issue(client);
     const edited = c.message.replace('localhost:8080', 'evil.test');
-    const signature = signMessage({ message: edited, privateKey: KEY });
+    const signature = signMessage({ message: edited, privateKey: TEST_KEY });
     expectError(await client.post('/api/auth/login', { sid: c.sid, signature, message: edited }), 401, 'message_mismatch');
     expectError(await client.post('/api/auth/login', { sid: c.sid, signature: c.signature }), 401, 'challenge_not_found');
   });

@@ -8,18 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import request from 'supertest';
-import { privateKeyToAddress, signMessage } from '@wallet-login/challenge';
 import { createApp, type AppConfig } from './app';
 import { openSqliteStores } from './stores/sqlite';
-import { createTestClock, type MutableClock } from './stores/conformance';
 import type { Stores } from './stores/types';
-import { testAppConfig, TEST_START_TIME } from './testing';
+import { createTestClock, type MutableClock, privateKeyToAddress, signMessage, TEST_KEY, TEST_START_TIME, testAppConfig } from '@wallet-login/testkit';
 import { createLocalSessionEvents } from './events/local';
 import type { SignedOutEvent } from './events/types';
 
 const ORIGIN = 'http://localhost:8080';
-const KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
-const ADDRESS = privateKeyToAddress(KEY);
+const ADDRESS = privateKeyToAddress(TEST_KEY);
 const STRANGER_KEY = `0x${'42'.repeat(32)}`;
 const STRANGER = privateKeyToAddress(STRANGER_KEY);
 
@@ -55,7 +52,7 @@ function browser(server: Server, userAgent = 'TestBrowser/1.0') {
     agent,
     challenge: (headers: Record<string, string> = {}) =>
       agent.post('/api/auth/challenge').set('User-Agent', userAgent).set(headers).send({}),
-    async signIn(key = KEY, path = '/api/auth/login', headers: Record<string, string> = {}) {
+    async signIn(key = TEST_KEY, path = '/api/auth/login', headers: Record<string, string> = {}) {
       const issued = await agent.post('/api/auth/challenge').set('User-Agent', userAgent).set(headers).send({});
       expect(issued.status).toBe(200);
       const signature = signMessage({ message: issued.body.message, privateKey: key });
@@ -122,7 +119,7 @@ describe('rate limits', () => {
     expect(Number(held.headers['retry-after'])).toBeGreaterThan(60);
     // Registering does not get around it; another address is unaffected.
     expect((await client.signIn(STRANGER_KEY, '/api/auth/register')).status).toBe(429);
-    expect((await client.signIn(KEY, '/api/auth/register')).status).toBe(201);
+    expect((await client.signIn(TEST_KEY, '/api/auth/register')).status).toBe(201);
   });
 });
 
@@ -134,12 +131,12 @@ describe('outstanding challenges', () => {
     const second = await client.challenge();
     const third = await client.challenge();
     expect(await stores.challenges.count()).toBe(2);
-    const signature = signMessage({ message: first.body.message, privateKey: KEY });
+    const signature = signMessage({ message: first.body.message, privateKey: TEST_KEY });
     const late = await client.agent.post('/api/auth/register').send({ sid: first.body.sid, signature });
     expect(late.status).toBe(401);
     expect(late.body.error.code).toBe('challenge_not_found');
     expect(second.status).toBe(200);
-    const newest = signMessage({ message: third.body.message, privateKey: KEY });
+    const newest = signMessage({ message: third.body.message, privateKey: TEST_KEY });
     expect((await client.agent.post('/api/auth/register').send({ sid: third.body.sid, signature: newest })).status).toBe(201);
   });
 
@@ -160,9 +157,9 @@ describe('audit log', () => {
   test('records each sign-in attempt with outcome, address, IP, user agent and instance', async () => {
     const { server, stores, clock } = setup({ registration: 'open' });
     const client = browser(server, 'AuditBrowser/2.0');
-    expect((await client.signIn(KEY)).status).toBe(403); // not registered yet
+    expect((await client.signIn(TEST_KEY)).status).toBe(403); // not registered yet
     clock.advance(1000);
-    expect((await client.signIn(KEY, '/api/auth/register')).status).toBe(201);
+    expect((await client.signIn(TEST_KEY, '/api/auth/register')).status).toBe(201);
     clock.advance(1000);
     expect((await client.agent.post('/api/auth/login').send({ sid: 'A'.repeat(24), signature: '0x1234' })).status).toBe(400);
     clock.advance(1000);

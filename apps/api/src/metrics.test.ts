@@ -4,11 +4,8 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { formatCookieHeader, register, signIn } from '@wallet-login/client';
-import { privateKeyToAddress, signMessage } from '@wallet-login/challenge';
-import { TEST_SESSION_KEYS } from './testing';
-import { startServing, type TestServing } from './server/testing';
+import { privateKeyToAddress, signMessage, startServing, TEST_KEY, TEST_SESSION_KEYS, type TestServing } from '@wallet-login/testkit';
 
-const ALICE = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
 const BOB = `0x${'42'.repeat(32)}`;
 
 /** The value of the sample `name{labels}` in a text exposition (labels in any order), or undefined. */
@@ -59,9 +56,9 @@ async function loginSignedBy(signer: string, address: string): Promise<{ status:
 }
 
 test('sign-ins are counted by action and outcome code, with latency histograms, request counts by route pattern and the store gauges', async () => {
-  const { session } = await register({ baseUrl: server.url, privateKey: ALICE });
-  const again = await signIn({ baseUrl: server.url, privateKey: ALICE });
-  const wrongSigner = await loginSignedBy(BOB, privateKeyToAddress(ALICE));
+  const { session } = await register({ baseUrl: server.url, privateKey: TEST_KEY });
+  const again = await signIn({ baseUrl: server.url, privateKey: TEST_KEY });
+  const wrongSigner = await loginSignedBy(BOB, privateKeyToAddress(TEST_KEY));
   expect(wrongSigner).toMatchObject({ status: 401, code: 'signature_invalid' });
   const replay = await fetch(`${server.url}/api/auth/login`, {
     method: 'POST',
@@ -105,7 +102,7 @@ test('sign-ins are counted by action and outcome code, with latency histograms, 
     ...Object.values(again.cookies),
     wrongSigner.signature,
     wrongSigner.signature.slice(2, 40),
-    ALICE.slice(2),
+    TEST_KEY.slice(2),
     BOB.slice(2),
     TEST_SESSION_KEYS[0]!,
     formatCookieHeader(session.cookies)!,

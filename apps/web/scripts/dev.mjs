@@ -4,7 +4,7 @@
 // - Vite serves the page with hot reload on http://localhost:WEB_PORT (default 5173) and proxies
 //   /api to the API, so the session cookie stays first-party as in production.
 // - The API runs from its build (apps/api/dist) under `node --watch`, which restarts it whenever
-//   `tsc -b --watch` rewrites a file it loads.
+//   `tsc -b tsconfig.build.json --watch` rewrites a file it loads.
 // - The API's PUBLIC_ORIGIN is the Vite origin (so EIP-4361 messages name the page people see) and
 //   developer mode is on (DEV_KEY_SIGNIN=1) unless set otherwise. Every other setting is the API's
 //   usual environment (PORT, DATA_DIR, REGISTRATION, ...).
@@ -27,7 +27,7 @@ const webOrigin = `http://localhost:${webPort}`;
 // The API and the libraries it loads, built once before anything starts.
 // With type errors tsc still writes the JavaScript, so the API can start while they are fixed.
 const apiMain = join(repoRoot, 'apps', 'api', 'dist', 'main.js');
-const first = spawnSync(process.execPath, [tsc, '-b'], { cwd: repoRoot, stdio: 'inherit' });
+const first = spawnSync(process.execPath, [tsc, '-b', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
 if (first.status !== 0 && !existsSync(apiMain)) {
   process.stderr.write('dev: the TypeScript build failed; fix the errors above and run npm run dev again\n');
   process.exit(1);
@@ -47,7 +47,7 @@ const vite = await createServer({
 await vite.listen();
 
 const children = [
-  spawn(process.execPath, [tsc, '-b', '--watch', '--preserveWatchOutput'], { cwd: repoRoot, stdio: 'inherit' }),
+  spawn(process.execPath, [tsc, '-b', 'tsconfig.build.json', '--watch', '--preserveWatchOutput'], { cwd: repoRoot, stdio: 'inherit' }),
   spawn(process.execPath, ['--watch', apiMain], {
     cwd: repoRoot,
     stdio: 'inherit',

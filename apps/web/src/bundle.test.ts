@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { buildWeb } from './e2e/harness';
+import { buildWeb } from '@wallet-login/testkit';
 
 /** The budget for the sign-in page's JavaScript, gzipped. */
 const BUDGET_BYTES = 150 * 1000;

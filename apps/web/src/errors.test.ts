@@ -1,7 +1,7 @@
 // The page's one table of error sentences: every code the API can answer has its own sentence,
 // and anything else gets the generic one, never the code or raw JSON.
 
-import { ERROR_STATUS } from '../../api/src/errors';
+import { ERROR_STATUS } from '@wallet-login/api/errors';
 import { AppError, describeError, ERROR_SENTENCES, GENERIC_SENTENCE } from './errors';
 
 test.each(Object.keys(ERROR_STATUS))('the API code %s has a sentence of its own', (code) => {

@@ -6,7 +6,7 @@ import { Wallet } from 'ethers';
 import { secp256k1 } from '@noble/curves/secp256k1';
 import { recoverAddressPure, recoverMessageAddress, signMessage, verifyChallenge, type RecoverAddress } from './index';
 import { createNativeRecoverAddress, loadRecoverAddress } from './native';
-import { addressOfKey, compareRecoveries, recoveryOutcome, seededBytes, signWithNative, type RecoveryComparison } from './recoveryEquivalence';
+import { addressOfKey, compareRecoveries, recoveryOutcome, seededBytes, signWithNative, type RecoveryComparison } from '../test/recoveryEquivalence';
 
 const N = secp256k1.CURVE.n;
 const native = createNativeRecoverAddress();
@@ -41,7 +41,7 @@ function compareInWorker(range: { from: number; to: number; tamperEvery: number 
     const { compareRecoveries } = require(workerData.module);
     parentPort.postMessage(compareRecoveries(workerData.range));
   `;
-  const workerData = { range, module: join(__dirname, 'recoveryEquivalence.ts'), typescript: require.resolve('typescript') };
+  const workerData = { range, module: join(__dirname, '..', 'test', 'recoveryEquivalence.ts'), typescript: require.resolve('typescript') };
   const worker = new Worker(source, { eval: true, workerData });
   return new Promise((resolve, reject) => {
     worker.once('message', resolve);

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
-import { privateKeyToAddress } from '@wallet-login/challenge';
 import { register } from './signIn';
-import { useTestServer } from './testing';
+import { privateKeyToAddress, useTestServer } from '@wallet-login/testkit';
 import { WalletSession } from './WalletSession';
 
 const newKey = (): string => `0x${randomBytes(32).toString('hex')}`;

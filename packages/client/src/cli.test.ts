@@ -3,13 +3,12 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createJsonChallengeMessage, privateKeyToAddress, signMessage } from '@wallet-login/challenge';
+import { createJsonChallengeMessage } from '@wallet-login/challenge';
 import { run, type CliIo } from './cli';
 import { register } from './signIn';
-import { closedPort, useTestServer } from './testing';
+import { freePort, privateKeyToAddress, signMessage, TEST_KEY, useTestServer } from '@wallet-login/testkit';
 import { WalletSession } from './WalletSession';
 
-const KEY = `0x${'4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318'}`;
 const SIWE_MESSAGE = [
   'login.example.com wants you to sign in with your Ethereum account:',
   '0x2c7536E3605D9C16a7a3D7b1898e529396a65c23',
@@ -56,53 +55,53 @@ async function cli(argv: string[], { env = {}, stdin }: { env?: Record<string, s
 
 describe('sign', () => {
   test('prints only the signature, the same one signMessage makes', async () => {
-    expect(await cli(['sign', '--key', KEY, '--message', 'hello'])).toEqual({
+    expect(await cli(['sign', '--key', TEST_KEY, '--message', 'hello'])).toEqual({
       code: 0,
-      stdout: `${signMessage({ message: 'hello', privateKey: KEY })}\n`,
+      stdout: `${signMessage({ message: 'hello', privateKey: TEST_KEY })}\n`,
       stderr: '',
     });
   });
 
   test('--message - reads a multi-line EIP-4361 message from stdin, less one trailing newline', async () => {
-    const result = await cli(['sign', '--key', KEY, '--message', '-'], { stdin: `${SIWE_MESSAGE}\n` });
-    expect(result).toEqual({ code: 0, stdout: `${signMessage({ message: SIWE_MESSAGE, privateKey: KEY })}\n`, stderr: '' });
+    const result = await cli(['sign', '--key', TEST_KEY, '--message', '-'], { stdin: `${SIWE_MESSAGE}\n` });
+    expect(result).toEqual({ code: 0, stdout: `${signMessage({ message: SIWE_MESSAGE, privateKey: TEST_KEY })}\n`, stderr: '' });
   });
 
   test('--challenge-json signs the message field of a challenge response', async () => {
     const response = JSON.stringify({ sid: 'abcdefgh12345678', timestamp: 1767225600000, expiresAt: 1767225900000, format: 'siwe', message: SIWE_MESSAGE });
-    const result = await cli(['sign', '--key', KEY, '--challenge-json', response]);
-    expect(result.stdout).toBe(`${signMessage({ message: SIWE_MESSAGE, privateKey: KEY })}\n`);
+    const result = await cli(['sign', '--key', TEST_KEY, '--challenge-json', response]);
+    expect(result.stdout).toBe(`${signMessage({ message: SIWE_MESSAGE, privateKey: TEST_KEY })}\n`);
   });
 
   test('--challenge-json without a message signs the canonical JSON form, timestamp as a number or string', async () => {
-    const expected = `${signMessage({ message: createJsonChallengeMessage({ sid: 'abcdefgh12345678', timestamp: 1767225600000 }), privateKey: KEY })}\n`;
+    const expected = `${signMessage({ message: createJsonChallengeMessage({ sid: 'abcdefgh12345678', timestamp: 1767225600000 }), privateKey: TEST_KEY })}\n`;
     for (const timestamp of [1767225600000, '1767225600000']) {
-      const result = await cli(['sign', '--key', KEY, '--challenge-json', JSON.stringify({ sid: 'abcdefgh12345678', timestamp })]);
+      const result = await cli(['sign', '--key', TEST_KEY, '--challenge-json', JSON.stringify({ sid: 'abcdefgh12345678', timestamp })]);
       expect(result).toEqual({ code: 0, stdout: expected, stderr: '' });
     }
   });
 
   test('--challenge-json - reads the challenge from stdin', async () => {
-    const result = await cli(['sign', '--key', KEY, '--challenge-json', '-'], { stdin: JSON.stringify({ message: 'from stdin' }) });
-    expect(result.stdout).toBe(`${signMessage({ message: 'from stdin', privateKey: KEY })}\n`);
+    const result = await cli(['sign', '--key', TEST_KEY, '--challenge-json', '-'], { stdin: JSON.stringify({ message: 'from stdin' }) });
+    expect(result.stdout).toBe(`${signMessage({ message: 'from stdin', privateKey: TEST_KEY })}\n`);
   });
 
   test('takes the key from WALLET_LOGIN_KEY, or the variable --key-env names', async () => {
-    const expected = `${signMessage({ message: 'hi', privateKey: KEY })}\n`;
-    expect((await cli(['sign', '--message', 'hi'], { env: { WALLET_LOGIN_KEY: KEY } })).stdout).toBe(expected);
-    expect((await cli(['sign', '--message', 'hi', '--key-env', 'MY_KEY'], { env: { MY_KEY: KEY } })).stdout).toBe(expected);
+    const expected = `${signMessage({ message: 'hi', privateKey: TEST_KEY })}\n`;
+    expect((await cli(['sign', '--message', 'hi'], { env: { WALLET_LOGIN_KEY: TEST_KEY } })).stdout).toBe(expected);
+    expect((await cli(['sign', '--message', 'hi', '--key-env', 'MY_KEY'], { env: { MY_KEY: TEST_KEY } })).stdout).toBe(expected);
   });
 
   test('needs exactly one of --message and --challenge-json (exit 2)', async () => {
-    expect((await cli(['sign', '--key', KEY])).code).toBe(2);
-    const both = await cli(['sign', '--key', KEY, '--message', 'a', '--challenge-json', '{}']);
+    expect((await cli(['sign', '--key', TEST_KEY])).code).toBe(2);
+    const both = await cli(['sign', '--key', TEST_KEY, '--message', 'a', '--challenge-json', '{}']);
     expect(both).toMatchObject({ code: 2, stdout: '' });
     expect(both.stderr).toMatch(/exactly one of --message or --challenge-json/);
   });
 
   test('a --challenge-json that is not a challenge is exit 2', async () => {
     for (const json of ['not json', '{}', '{"sid":"abcdefgh12345678","timestamp":-1}']) {
-      const result = await cli(['sign', '--key', KEY, '--challenge-json', json]);
+      const result = await cli(['sign', '--key', TEST_KEY, '--challenge-json', json]);
       expect(result).toMatchObject({ code: 2, stdout: '' });
       expect(result.stderr).toMatch(/^error: invalid_challenge: /);
     }
@@ -132,14 +131,14 @@ describe('private keys', () => {
   });
 
   test('a mistyped option holding the key does not echo it', async () => {
-    const result = await cli(['login', `--kye=${KEY}`]);
+    const result = await cli(['login', `--kye=${TEST_KEY}`]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/unknown option '--kye=\[redacted\]'/);
-    expect(result.stdout + result.stderr).not.toContain(KEY.slice(2, 34));
+    expect(result.stdout + result.stderr).not.toContain(TEST_KEY.slice(2, 34));
   });
 
   test('--key and --key-env together are exit 2', async () => {
-    expect((await cli(['sign', '--key', KEY, '--key-env', 'X', '--message', 'hi'])).code).toBe(2);
+    expect((await cli(['sign', '--key', TEST_KEY, '--key-env', 'X', '--message', 'hi'])).code).toBe(2);
   });
 });
 
@@ -153,11 +152,11 @@ describe('usage', () => {
 
   test('an unknown command or a bad --format is exit 2', async () => {
     expect((await cli(['frobnicate'])).code).toBe(2);
-    expect((await cli(['login', '--key', KEY, '--format', 'xml'])).code).toBe(2);
+    expect((await cli(['login', '--key', TEST_KEY, '--format', 'xml'])).code).toBe(2);
   });
 
   test('a --url that is not an http(s) base URL is exit 2', async () => {
-    const result = await cli(['login', '--key', KEY, '--url', 'ftp://example.com']);
+    const result = await cli(['login', '--key', TEST_KEY, '--url', 'ftp://example.com']);
     expect(result).toEqual({ code: 2, stdout: '', stderr: 'error: invalid_parameter: baseUrl must be an http or https URL\n' });
   });
 
@@ -169,8 +168,8 @@ describe('usage', () => {
 
 describe('without a server', () => {
   test('login to a server that is not there is exit 1 with error: network_error', async () => {
-    const url = `http://127.0.0.1:${await closedPort()}`;
-    const result = await cli(['login', '--url', url], { env: { WALLET_LOGIN_KEY: KEY } });
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const result = await cli(['login', '--url', url], { env: { WALLET_LOGIN_KEY: TEST_KEY } });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`error: network_error: cannot reach ${url}: ECONNREFUSED\n`);
   });

@@ -4,11 +4,9 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { privateKeyToAddress } from '@wallet-login/challenge';
-import { useTestServer } from './testing';
+import { privateKeyToAddress, TEST_KEY, useTestServer } from '@wallet-login/testkit';
 
-const KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
-const ADDRESS = privateKeyToAddress(KEY);
+const ADDRESS = privateKeyToAddress(TEST_KEY);
 const ROOT = join(__dirname, '..', '..', '..');
 
 const server = useTestServer();
@@ -16,7 +14,7 @@ const server = useTestServer();
 test('examples/scripted-login.mjs registers, signs in, reads /me and signs out', async () => {
   const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'examples', 'scripted-login.mjs')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, WALLET_LOGIN_URL: server.url, WALLET_LOGIN_KEY: KEY },
+    env: { PATH: process.env.PATH, WALLET_LOGIN_URL: server.url, WALLET_LOGIN_KEY: TEST_KEY },
   });
   expect(stdout.split('\n')).toEqual([
     `${ADDRESS} registered`,

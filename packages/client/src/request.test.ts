@@ -1,4 +1,5 @@
-import { closedPort, rejection } from './testing';
+import { freePort } from '@wallet-login/testkit';
+import { rejection } from '../test/support';
 import { createConnection, formatBaseUrl, parseBaseUrl, requestJson, resolvePath, send, USER_AGENT } from './request';
 
 /** A fetch that answers every request with `response` and records what it was sent. */
@@ -89,7 +90,7 @@ describe('requestJson', () => {
 
 describe('send', () => {
   test('a server that cannot be reached is network_error, without a status', async () => {
-    const connection = createConnection({ baseUrl: `http://127.0.0.1:${await closedPort()}` });
+    const connection = createConnection({ baseUrl: `http://127.0.0.1:${await freePort()}` });
     const error = await rejection(send({ connection, path: '/api/auth/me' }));
     expect(error).toMatchObject({ code: 'network_error', status: undefined });
     expect(error.message).toMatch(/cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);

@@ -1,8 +1,8 @@
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { privateKeyToAddress } from '@wallet-login/challenge';
 import { defaultSessionFilePath, readSessionFile, SessionFileError, updateSessionFile } from './sessionFile';
+import { privateKeyToAddress } from '@wallet-login/testkit';
 
 const ADDRESS = privateKeyToAddress(`0x${'11'.repeat(32)}`);
 let home: string;

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createChallengeMessage, privateKeyToAddress } from '@wallet-login/challenge';
+import { createChallengeMessage } from '@wallet-login/challenge';
 import { register, signIn } from './signIn';
-import { rejection, startTestServer, useTestServer } from './testing';
+import { privateKeyToAddress, startTestServer, useTestServer } from '@wallet-login/testkit';
+import { rejection } from '../test/support';
 import { WalletSession } from './WalletSession';
 
 const newKey = (): string => `0x${randomBytes(32).toString('hex')}`;

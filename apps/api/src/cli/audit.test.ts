@@ -1,14 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { privateKeyToAddress } from '@wallet-login/challenge';
 import { openSqliteStores } from '../stores/sqlite';
-import { createTestClock } from '../stores/conformance';
 import type { AuditEntry, Stores } from '../stores/types';
 import { parseTime, runAuditCli } from './audit';
+import { createTestClock, privateKeyToAddress, TEST_KEY } from '@wallet-login/testkit';
 
 const NOW = Date.UTC(2026, 10, 24, 12);
-const ALICE = privateKeyToAddress('0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318');
+const ALICE = privateKeyToAddress(TEST_KEY);
 const BOB = privateKeyToAddress(`0x${'42'.repeat(32)}`);
 const clock = createTestClock(NOW);
 let dir: string;

@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { privateKeyToAddress } from '@wallet-login/challenge';
 import { openSqliteStores } from '../stores/sqlite';
-import { createTestClock } from '../stores/conformance';
 import { runUsersCli } from './users';
+import { createTestClock, privateKeyToAddress, TEST_KEY } from '@wallet-login/testkit';
 
-const ADDRESS = privateKeyToAddress('0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318');
+const ADDRESS = privateKeyToAddress(TEST_KEY);
 const clock = createTestClock(Date.UTC(2026, 0, 1));
 let dir: string;
 let file: string;

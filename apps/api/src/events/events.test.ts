@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { Worker } from 'node:cluster';
 import pino from 'pino';
-import { TEST_REDIS_URL, connectTestRedis, uniqueName } from '../testing/services';
+import { TEST_REDIS_URL, connectTestRedis, uniqueName } from '../../test/support/services';
 import { CLUSTER_EVENT_MESSAGE, createClusterWorkerSessionEvents, relayClusterSessionEvents, type ClusterProcess } from './cluster';
 import { createLocalSessionEvents } from './local';
 import { openRedisSessionEvents } from './redis';

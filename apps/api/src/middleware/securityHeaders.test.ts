@@ -7,10 +7,9 @@ import { join } from 'node:path';
 import pino from 'pino';
 import request from 'supertest';
 import { createApp, type AppConfig } from '../app';
-import { createTestClock } from '../stores/conformance';
 import { openSqliteStores } from '../stores/sqlite';
 import type { Stores } from '../stores/types';
-import { TEST_START_TIME, testAppConfig } from '../testing';
+import { createTestClock, TEST_START_TIME, testAppConfig } from '@wallet-login/testkit';
 import { API_CONTENT_SECURITY_POLICY, HSTS } from './securityHeaders';
 
 let dir: string;

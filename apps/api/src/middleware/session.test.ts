@@ -1,10 +1,8 @@
 // Store writes of the session middleware: a busy, unchanged session is not rewritten at every
 // request (SESSION_REFRESH_MS), while changes and the rolling expiry still reach the store.
 
-import { privateKeyToAddress, signMessage } from '@wallet-login/challenge';
-import { startTestServer, type TestServer } from '../testing';
+import { privateKeyToAddress, signMessage, startTestServer, TEST_KEY, type TestServer } from '@wallet-login/testkit';
 
-const KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
 const IDLE_MS = 60_000; // refresh interval min(60 s, idle / 10) = 6 s
 
 let server: TestServer;
@@ -23,10 +21,10 @@ async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promi
 
 beforeEach(async () => {
   server = await startTestServer({ config: { sessionIdleMs: IDLE_MS, sessionAbsoluteMs: 3_600_000 } });
-  await server.stores.users.add(privateKeyToAddress(KEY), server.clock.now());
+  await server.stores.users.add(privateKeyToAddress(TEST_KEY), server.clock.now());
   cookie = '';
   const challenge = await call('POST', '/api/auth/challenge', {});
-  const signature = signMessage({ message: challenge.body.message as string, privateKey: KEY });
+  const signature = signMessage({ message: challenge.body.message as string, privateKey: TEST_KEY });
   expect((await call('POST', '/api/auth/login', { sid: challenge.body.sid, signature })).status).toBe(200);
 });
 

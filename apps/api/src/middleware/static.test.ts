@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
-import { startTestServer, type TestServer } from '../testing';
+import { startTestServer, type TestServer } from '@wallet-login/testkit';
 
 const INDEX = '<!doctype html><title>Sign in</title><div id="root"></div>';
 const SCRIPT = 'console.log("app");';

@@ -5,18 +5,15 @@
 
 import pino from 'pino';
 import { formatCookieHeader, register } from '@wallet-login/client';
-import { privateKeyToAddress, signMessage } from '@wallet-login/challenge';
 import { createApp } from '../app';
 import { ERROR_STATUS } from '../errors';
 import { StoreUnavailableError } from '../stores/errors';
 import type { Stores } from '../stores/types';
-import { testAppConfig } from '../testing';
-import { connectLiveSession, liveSessionUrl, refusalWithHeaders, startServing, type TestServing } from '../server/testing';
+import { connectLiveSession, liveSessionUrl, privateKeyToAddress, refusalWithHeaders, signMessage, startServing, TEST_KEY, testAppConfig, type TestServing } from '@wallet-login/testkit';
 import { MAX_SOCKETS_PER_SESSION } from '../server/liveSession';
 import { openApiDocument } from './document';
 import { schemaErrors } from './schema';
 
-const ALICE = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
 const BOB = `0x${'42'.repeat(32)}`;
 const CAROL = `0x${'7a'.repeat(32)}`;
 const EVIL = 'https://evil.example';
@@ -120,7 +117,7 @@ const cookiesOf = (res: Response | Answer): string =>
     .map((line) => line.split(';', 1)[0])
     .join('; ');
 
-async function signedIn(server: TestServing, privateKey = ALICE): Promise<string> {
+async function signedIn(server: TestServing, privateKey = TEST_KEY): Promise<string> {
   const { session } = await register({ baseUrl: server.url, privateKey });
   return formatCookieHeader(session.cookies)!;
 }
@@ -163,12 +160,12 @@ function signInScenarios(path: '/api/auth/login' | '/api/auth/register'): Record
     [key('400 invalid_request')]: () => call(main, 'POST', path, MALFORMED_SIGN_IN),
     [key('401 challenge_not_found')]: async () => {
       const issued = await challenge(main);
-      return call(main, 'POST', path, { body: { sid: 'A'.repeat(24), signature: signMessage({ message: 'x', privateKey: ALICE }) }, cookie: issued.cookie });
+      return call(main, 'POST', path, { body: { sid: 'A'.repeat(24), signature: signMessage({ message: 'x', privateKey: TEST_KEY }) }, cookie: issued.cookie });
     },
-    [key('401 challenge_expired')]: () => signedAttempt(main, path, ALICE, { shiftMs: main.config.challengeTtlMs }),
-    [key('401 challenge_not_yet_valid')]: () => signedAttempt(main, path, ALICE, { shiftMs: -(main.config.clockSkewMs + 1000) }),
-    [key('401 message_mismatch')]: () => signedAttempt(main, path, ALICE, { message: 'another message' }),
-    [key('401 signature_invalid')]: () => signedAttempt(main, path, BOB, { named: privateKeyToAddress(ALICE) }),
+    [key('401 challenge_expired')]: () => signedAttempt(main, path, TEST_KEY, { shiftMs: main.config.challengeTtlMs }),
+    [key('401 challenge_not_yet_valid')]: () => signedAttempt(main, path, TEST_KEY, { shiftMs: -(main.config.clockSkewMs + 1000) }),
+    [key('401 message_mismatch')]: () => signedAttempt(main, path, TEST_KEY, { message: 'another message' }),
+    [key('401 signature_invalid')]: () => signedAttempt(main, path, BOB, { named: privateKeyToAddress(TEST_KEY) }),
     [key('403 origin_forbidden')]: () => call(main, 'POST', path, { body: {}, origin: EVIL }),
     [key('413 payload_too_large')]: () => call(main, 'POST', path, TOO_LARGE),
     [key('415 unsupported_media_type')]: () => call(main, 'POST', path, NOT_JSON),
@@ -178,14 +175,14 @@ function signInScenarios(path: '/api/auth/login' | '/api/auth/register'): Record
     },
     [key('503 service_unavailable')]: async () => {
       const issued = await challenge(main);
-      const signature = signMessage({ message: issued.message, privateKey: ALICE });
+      const signature = signMessage({ message: issued.message, privateKey: TEST_KEY });
       return call(broken, 'POST', path, { body: { sid: issued.sid, signature }, cookie: issued.cookie });
     },
   };
 }
 
 const scenarios: Record<string, () => Promise<Answer>> = {
-  'POST /api/auth/challenge 200': () => call(main, 'POST', '/api/auth/challenge', { body: { format: 'siwe', address: privateKeyToAddress(ALICE) } }),
+  'POST /api/auth/challenge 200': () => call(main, 'POST', '/api/auth/challenge', { body: { format: 'siwe', address: privateKeyToAddress(TEST_KEY) } }),
   'POST /api/auth/challenge 400 invalid_request': () => call(main, 'POST', '/api/auth/challenge', { body: { address: '0x123' } }),
   'POST /api/auth/challenge 403 origin_forbidden': () => call(main, 'POST', '/api/auth/challenge', { origin: EVIL }),
   'POST /api/auth/challenge 413 payload_too_large': () => call(main, 'POST', '/api/auth/challenge', TOO_LARGE),
@@ -201,8 +198,8 @@ const scenarios: Record<string, () => Promise<Answer>> = {
 
   ...signInScenarios('/api/auth/login'),
   'POST /api/auth/login 200': async () => {
-    await signedIn(main, ALICE);
-    return signedAttempt(main, '/api/auth/login', ALICE);
+    await signedIn(main, TEST_KEY);
+    return signedAttempt(main, '/api/auth/login', TEST_KEY);
   },
   'POST /api/auth/login 403 address_not_registered': () => signedAttempt(main, '/api/auth/login', CAROL),
 
@@ -212,7 +209,7 @@ const scenarios: Record<string, () => Promise<Answer>> = {
     await signedIn(main, BOB);
     return signedAttempt(main, '/api/auth/register', BOB);
   },
-  'POST /api/auth/register 403 registration_closed': () => signedAttempt(closed, '/api/auth/register', ALICE),
+  'POST /api/auth/register 403 registration_closed': () => signedAttempt(closed, '/api/auth/register', TEST_KEY),
 
   'GET /api/auth/me 200': async () => call(main, 'GET', '/api/auth/me', { cookie: await signedIn(main) }),
   'GET /api/auth/me 401 unauthenticated': () => call(main, 'GET', '/api/auth/me'),

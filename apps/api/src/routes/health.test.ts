@@ -10,18 +10,15 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import request from 'supertest';
-import { privateKeyToAddress, signMessage } from '@wallet-login/challenge';
 import { createApp } from '../app';
-import { createTestClock } from '../stores/conformance';
 import { openStores } from '../stores/open';
 import type { Stores } from '../stores/types';
-import { testAppConfig, TEST_START_TIME } from '../testing';
-import { startFaultProxy, type FaultProxy } from '../testing/faultProxy';
-import { connectTestPostgres, createTestSchema, databaseUrlFor, deleteRedisKeys, connectTestRedis, dropTestSchema, uniqueName } from '../testing/services';
+import { createTestClock, privateKeyToAddress, signMessage, TEST_KEY, TEST_START_TIME, testAppConfig } from '@wallet-login/testkit';
+import { startFaultProxy, type FaultProxy } from '../../test/support/faultProxy';
+import { connectTestPostgres, createTestSchema, databaseUrlFor, deleteRedisKeys, connectTestRedis, dropTestSchema, uniqueName } from '../../test/support/services';
 
 const ORIGIN = 'http://localhost:8080';
-const KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
-const ADDRESS = privateKeyToAddress(KEY);
+const ADDRESS = privateKeyToAddress(TEST_KEY);
 const TIMEOUT_MS = 500;
 
 type Server = ReturnType<ReturnType<typeof createApp>['callback']>;
@@ -80,7 +77,7 @@ async function setup(): Promise<Harness> {
 async function signIn(agent: request.Agent, mode: 'register' | 'login'): Promise<request.Response> {
   const challenge = await agent.post('/api/auth/challenge').send({ address: ADDRESS });
   if (challenge.status !== 200) return challenge;
-  const signature = signMessage({ message: challenge.body.message, privateKey: KEY });
+  const signature = signMessage({ message: challenge.body.message, privateKey: TEST_KEY });
   return agent.post(`/api/auth/${mode}`).send({ sid: challenge.body.sid, signature });
 }
 
@@ -201,7 +198,7 @@ describe('while a backing service is away', () => {
     const other = request.agent(h.server);
     const challenge = await other.post('/api/auth/challenge').send({ address: ADDRESS });
     expect(challenge.status).toBe(200);
-    const signature = signMessage({ message: challenge.body.message, privateKey: KEY });
+    const signature = signMessage({ message: challenge.body.message, privateKey: TEST_KEY });
     expectUnavailable(await timed(() => other.post('/api/auth/login').send({ sid: challenge.body.sid, signature })));
     expect((await other.get('/api/auth/me')).status).toBe(401);
     expect((await agent.get('/api/auth/me')).status).toBe(200);
@@ -209,7 +206,7 @@ describe('while a backing service is away', () => {
     await h.postgresLink.restore();
     h.postgresLink.hang();
     const again = await other.post('/api/auth/challenge').send({ address: ADDRESS });
-    const signed = signMessage({ message: again.body.message, privateKey: KEY });
+    const signed = signMessage({ message: again.body.message, privateKey: TEST_KEY });
     expectUnavailable(await timed(() => other.post('/api/auth/login').send({ sid: again.body.sid, signature: signed })));
 
     await h.postgresLink.restore();

@@ -1,6 +1,6 @@
 // GET /api/config: the public facts the sign-in page reads before it draws anything.
 
-import { startTestServer } from '../testing';
+import { startTestServer } from '@wallet-login/testkit';
 
 test('answers the domain, URI, chain, registration and developer mode, uncached', async () => {
   const server = await startTestServer({ registration: 'closed', config: { chainId: 11155111, devKeySignIn: true } });

@@ -2,13 +2,10 @@
 // it hears, and that it hears of a sign-out at once, from this instance or another one.
 
 import { formatCookieHeader, register, signIn, type WalletSession } from '@wallet-login/client';
-import { createTestClock } from '../stores/conformance';
-import { TEST_START_TIME } from '../testing';
+import { connectLiveSession, createTestClock, eventually, liveSessionUrl, refusal, startServing, TEST_KEY, TEST_START_TIME, type TestServing } from '@wallet-login/testkit';
 import { createLocalSessionEvents } from '../events/local';
 import { MAX_SOCKETS_PER_SESSION, SIGNED_OUT_CLOSE_CODE } from './liveSession';
-import { connectLiveSession, eventually, liveSessionUrl, refusal, startServing, type TestServing } from './testing';
 
-const ALICE = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
 const BOB = `0x${'42'.repeat(32)}`;
 
 let server: TestServing;
@@ -20,7 +17,7 @@ afterAll(async () => {
 });
 
 const cookieOf = (session: WalletSession): string => formatCookieHeader(session.cookies) ?? '';
-const signedIn = async (privateKey = ALICE): Promise<WalletSession> => (await register({ baseUrl: server.url, privateKey })).session;
+const signedIn = async (privateKey = TEST_KEY): Promise<WalletSession> => (await register({ baseUrl: server.url, privateKey })).session;
 
 describe('the upgrade', () => {
   test('a signed-in session connects and hears who is signed in', async () => {
@@ -99,7 +96,7 @@ describe('signing out', () => {
 
   test("another session's logout leaves this socket open", async () => {
     const mine = await signedIn();
-    const other = await signIn({ baseUrl: server.url, privateKey: ALICE });
+    const other = await signIn({ baseUrl: server.url, privateKey: TEST_KEY });
     const client = await connectLiveSession({ url: liveSessionUrl(server.url), cookie: cookieOf(mine) });
     await client.next();
     await other.logout();
@@ -110,7 +107,7 @@ describe('signing out', () => {
   });
 
   test('an address-wide event closes only the sockets whose sessions are gone from the store', async () => {
-    const alice = await signedIn(ALICE);
+    const alice = await signedIn(TEST_KEY);
     const bob = await signedIn(BOB);
     const aliceSocket = await connectLiveSession({ url: liveSessionUrl(server.url), cookie: cookieOf(alice) });
     const bobSocket = await connectLiveSession({ url: liveSessionUrl(server.url), cookie: cookieOf(bob) });
@@ -148,7 +145,7 @@ describe('between instances', () => {
     const first = await startServing({ events, clock });
     const second = await startServing({ events, clock, stores: first.stores, config: { publicOrigin: first.url } });
     try {
-      const session = await register({ baseUrl: first.url, privateKey: ALICE });
+      const session = await register({ baseUrl: first.url, privateKey: TEST_KEY });
       const client = await connectLiveSession({ url: liveSessionUrl(second.url), cookie: cookieOf(session.session) });
       expect(await client.next()).toEqual({ type: 'signed_in', address: session.session.address });
       await session.session.logout();
@@ -165,7 +162,7 @@ describe('between instances', () => {
     const first = await startServing({ liveSessionRecheckMs: 50 });
     const second = await startServing({ stores: first.stores, config: { publicOrigin: first.url }, liveSessionRecheckMs: 50 });
     try {
-      const session = await register({ baseUrl: first.url, privateKey: ALICE });
+      const session = await register({ baseUrl: first.url, privateKey: TEST_KEY });
       const client = await connectLiveSession({ url: liveSessionUrl(second.url), cookie: cookieOf(session.session) });
       await client.next();
       await session.session.logout(); // heard only by the first instance
@@ -179,7 +176,7 @@ describe('between instances', () => {
   test('a session past its absolute end is signed out at the next re-check', async () => {
     const instance = await startServing({ liveSessionRecheckMs: 50 });
     try {
-      const session = await register({ baseUrl: instance.url, privateKey: ALICE });
+      const session = await register({ baseUrl: instance.url, privateKey: TEST_KEY });
       const client = await connectLiveSession({ url: liveSessionUrl(instance.url), cookie: cookieOf(session.session) });
       await client.next();
       instance.clock.advance(instance.config.sessionAbsoluteMs);

@@ -7,11 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatCookieHeader, register, signIn } from '@wallet-login/client';
-import { TEST_SESSION_KEYS } from '../testing';
-import { connectLiveSession, eventually, fetchTrusting, liveSessionUrl, type LiveSessionClient } from './testing';
-import { freePort, startApiProcess, type ApiProcess } from './processes';
+import { connectLiveSession, eventually, fetchTrusting, freePort, type LiveSessionClient, liveSessionUrl, TEST_KEY, TEST_SESSION_KEYS } from '@wallet-login/testkit';
+import { startApiProcess, type ApiProcess } from '../../test/support/processes';
 
-const ALICE = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
 
 let dataDir: string;
 const running: ApiProcess[] = [];
@@ -48,7 +46,7 @@ test('TLS=self-signed: https with a generated certificate kept in DATA_DIR, a Se
 
   // The public origin defaults to https://localhost:PORT, which the certificate names.
   const baseUrl = `https://localhost:${port}`;
-  const { session } = await register({ baseUrl, privateKey: ALICE, fetch });
+  const { session } = await register({ baseUrl, privateKey: TEST_KEY, fetch });
   expect(Object.keys(session.cookies)).toContain('__Host-wl.sid');
   const res = await session.fetch('/api/auth/me');
   expect(res.status).toBe(200);
@@ -68,7 +66,7 @@ test('WORKERS=2: both workers serve, a sign-out on one reaches live sessions on 
   const api = await start({ PORT: String(port), WORKERS: '2', PUBLIC_ORIGIN: baseUrl, LOG_LEVEL: 'debug' });
   expect(api.url).toBe(baseUrl);
 
-  const { session } = await register({ baseUrl, privateKey: ALICE });
+  const { session } = await register({ baseUrl, privateKey: TEST_KEY });
   const cookie = formatCookieHeader(session.cookies)!;
   // The cluster spreads connections, so each request comes on a new one.
   for (let i = 0; i < 6; i += 1) expect(await statusOf(`${baseUrl}/api/auth/me`, cookie)).toBe(200);
@@ -96,7 +94,7 @@ test('WORKERS=2: both workers serve, a sign-out on one reaches live sessions on 
   const [victim] = [...workerPids()] as number[];
   process.kill(victim!, 'SIGKILL');
   await eventually(() => expect(api.logs().some((entry) => entry.msg === 'worker exited; starting another')).toBe(true));
-  const again = formatCookieHeader((await signIn({ baseUrl, privateKey: ALICE })).cookies)!;
+  const again = formatCookieHeader((await signIn({ baseUrl, privateKey: TEST_KEY })).cookies)!;
   await eventually(async () => {
     for (let i = 0; i < 4; i += 1) expect(await statusOf(`${baseUrl}/api/auth/me`, again)).toBe(200);
     expect(new Set(api.logs().filter((entry) => entry.msg === 'request').map((entry) => entry.pid)).size).toBe(3);

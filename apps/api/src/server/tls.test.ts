@@ -8,14 +8,12 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatCookieHeader, register } from '@wallet-login/client';
-import { TEST_START_TIME } from '../testing';
+import { connectLiveSession, fetchTrusting, liveSessionUrl, startServing, TEST_KEY, TEST_START_TIME } from '@wallet-login/testkit';
 import { HSTS } from '../middleware/securityHeaders';
-import { connectLiveSession, fetchTrusting, liveSessionUrl, startServing } from './testing';
 import { createSelfSignedCertificate, ensureSelfSigned, loadTlsCredentials, SELF_SIGNED_BASE_HOSTS, type TlsCredentials } from './tls';
 
 const DAY = 24 * 3600 * 1000;
 const NOW = TEST_START_TIME;
-const ALICE = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
 
 let dir: string;
 beforeEach(() => {
@@ -113,7 +111,7 @@ describe('the API over TLS', () => {
       expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
       expect(server.config.publicOrigin).toBe(server.url);
       const fetch = fetchTrusting(tls.cert);
-      const { session } = await register({ baseUrl: server.url, privateKey: ALICE, fetch });
+      const { session } = await register({ baseUrl: server.url, privateKey: TEST_KEY, fetch });
       expect(Object.keys(session.cookies).sort()).toEqual(['__Host-wl.sid', '__Host-wl.sid.sig']);
 
       const challenge = await fetch(`${server.url}/api/auth/challenge`, { method: 'POST' });

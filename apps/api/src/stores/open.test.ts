@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
-import { createHarness, createTestClock, testStores } from './conformance';
+import { createHarness, testStores } from '../../test/stores/conformance';
 import { StoreUnavailableError } from './errors';
 import { openStores, type OpenStoresOptions } from './open';
 import {
@@ -20,7 +20,8 @@ import {
   dropTestSchema,
   TEST_REDIS_URL,
   uniqueName,
-} from '../testing/services';
+} from '../../test/support/services';
+import { createTestClock } from '@wallet-login/testkit';
 
 const START = 1_735_689_600_000;
 const ALICE = '0x8ba1f109551bD432803012645Ac136ddd64DBA72';

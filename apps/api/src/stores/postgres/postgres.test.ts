@@ -8,12 +8,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Pool } from 'pg';
-import { createHarness, testStores } from '../conformance';
+import { createHarness, testStores } from '../../../test/stores/conformance';
 import { StoreUnavailableError } from '../errors';
 import { composeStores } from '../open';
 import { openSqliteStores } from '../sqlite';
-import { startFaultProxy, type FaultProxy } from '../../testing/faultProxy';
-import { connectTestPostgres, dropTestSchema, TEST_DATABASE_URL, uniqueName, timed, until } from '../../testing/services';
+import { startFaultProxy, type FaultProxy } from '../../../test/support/faultProxy';
+import { connectTestPostgres, dropTestSchema, TEST_DATABASE_URL, uniqueName, timed, until } from '../../../test/support/services';
 import { openPostgresStores, POSTGRES_SCHEMA_VERSION, SchemaVersionError, type PostgresStores } from './index';
 
 const START = 1_735_689_600_000;

@@ -9,14 +9,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import { createHarness, createTestClock, testStores, type MutableClock } from '../conformance';
+import { createHarness, testStores } from '../../../test/stores/conformance';
 import { StoreUnavailableError } from '../errors';
 import { composeStores } from '../open';
 import { openSqliteStores } from '../sqlite';
 import type { SessionData, StoredChallenge } from '../types';
-import { startFaultProxy, type FaultProxy } from '../../testing/faultProxy';
-import { connectTestRedis, deleteRedisKeys, TEST_REDIS_URL, uniqueName, timed, until } from '../../testing/services';
+import { startFaultProxy, type FaultProxy } from '../../../test/support/faultProxy';
+import { connectTestRedis, deleteRedisKeys, TEST_REDIS_URL, uniqueName, timed, until } from '../../../test/support/services';
 import { openRedisStores, type RedisStores } from './index';
+import { createTestClock, type MutableClock } from '@wallet-login/testkit';
 
 const START = 1_735_689_600_000;
 const TTL = 60_000;

@@ -7,9 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { createHarness, createTestClock, testStores } from '../conformance';
+import { createHarness, testStores } from '../../../test/stores/conformance';
 import type { StoredChallenge, Stores } from '../types';
 import { openSqliteStores } from './index';
+import { createTestClock } from '@wallet-login/testkit';
 
 const START = 1_735_689_600_000;
 

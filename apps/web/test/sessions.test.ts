@@ -1,0 +1,193 @@
+// The signed-in person's session list, end to end in headless Chromium: browsers signed in as one
+// address list each other's sessions, each with "This device" on its own; a revoke from one signs
+// the other out at once (live session); "Sign out everywhere", confirmed from the keyboard, signs
+// them all out, and the API agrees. Each browser's clock is pinned to the server's.
+
+import type { Page } from 'playwright-core';
+import { ERROR_SENTENCES } from '../src/errors';
+import { registerAddress, useE2e } from './harness';
+import { chooseWallet, serverSession, SIGNED_IN_HEADING, TEST_KEYS, TestWallet } from '@wallet-login/testkit';
+
+const e2e = useE2e({ registration: 'open' });
+
+const CHROME_ON_LINUX = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const FIREFOX_ON_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0';
+const SAFARI_ON_MACOS = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15';
+
+const ENDED_ELSEWHERE = 'Your session ended elsewhere (another tab, site or device), so you are signed out here too.';
+const MINUTE = 60_000;
+
+const address = new TestWallet({ keys: [TEST_KEYS.alice] }).address;
+
+beforeAll(async () => {
+  await registerAddress(e2e.server, address);
+});
+
+// Each test starts with no sessions (those of earlier tests outlive their closed browsers).
+beforeEach(async () => {
+  await e2e.server.stores.sessions.destroyAllFor(address);
+});
+
+/** A new browser (its own cookies and wallet) claiming to be `userAgent`, not yet signed in. */
+function openBrowser(userAgent: string): Promise<Page> {
+  return e2e.open({ wallets: [new TestWallet({ keys: [TEST_KEYS.alice] })], userAgent, time: e2e.server.clock.now() });
+}
+
+async function signIn(page: Page): Promise<void> {
+  await chooseWallet(page, 'Test Wallet');
+  await page.getByRole('heading', { name: SIGNED_IN_HEADING }).waitFor();
+}
+
+/** A browser signed in as `address`, `minutes` after the previous one. */
+async function signedInBrowser(userAgent: string, minutes = 5): Promise<Page> {
+  e2e.server.clock.advance(minutes * MINUTE);
+  const page = await openBrowser(userAgent);
+  await signIn(page);
+  return page;
+}
+
+const sessionItems = (page: Page) => page.getByRole('list', { name: 'Your sessions' }).getByRole('listitem');
+
+/** The list's entries as text, once it shows `count` of them. */
+async function listed(page: Page, count: number): Promise<string[]> {
+  const items = sessionItems(page);
+  await items.nth(count - 1).waitFor();
+  await items.nth(count).waitFor({ state: 'detached' });
+  return items.allTextContents();
+}
+
+const focused = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent?.trim());
+
+test('two browsers signed in as one address each list both sessions, with "This device" on their own', async () => {
+  const chrome = await signedInBrowser(CHROME_ON_LINUX);
+  const chromeSignedInAt = e2e.server.clock.now();
+  await expect(listed(chrome, 1)).resolves.toEqual(['Chrome on LinuxThis deviceSigned in just now · Active now']);
+
+  const firefox = await signedInBrowser(FIREFOX_ON_WINDOWS, 5);
+
+  await expect(listed(firefox, 2)).resolves.toEqual([
+    'Firefox on WindowsThis deviceSigned in just now · Active now',
+    'Chrome on LinuxSigned in 5 minutes ago · Last seen 5 minutes agoSign out',
+  ]);
+  const other = sessionItems(firefox).nth(1);
+  await expect(other.locator('time').first().getAttribute('datetime')).resolves.toBe(new Date(chromeSignedInAt).toISOString());
+  await expect(other.getByRole('button', { name: 'Sign out Chrome on Linux', exact: true }).count()).resolves.toBe(1);
+  await expect(sessionItems(firefox).nth(0).getByRole('button').count()).resolves.toBe(0);
+
+  // The first browser reads its list again when it is shown again (its clock moved on meanwhile).
+  await chrome.clock.setFixedTime(e2e.server.clock.now());
+  await chrome.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+  await expect(listed(chrome, 2)).resolves.toEqual([
+    'Firefox on WindowsSigned in just now · Last seen just nowSign out',
+    'Chrome on LinuxThis deviceSigned in 5 minutes ago · Active now',
+  ]);
+
+  // From 320 px up nothing sticks out sideways.
+  await firefox.setViewportSize({ width: 320, height: 800 });
+  await expect(firefox.evaluate(() => document.documentElement.scrollWidth)).resolves.toBeLessThanOrEqual(320);
+});
+
+test('revoking another session signs that browser out at once; the list drops it and focus moves on', async () => {
+  const safari = await signedInBrowser(SAFARI_ON_MACOS);
+  const firefox = await signedInBrowser(FIREFOX_ON_WINDOWS);
+  const chrome = await signedInBrowser(CHROME_ON_LINUX);
+  await expect(listed(chrome, 3)).resolves.toHaveLength(3);
+
+  await chrome.getByRole('button', { name: 'Sign out Firefox on Windows', exact: true }).click();
+
+  // The other browser hears it over its live session, without a reload.
+  await firefox.getByText(ENDED_ELSEWHERE).waitFor();
+  await firefox.getByRole('button', { name: 'Sign in with wallet' }).waitFor();
+  await expect(listed(chrome, 2)).resolves.toEqual([
+    'Chrome on LinuxThis deviceSigned in just now · Active now',
+    'Safari on macOSSigned in 10 minutes ago · Last seen 10 minutes agoSign out',
+  ]);
+  await chrome.getByRole('status').filter({ hasText: 'Firefox on Windows is signed out.' }).waitFor();
+  await expect(focused(chrome)).resolves.toBe('Sign out Safari on macOS');
+  await expect(serverSession(firefox)).resolves.toEqual({ status: 401, address: undefined });
+  await expect(serverSession(safari)).resolves.toEqual({ status: 200, address });
+
+  // The last other session, from the keyboard: focus then goes to the list's heading.
+  await chrome.keyboard.press('Enter');
+  await safari.getByText(ENDED_ELSEWHERE).waitFor();
+  await expect(listed(chrome, 1)).resolves.toEqual(['Chrome on LinuxThis deviceSigned in just now · Active now']);
+  await expect(focused(chrome)).resolves.toBe('Your sessions');
+  await expect(serverSession(chrome)).resolves.toEqual({ status: 200, address });
+  await expect(chrome.getByRole('heading', { name: SIGNED_IN_HEADING }).count()).resolves.toBe(1);
+});
+
+test('"Sign out everywhere", confirmed from the keyboard, signs out both browsers, and the API agrees', async () => {
+  const firefox = await signedInBrowser(FIREFOX_ON_WINDOWS);
+  const chrome = await signedInBrowser(CHROME_ON_LINUX);
+  await expect(listed(chrome, 2)).resolves.toHaveLength(2);
+
+  // Escape backs out of the confirm step: nothing ends, focus returns to the button.
+  await chrome.getByRole('button', { name: 'Sign out everywhere', exact: true }).focus();
+  await chrome.keyboard.press('Enter');
+  const confirm = chrome.getByRole('group', { name: 'Sign out of all 2 sessions, this one included? You will need to sign in again on each device.' });
+  await confirm.waitFor();
+  await expect(focused(chrome)).resolves.toBe('Cancel');
+  await chrome.keyboard.press('Escape');
+  await confirm.waitFor({ state: 'detached' });
+  await expect(focused(chrome)).resolves.toBe('Sign out everywhere');
+  await expect(serverSession(chrome)).resolves.toEqual({ status: 200, address });
+  await expect(serverSession(firefox)).resolves.toEqual({ status: 200, address });
+
+  await chrome.keyboard.press('Enter');
+  await confirm.waitFor();
+  await chrome.keyboard.press('Shift+Tab');
+  await expect(focused(chrome)).resolves.toBe('Yes, sign out everywhere');
+  await chrome.keyboard.press('Enter');
+
+  await chrome.getByText('You signed out everywhere: every session of this address has ended.').waitFor();
+  await chrome.getByRole('button', { name: 'Sign in with wallet' }).waitFor();
+  await firefox.getByText(ENDED_ELSEWHERE).waitFor();
+  await firefox.getByRole('button', { name: 'Sign in with wallet' }).waitFor();
+  await expect(serverSession(chrome)).resolves.toEqual({ status: 401, address: undefined });
+  await expect(serverSession(firefox)).resolves.toEqual({ status: 401, address: undefined });
+  await expect(e2e.server.stores.sessions.listFor(address)).resolves.toEqual([]);
+  // This browser signed itself out: it is not told its session "ended elsewhere".
+  await expect(chrome.getByText(ENDED_ELSEWHERE).count()).resolves.toBe(0);
+});
+
+test('the list says while it loads; a failed revoke is a sentence and keeps the list; a session that already ended drops out', async () => {
+  const firefox = await signedInBrowser(FIREFOX_ON_WINDOWS);
+  e2e.server.clock.advance(5 * MINUTE);
+  const chrome = await openBrowser(CHROME_ON_LINUX);
+  let release = (): void => undefined;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  await chrome.route('**/api/auth/sessions', async (route) => {
+    await held;
+    await route.continue();
+  });
+
+  await signIn(chrome);
+  await chrome.getByRole('status').filter({ hasText: 'Loading your sessions…' }).waitFor();
+  await expect(sessionItems(chrome).count()).resolves.toBe(0);
+  release();
+  await expect(listed(chrome, 2)).resolves.toHaveLength(2);
+  await expect(chrome.getByText('Loading your sessions…').count()).resolves.toBe(0);
+  await chrome.unroute('**/api/auth/sessions');
+
+  // The server is away for the revoke: the sentence, the list as it was, focus where it was.
+  await chrome.route('**/api/auth/sessions/*', (route) =>
+    route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'service_unavailable', message: 'Unavailable.' } }) }),
+  );
+  const revoke = chrome.getByRole('button', { name: 'Sign out Firefox on Windows', exact: true });
+  await revoke.click();
+  await expect(chrome.getByRole('alert').textContent()).resolves.toBe(ERROR_SENTENCES.service_unavailable);
+  await expect(listed(chrome, 2)).resolves.toHaveLength(2);
+  await expect(focused(chrome)).resolves.toBe('Sign out Firefox on Windows');
+  await expect(serverSession(firefox)).resolves.toEqual({ status: 200, address });
+  await chrome.unroute('**/api/auth/sessions/*');
+
+  // The session ends on the server before the page asks (404 not_found): it just leaves the list.
+  const ended = (await e2e.server.stores.sessions.listFor(address)).find((session) => session.data.userAgent === FIREFOX_ON_WINDOWS);
+  expect(ended).toBeDefined();
+  await e2e.server.stores.sessions.destroy(ended?.id ?? '');
+  await revoke.click();
+  await expect(listed(chrome, 1)).resolves.toEqual(['Chrome on LinuxThis deviceSigned in just now · Active now']);
+  await expect(chrome.getByRole('alert').count()).resolves.toBe(0);
+});
