@@ -4,14 +4,12 @@
 
 import {
   CHALLENGE_FORMATS,
-  ZERO_ADDRESS,
   isChallengeError,
   normalizePrivateKey,
-  parseChallengeMessage,
   privateKeyToAddress,
   signMessage,
+  verifyIssuedChallenge,
   type ChallengeFormat,
-  type ParsedChallengeMessage,
 } from '@wallet-login/challenge';
 import { WalletLoginError } from './errors';
 import { badResponse, createConnection, requestJson, type ConnectionParameters } from './request';
@@ -103,20 +101,16 @@ function checkPrivateKey(privateKey: string): string {
  * or the zero address (meaning "any signer").
  */
 function checkChallengeMessage({ message, sid, address, domain }: { message: string; sid: string; address: string; domain: string }): void {
-  let parsed: ParsedChallengeMessage;
   try {
-    parsed = parseChallengeMessage(message);
+    verifyIssuedChallenge({ message, sid, domain, address });
   } catch (cause) {
-    throw new WalletLoginError({ code: 'challenge_mismatch', message: `the challenge message is malformed: ${(cause as Error).message}`, cause });
+    if (!isChallengeError(cause)) throw cause;
+    const text =
+      cause.code === 'message_malformed'
+        ? `the challenge message is malformed: ${cause.message}`
+        : cause.code === 'domain_mismatch'
+          ? `${cause.message} (set domain to accept it)`
+          : cause.message;
+    throw new WalletLoginError({ code: 'challenge_mismatch', message: text, cause });
   }
-  if (parsed.challenge.sid !== sid) mismatch('the challenge message is for another sid');
-  if (parsed.format === 'siwe') {
-    const { fields } = parsed;
-    if (fields.domain !== domain) mismatch(`the challenge message is for ${fields.domain}, not ${domain} (set domain to accept it)`);
-    if (fields.address !== address && fields.address !== ZERO_ADDRESS) mismatch('the challenge message names another address');
-  }
-}
-
-function mismatch(message: string): never {
-  throw new WalletLoginError({ code: 'challenge_mismatch', message });
 }
