@@ -27,6 +27,6 @@ export {
 } from './verifySignature';
 export { verifyChallenge, type VerifyChallengeParameters, type VerifiedChallenge } from './verifyChallenge';
 export { verifyIssuedChallenge, type VerifyIssuedChallengeParameters } from './verifyIssuedChallenge';
-export { signMessage, privateKeyToAddress, normalizePrivateKey, type SignMessageParameters } from './signMessage';
+export { privateKeyToAddress, normalizePrivateKey } from './privateKey';
 export { toChecksumAddress, isChecksumAddress, normalizeAddress, ZERO_ADDRESS } from './address';
 export { SIWE_LIMITS } from './grammar';

@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createJsonChallengeMessage, privateKeyToAddress, signMessage } from '@wallet-login/challenge';
+import { createJsonChallengeMessage, privateKeyToAddress } from '@wallet-login/challenge';
 import { run, type CliIo } from './cli';
 import { register } from './signIn';
+import { signMessage } from './signMessage';
 import { closedPort, useTestServer } from './testing';
 import { WalletSession } from './WalletSession';
 

@@ -8,11 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { CHALLENGE_FORMATS, createJsonChallengeMessage, normalizePrivateKey, signMessage, type ChallengeFormat } from '@wallet-login/challenge';
+import { CHALLENGE_FORMATS, createJsonChallengeMessage, normalizePrivateKey, type ChallengeFormat } from '@wallet-login/challenge';
 import { WalletLoginError } from './errors';
 import { formatBaseUrl, parseBaseUrl } from './request';
 import { defaultSessionFilePath, readSessionFile, SessionFileError, updateSessionFile, type SessionFile } from './sessionFile';
 import { register, signIn } from './signIn';
+import { signMessage } from './signMessage';
 import { WalletSession, type SessionInfo } from './WalletSession';
 
 /** Where the CLI reads and writes; the bin passes the process's own. */

@@ -2,17 +2,10 @@
 // is a challenge for this site and this key, sign it (EIP-191), and trade the signature for a
 // session cookie.
 
-import {
-  CHALLENGE_FORMATS,
-  isChallengeError,
-  normalizePrivateKey,
-  privateKeyToAddress,
-  signMessage,
-  verifyIssuedChallenge,
-  type ChallengeFormat,
-} from '@wallet-login/challenge';
+import { CHALLENGE_FORMATS, isChallengeError, privateKeyToAddress, verifyIssuedChallenge, type ChallengeFormat } from '@wallet-login/challenge';
 import { WalletLoginError } from './errors';
 import { badResponse, createConnection, requestJson, type ConnectionParameters } from './request';
+import { checkPrivateKey, signMessage } from './signMessage';
 import { WalletSession } from './WalletSession';
 
 export interface SignInParameters extends ConnectionParameters {
@@ -83,16 +76,6 @@ async function authenticate(parameters: SignInParameters & { path: string }): Pr
   const { baseUrl, timeoutMs, fetch, clock } = parameters;
   const session = WalletSession.restore({ baseUrl, timeoutMs, fetch, clock, cookies: connection.cookies, address });
   return { session, created: login.status === 201 };
-}
-
-/** The key in canonical form, or invalid_parameter; the key is never part of the message. */
-function checkPrivateKey(privateKey: string): string {
-  try {
-    return normalizePrivateKey(privateKey);
-  } catch (cause) {
-    if (!isChallengeError(cause, 'invalid_parameter')) throw cause;
-    throw new WalletLoginError({ code: 'invalid_parameter', message: cause.message });
-  }
 }
 
 /**
