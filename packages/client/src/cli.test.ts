@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -179,6 +181,29 @@ describe('without a server', () => {
   test('whoami without a saved session is exit 1; logout without one is a no-op', async () => {
     expect((await cli(['whoami', '--url', 'http://127.0.0.1:9'])).code).toBe(1);
     expect(await cli(['logout', '--url', 'http://127.0.0.1:9'])).toEqual({ code: 0, stdout: 'not signed in to http://127.0.0.1:9\n', stderr: '' });
+  });
+});
+
+describe('what the server sends is printed with control characters escaped', () => {
+  /** A server that answers every request with `status` and `body`. */
+  async function answering(status: number, body: unknown): Promise<{ url: string; close(): Promise<void> }> {
+    const server = createServer((_request, response) => {
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  test("an error's code and message with C1, ESC and bidi characters reach stderr escaped", async () => {
+    const server = await answering(400, { error: { code: 'bad\u009b2J', message: 'no \u001b[31mred\u001b[0m \u202etxt.exe\r\nerror: forged' } });
+    try {
+      const result = await cli(['login', '--url', server.url, '--key', KEY]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`${String.raw`error: bad\u009b2J: no \u001b[31mred\u001b[0m \u202etxt.exe\u000d\u000aerror: forged`}\n`);
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { CHALLENGE_FORMATS, createJsonChallengeMessage, normalizePrivateKey, type ChallengeFormat } from '@wallet-login/challenge';
+import { escapeControlCharacters } from './escapeControlCharacters';
 import { WalletLoginError } from './errors';
 import { formatBaseUrl, parseBaseUrl } from './request';
 import { defaultSessionFilePath, readSessionFile, SessionFileError, updateSessionFile, type SessionFile } from './sessionFile';
@@ -92,10 +93,10 @@ function createProgram({ io, action }: { io: CliIo; action: Action }): Command {
     .version(readVersion(), '-V, --version')
     .exitOverride()
     .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
+      writeOut: (text) => io.stdout.write(escapeLines(text)),
       // Commander quotes what it did not understand (`unknown option '--kye=…'`); a mistyped
       // option could hold the key, so long hex runs are masked.
-      writeErr: (text) => io.stderr.write(redactHex(text)),
+      writeErr: (text) => io.stderr.write(escapeLines(redactHex(text))),
       getOutHasColors: () => false,
       getErrHasColors: () => false,
       getOutHelpWidth: () => 100,
@@ -127,7 +128,7 @@ Examples:
     action<KeyOptions & { message?: string; challengeJson?: string }>(async (options) => {
       const privateKey = resolvePrivateKey({ options, env: io.env });
       const message = await readMessageToSign({ options, io });
-      io.stdout.write(`${signMessage({ message, privateKey })}\n`);
+      writeLine(io.stdout, signMessage({ message, privateKey }));
     }),
   );
 
@@ -160,8 +161,8 @@ Examples:
         writeJson({ io, value: { ...formatInfo({ baseUrl, info }), ...(options.register && { created }) } });
         return;
       }
-      io.stdout.write(`${created ? 'registered and signed in' : 'signed in'} to ${baseUrl} as ${info.address}\n`);
-      io.stdout.write(`session expires ${new Date(info.expiresAt).toISOString()}\n`);
+      writeLine(io.stdout, `${created ? 'registered and signed in' : 'signed in'} to ${baseUrl} as ${info.address}`);
+      writeLine(io.stdout, `session expires ${new Date(info.expiresAt).toISOString()}`);
     }),
   );
 
@@ -175,7 +176,8 @@ Examples:
         writeJson({ io, value: formatInfo({ baseUrl, info }) });
         return;
       }
-      io.stdout.write(`${info.address}\nsession expires ${new Date(info.expiresAt).toISOString()}\n`);
+      writeLine(io.stdout, info.address);
+      writeLine(io.stdout, `session expires ${new Date(info.expiresAt).toISOString()}`);
     }),
   );
 
@@ -187,13 +189,13 @@ Examples:
       const sessionFile = options.sessionFile ?? defaultSessionFilePath({ homeDir: io.homeDir });
       const entry = (await readSavedSessions(sessionFile)).sessions[baseUrl];
       if (entry === undefined) {
-        io.stdout.write(`not signed in to ${baseUrl}\n`);
+        writeLine(io.stdout, `not signed in to ${baseUrl}`);
         return;
       }
       // A network failure leaves the cookies saved: the session is still live, so retrying must work.
       await WalletSession.restore({ baseUrl, cookies: entry.cookies, address: entry.address }).logout();
       await updateSessionFile({ path: sessionFile, baseUrl, entry: undefined });
-      io.stdout.write(`signed out of ${baseUrl}\n`);
+      writeLine(io.stdout, `signed out of ${baseUrl}`);
     }),
   );
 
@@ -301,22 +303,36 @@ function formatInfo({ baseUrl, info }: { baseUrl: string; info: SessionInfo }): 
 }
 
 function writeJson({ io, value }: { io: CliIo; value: unknown }): void {
-  io.stdout.write(`${JSON.stringify(value)}\n`);
+  writeLine(io.stdout, JSON.stringify(value));
+}
+
+/**
+ * Writes one line. What it holds may come from the server or a file, so its control and bidi
+ * characters are escaped (a JSON line stays JSON): none of them reaches the terminal.
+ */
+function writeLine(stream: CliIo['stdout'], text: string): void {
+  stream.write(`${escapeControlCharacters(text)}\n`);
+}
+
+/** Commander's multi-line text, escaped line by line. */
+function escapeLines(text: string): string {
+  return text.replace(/[^\n]+/g, (line) => escapeControlCharacters(line));
 }
 
 /** Prints `error: <code>: <message>` and returns the exit code. */
 function report({ error, io }: { error: unknown; io: CliIo }): 1 | 2 {
   if (error instanceof CliError) {
-    io.stderr.write(`error: ${error.code}: ${error.message}\n`);
+    writeLine(io.stderr, `error: ${error.code}: ${error.message}`);
     return error.exitCode;
   }
   if (error instanceof WalletLoginError) {
-    io.stderr.write(`error: ${error.code}: ${error.message}\n`);
+    // The code and message may be the server's own.
+    writeLine(io.stderr, `error: ${error.code}: ${error.message}`);
     // invalid_parameter is raised before anything is sent: the command line was wrong.
     return error.code === 'invalid_parameter' ? 2 : 1;
   }
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`error: ${redactHex(message)}\n`);
+  writeLine(io.stderr, `error: ${redactHex(message)}`);
   return 1;
 }
 
