@@ -71,6 +71,46 @@ describe('sign', () => {
     expect(result).toEqual({ code: 0, stdout: `${signMessage({ message: SIWE_MESSAGE, privateKey: KEY })}\n`, stderr: '' });
   });
 
+  describe('signs exactly the issued text, whatever line endings the copy has', () => {
+    const expected = (): string => `${signMessage({ message: SIWE_MESSAGE, privateKey: KEY })}\n`;
+    const crlf = SIWE_MESSAGE.replace(/\n/g, '\r\n');
+
+    test.each([
+      ['CRLF line endings and a trailing CRLF (a file saved on Windows)', `${crlf}\r\n`],
+      ['CRLF line endings and no trailing newline', crlf],
+      ['a UTF-8 byte-order mark and CRLF (Notepad)', `\ufeff${crlf}\r\n`],
+      ['LF and no trailing newline', SIWE_MESSAGE],
+    ])('--message - with %s', async (_name, stdin) => {
+      expect(await cli(['sign', '--key', KEY, '--message', '-'], { stdin })).toEqual({ code: 0, stdout: expected(), stderr: '' });
+    });
+
+    test('--message "$(cat message.txt)" of a CRLF file, which keeps the last CR', async () => {
+      expect(await cli(['sign', '--key', KEY, '--message', `${crlf}\r`])).toEqual({ code: 0, stdout: expected(), stderr: '' });
+    });
+
+    test('a carriage return that is not a line ending is refused, with exit 2 and nothing signed', async () => {
+      for (const stdin of [SIWE_MESSAGE.replace('\n', '\r'), `${SIWE_MESSAGE}\r\r\n`]) {
+        expect(await cli(['sign', '--key', KEY, '--message', '-'], { stdin })).toEqual({
+          code: 2,
+          stdout: '',
+          stderr: 'error: invalid_message: the message has a carriage return (CR) that is not a line ending; an issued message has none, so it would not verify\n',
+        });
+      }
+    });
+
+    test('only one trailing newline is dropped: a text that ends in a blank line keeps one', async () => {
+      const result = await cli(['sign', '--key', KEY, '--message', '-'], { stdin: 'hello\r\n\r\n' });
+      expect(result.stdout).toBe(`${signMessage({ message: 'hello\n', privateKey: KEY })}\n`);
+    });
+
+    test('--help says how the text is read', async () => {
+      const help = (await cli(['--help'])).stdout.replace(/\s+/g, ' ');
+      expect(help).toContain('CRLF line endings are read as LF');
+      expect(help).toContain('one trailing line ending');
+      expect(help).toContain('any other carriage return is refused');
+    });
+  });
+
   test('--challenge-json signs the message field of a challenge response', async () => {
     const response = JSON.stringify({ sid: 'abcdefgh12345678', timestamp: 1767225600000, expiresAt: 1767225900000, format: 'siwe', message: SIWE_MESSAGE });
     const result = await cli(['sign', '--key', KEY, '--challenge-json', response]);
@@ -288,6 +328,9 @@ describe('against the API', () => {
       const byJson = await cli(['sign', '--key', key, '--challenge-json', JSON.stringify(challenge)]);
       const byStdin = await cli(['sign', '--key', key, '--message', '-'], { stdin: `${challenge.message}\n` });
       expect(byStdin.stdout).toBe(byJson.stdout);
+      // The same message saved on Windows (CRLF) signs the same text.
+      const byCrlf = await cli(['sign', '--key', key, '--message', '-'], { stdin: `${challenge.message.replace(/\n/g, '\r\n')}\r\n` });
+      expect(byCrlf).toEqual({ code: 0, stdout: byJson.stdout, stderr: '' });
 
       const login = await page.fetch('/api/auth/login', {
         method: 'POST',

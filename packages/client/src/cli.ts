@@ -109,6 +109,12 @@ function createProgram({ io, action }: { io: CliIo; action: Action }): Command {
 The private key is read from --key, or the variable --key-env names, or ${KEY_ENV}; prefer
 the variables, which keep the key out of shell history and the process list.
 
+The sign command signs exactly the text the server issued. An issued message (EIP-4361 or
+the JSON form) has no carriage return, no byte-order mark and no trailing newline, so in text
+given with --message (from stdin or as an argument) CRLF line endings are read as LF, a leading
+byte-order mark and one trailing line ending (an editor's or echo's) are dropped, and any other
+carriage return is refused (exit 2). --challenge-json messages are signed as they are.
+
 Exit codes: 0 success, 1 the server or session file refused or failed, 2 usage or key errors.
 
 Examples:
@@ -122,7 +128,7 @@ Examples:
     program
       .command('sign')
       .description('print the signature of a message or challenge (to paste into the web page)')
-      .option('--message <text>', 'the exact message to sign; - reads it from stdin (one trailing newline is dropped)')
+      .option('--message <text>', 'the message to sign, as issued, or - to read it from stdin (CRLF is read as LF and one trailing newline dropped: see --help)')
       .option('--challenge-json <json>', 'a challenge response {sid, timestamp, message?}: signs its message, else the JSON form; - reads stdin'),
   ).action(
     action<KeyOptions & { message?: string; challengeJson?: string }>(async (options) => {
@@ -234,9 +240,10 @@ function resolvePrivateKey({ options, env }: { options: KeyOptions; env: CliIo['
 async function readMessageToSign({ options, io }: { options: { message?: string; challengeJson?: string }; io: CliIo }): Promise<string> {
   const { message, challengeJson } = options;
   if ((message === undefined) === (challengeJson === undefined)) usage('usage', 'give exactly one of --message or --challenge-json');
-  if (message !== undefined) return message === '-' ? readStdin(io) : message;
+  if (message !== undefined) return toIssuedText(message === '-' ? await readStdin(io) : message);
 
-  const text = challengeJson === '-' ? await readStdin(io) : (challengeJson as string);
+  // A byte-order mark (Windows editors) is no JSON; line endings are JSON whitespace.
+  const text = challengeJson === '-' ? (await readStdin(io)).replace(/^\uFEFF/, '') : (challengeJson as string);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -257,12 +264,28 @@ async function readMessageToSign({ options, io }: { options: { message?: string;
   }
 }
 
-/** All of stdin as UTF-8, less one trailing newline (echo and heredocs add one; messages have none). */
+/**
+ * The text as the server issued it, from a copy that an editor, a Windows file or a shell may have
+ * changed: a signature over any other text would not log in. Issued messages (EIP-4361 and the
+ * JSON form) use LF line endings and have no byte-order mark and no trailing newline (the parser
+ * rejects any CR), so CRLF is read as LF, and a leading BOM and one trailing line ending (LF, or
+ * the CR that `$(cat file)` leaves of a CRLF) are dropped. A CR left after that is no line ending
+ * of any editor: the text is refused rather than signed as something else.
+ */
+function toIssuedText(text: string): string {
+  const issued = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n').replace(/[\n\r]$/, '');
+  if (issued.includes('\r')) {
+    usage('invalid_message', 'the message has a carriage return (CR) that is not a line ending; an issued message has none, so it would not verify');
+  }
+  return issued;
+}
+
+/** All of stdin, decoded as UTF-8. */
 async function readStdin(io: CliIo): Promise<string> {
   if (io.stdin === undefined) usage('usage', 'no standard input to read');
   const chunks: Buffer[] = [];
   for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function resolveBaseUrl(url: string): string {
