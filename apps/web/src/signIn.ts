@@ -1,7 +1,7 @@
 // One sign-in, whatever signs: ask the server for a challenge, check it is for this page, have it
 // signed, trade the signature for a session, and read the session back.
 
-import { parseChallengeMessage, ZERO_ADDRESS, type ParsedChallengeMessage } from '@wallet-login/challenge';
+import { isChallengeError, verifyIssuedChallenge } from '@wallet-login/challenge';
 import { createChallenge, getMe, submitSignature, type Challenge, type Intent, type Me } from './api';
 import { AppError } from './errors';
 
@@ -25,17 +25,12 @@ export interface SignInParameters {
  * the message names this page's host, carries the sid as its nonce, and names the expected signer.
  */
 export function checkChallenge(challenge: Challenge, { host, address }: { host: string; address?: string }): void {
-  let parsed: ParsedChallengeMessage;
   try {
-    parsed = parseChallengeMessage(challenge.message);
+    verifyIssuedChallenge({ message: challenge.message, sid: challenge.sid, domain: host, address: address ?? null });
   } catch (cause) {
-    throw new AppError('challenge_mismatch', { cause });
-  }
-  if (parsed.challenge.sid !== challenge.sid) throw new AppError('challenge_mismatch');
-  if (parsed.format !== 'siwe') return;
-  if (parsed.fields.domain !== host) throw new AppError('domain_mismatch');
-  if (address !== undefined && parsed.fields.address !== address && parsed.fields.address !== ZERO_ADDRESS) {
-    throw new AppError('challenge_mismatch');
+    if (isChallengeError(cause, 'domain_mismatch')) throw new AppError('domain_mismatch', { cause });
+    if (isChallengeError(cause)) throw new AppError('challenge_mismatch', { cause });
+    throw cause;
   }
 }
 

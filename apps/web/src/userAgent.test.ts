@@ -1,7 +1,7 @@
 // The session list's device names: the User-Agent strings current browsers send, the
 // near-misses that name more than one browser, and what is left when nothing is recognised.
 
-import { summarizeUserAgent } from './userAgent';
+import { escapeControlCharacters, summarizeUserAgent } from './userAgent';
 
 test.each([
   ['Chrome on Linux', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'],
@@ -44,4 +44,29 @@ test('no header, or only spaces, is an unknown device', () => {
   expect(summarizeUserAgent(null)).toBe('Unknown device');
   expect(summarizeUserAgent('')).toBe('Unknown device');
   expect(summarizeUserAgent('   ')).toBe('Unknown device');
+});
+
+describe('control and bidi characters, which a client can put in its header', () => {
+  test('an unrecognised header is shown with them escaped', () => {
+    // U+202E would show "exe.txt" as "txt.exe"; 0x9b and ESC are terminal controls.
+    expect(summarizeUserAgent('Evil/1 \u202etxt.exe')).toBe(String.raw`Evil/1 \u202etxt.exe`);
+    expect(summarizeUserAgent('x\u009b2J\u001b[31m\u007f\u2066y\u2069')).toBe(String.raw`x\u009b2J\u001b[31m\u007f\u2066y\u2069`);
+  });
+
+  test('a recognised browser is named as usual, none of them in the name', () => {
+    expect(summarizeUserAgent('Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0 \u202e\u0000')).toBe('Firefox on Linux');
+  });
+
+  test('the full header, shown on hover, is escaped the same way', () => {
+    expect(escapeControlCharacters('Mozilla/5.0 \u202eabc\r\n\t')).toBe(String.raw`Mozilla/5.0 \u202eabc\u000d\u000a\u0009`);
+    const plain = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) ünïcødé ✓';
+    expect(escapeControlCharacters(plain)).toBe(plain);
+  });
+
+  test('what is shown holds none of C0, DEL, C1 or the bidi formatting characters', () => {
+    const all = Array.from({ length: 0xa0 }, (_, code) => String.fromCharCode(code)).join('') + '\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069';
+    const raw = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+    expect(escapeControlCharacters(all)).not.toMatch(raw);
+    expect(summarizeUserAgent(all)).not.toMatch(raw);
+  });
 });

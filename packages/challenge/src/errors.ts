@@ -10,6 +10,11 @@ export type ChallengeErrorCode =
   | 'message_malformed'
   /** The message is well formed but does not match the challenge or the expected site. */
   | 'message_mismatch'
+  /**
+   * Before signing: an EIP-4361 message names another domain than the site the signer means to
+   * sign in to (verifyIssuedChallenge). The server's own check reports it as message_mismatch.
+   */
+  | 'domain_mismatch'
   /** The signature is not 65 bytes of hex in canonical form (v, r, s ranges; low s). */
   | 'signature_malformed'
   /** The signature is well formed but does not recover to an acceptable signer. */

@@ -26,6 +26,7 @@ export {
   type RecoverMessageAddressParameters,
 } from './verifySignature';
 export { verifyChallenge, type VerifyChallengeParameters, type VerifiedChallenge } from './verifyChallenge';
-export { signMessage, privateKeyToAddress, normalizePrivateKey, type SignMessageParameters } from './signMessage';
+export { verifyIssuedChallenge, type VerifyIssuedChallengeParameters } from './verifyIssuedChallenge';
+export { privateKeyToAddress, normalizePrivateKey } from './privateKey';
 export { toChecksumAddress, isChecksumAddress, normalizeAddress, ZERO_ADDRESS } from './address';
 export { SIWE_LIMITS } from './grammar';

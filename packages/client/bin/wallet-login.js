@@ -4,6 +4,7 @@
 
 const { homedir } = require('node:os');
 const { run } = require('../dist/cli.js');
+const { escapeControlCharacters } = require('../dist/escapeControlCharacters.js');
 
 run(process.argv.slice(2), {
   stdout: process.stdout,
@@ -16,7 +17,7 @@ run(process.argv.slice(2), {
     process.exitCode = code;
   },
   (error) => {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`error: ${escapeControlCharacters(error instanceof Error ? error.message : String(error))}\n`);
     process.exitCode = 1;
   },
 );

@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createJsonChallengeMessage } from '@wallet-login/challenge';
+import { createJsonChallengeMessage, privateKeyToAddress } from '@wallet-login/challenge';
+import { freePort, TEST_KEY, useTestServer } from '@wallet-login/testkit';
 import { run, type CliIo } from './cli';
 import { register } from './signIn';
-import { freePort, privateKeyToAddress, signMessage, TEST_KEY, useTestServer } from '@wallet-login/testkit';
+import { signMessage } from './signMessage';
 import { WalletSession } from './WalletSession';
 
 const SIWE_MESSAGE = [
@@ -65,6 +68,46 @@ describe('sign', () => {
   test('--message - reads a multi-line EIP-4361 message from stdin, less one trailing newline', async () => {
     const result = await cli(['sign', '--key', TEST_KEY, '--message', '-'], { stdin: `${SIWE_MESSAGE}\n` });
     expect(result).toEqual({ code: 0, stdout: `${signMessage({ message: SIWE_MESSAGE, privateKey: TEST_KEY })}\n`, stderr: '' });
+  });
+
+  describe('signs exactly the issued text, whatever line endings the copy has', () => {
+    const expected = (): string => `${signMessage({ message: SIWE_MESSAGE, privateKey: TEST_KEY })}\n`;
+    const crlf = SIWE_MESSAGE.replace(/\n/g, '\r\n');
+
+    test.each([
+      ['CRLF line endings and a trailing CRLF (a file saved on Windows)', `${crlf}\r\n`],
+      ['CRLF line endings and no trailing newline', crlf],
+      ['a UTF-8 byte-order mark and CRLF (Notepad)', `\ufeff${crlf}\r\n`],
+      ['LF and no trailing newline', SIWE_MESSAGE],
+    ])('--message - with %s', async (_name, stdin) => {
+      expect(await cli(['sign', '--key', TEST_KEY, '--message', '-'], { stdin })).toEqual({ code: 0, stdout: expected(), stderr: '' });
+    });
+
+    test('--message "$(cat message.txt)" of a CRLF file, which keeps the last CR', async () => {
+      expect(await cli(['sign', '--key', TEST_KEY, '--message', `${crlf}\r`])).toEqual({ code: 0, stdout: expected(), stderr: '' });
+    });
+
+    test('a carriage return that is not a line ending is refused, with exit 2 and nothing signed', async () => {
+      for (const stdin of [SIWE_MESSAGE.replace('\n', '\r'), `${SIWE_MESSAGE}\r\r\n`]) {
+        expect(await cli(['sign', '--key', TEST_KEY, '--message', '-'], { stdin })).toEqual({
+          code: 2,
+          stdout: '',
+          stderr: 'error: invalid_message: the message has a carriage return (CR) that is not a line ending; an issued message has none, so it would not verify\n',
+        });
+      }
+    });
+
+    test('only one trailing newline is dropped: a text that ends in a blank line keeps one', async () => {
+      const result = await cli(['sign', '--key', TEST_KEY, '--message', '-'], { stdin: 'hello\r\n\r\n' });
+      expect(result.stdout).toBe(`${signMessage({ message: 'hello\n', privateKey: TEST_KEY })}\n`);
+    });
+
+    test('--help says how the text is read', async () => {
+      const help = (await cli(['--help'])).stdout.replace(/\s+/g, ' ');
+      expect(help).toContain('CRLF line endings are read as LF');
+      expect(help).toContain('one trailing line ending');
+      expect(help).toContain('any other carriage return is refused');
+    });
   });
 
   test('--challenge-json signs the message field of a challenge response', async () => {
@@ -180,6 +223,29 @@ describe('without a server', () => {
   });
 });
 
+describe('what the server sends is printed with control characters escaped', () => {
+  /** A server that answers every request with `status` and `body`. */
+  async function answering(status: number, body: unknown): Promise<{ url: string; close(): Promise<void> }> {
+    const server = createServer((_request, response) => {
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  test("an error's code and message with C1, ESC and bidi characters reach stderr escaped", async () => {
+    const server = await answering(400, { error: { code: 'bad\u009b2J', message: 'no \u001b[31mred\u001b[0m \u202etxt.exe\r\nerror: forged' } });
+    try {
+      const result = await cli(['login', '--url', server.url, '--key', TEST_KEY]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`${String.raw`error: bad\u009b2J: no \u001b[31mred\u001b[0m \u202etxt.exe\u000d\u000aerror: forged`}\n`);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('against the API', () => {
   const server = useTestServer();
 
@@ -261,6 +327,9 @@ describe('against the API', () => {
       const byJson = await cli(['sign', '--key', key, '--challenge-json', JSON.stringify(challenge)]);
       const byStdin = await cli(['sign', '--key', key, '--message', '-'], { stdin: `${challenge.message}\n` });
       expect(byStdin.stdout).toBe(byJson.stdout);
+      // The same message saved on Windows (CRLF) signs the same text.
+      const byCrlf = await cli(['sign', '--key', key, '--message', '-'], { stdin: `${challenge.message.replace(/\n/g, '\r\n')}\r\n` });
+      expect(byCrlf).toEqual({ code: 0, stdout: byJson.stdout, stderr: '' });
 
       const login = await page.fetch('/api/auth/login', {
         method: 'POST',

@@ -8,11 +8,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { CHALLENGE_FORMATS, createJsonChallengeMessage, normalizePrivateKey, signMessage, type ChallengeFormat } from '@wallet-login/challenge';
+import { CHALLENGE_FORMATS, createJsonChallengeMessage, normalizePrivateKey, type ChallengeFormat } from '@wallet-login/challenge';
+import { escapeControlCharacters } from './escapeControlCharacters';
 import { WalletLoginError } from './errors';
 import { formatBaseUrl, parseBaseUrl } from './request';
 import { defaultSessionFilePath, readSessionFile, SessionFileError, updateSessionFile, type SessionFile } from './sessionFile';
 import { register, signIn } from './signIn';
+import { signMessage } from './signMessage';
 import { WalletSession, type SessionInfo } from './WalletSession';
 
 /** Where the CLI reads and writes; the bin passes the process's own. */
@@ -91,10 +93,10 @@ function createProgram({ io, action }: { io: CliIo; action: Action }): Command {
     .version(readVersion(), '-V, --version')
     .exitOverride()
     .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
+      writeOut: (text) => io.stdout.write(escapeLines(text)),
       // Commander quotes what it did not understand (`unknown option '--kye=…'`); a mistyped
       // option could hold the key, so long hex runs are masked.
-      writeErr: (text) => io.stderr.write(redactHex(text)),
+      writeErr: (text) => io.stderr.write(escapeLines(redactHex(text))),
       getOutHasColors: () => false,
       getErrHasColors: () => false,
       getOutHelpWidth: () => 100,
@@ -106,6 +108,12 @@ function createProgram({ io, action }: { io: CliIo; action: Action }): Command {
       `
 The private key is read from --key, or the variable --key-env names, or ${KEY_ENV}; prefer
 the variables, which keep the key out of shell history and the process list.
+
+The sign command signs exactly the text the server issued. An issued message (EIP-4361 or
+the JSON form) has no carriage return, no byte-order mark and no trailing newline, so in text
+given with --message (from stdin or as an argument) CRLF line endings are read as LF, a leading
+byte-order mark and one trailing line ending (an editor's or echo's) are dropped, and any other
+carriage return is refused (exit 2). --challenge-json messages are signed as they are.
 
 Exit codes: 0 success, 1 the server or session file refused or failed, 2 usage or key errors.
 
@@ -120,13 +128,13 @@ Examples:
     program
       .command('sign')
       .description('print the signature of a message or challenge (to paste into the web page)')
-      .option('--message <text>', 'the exact message to sign; - reads it from stdin (one trailing newline is dropped)')
+      .option('--message <text>', 'the message to sign, as issued, or - to read it from stdin (CRLF is read as LF and one trailing newline dropped: see --help)')
       .option('--challenge-json <json>', 'a challenge response {sid, timestamp, message?}: signs its message, else the JSON form; - reads stdin'),
   ).action(
     action<KeyOptions & { message?: string; challengeJson?: string }>(async (options) => {
       const privateKey = resolvePrivateKey({ options, env: io.env });
       const message = await readMessageToSign({ options, io });
-      io.stdout.write(`${signMessage({ message, privateKey })}\n`);
+      writeLine(io.stdout, signMessage({ message, privateKey }));
     }),
   );
 
@@ -159,8 +167,8 @@ Examples:
         writeJson({ io, value: { ...formatInfo({ baseUrl, info }), ...(options.register && { created }) } });
         return;
       }
-      io.stdout.write(`${created ? 'registered and signed in' : 'signed in'} to ${baseUrl} as ${info.address}\n`);
-      io.stdout.write(`session expires ${new Date(info.expiresAt).toISOString()}\n`);
+      writeLine(io.stdout, `${created ? 'registered and signed in' : 'signed in'} to ${baseUrl} as ${info.address}`);
+      writeLine(io.stdout, `session expires ${new Date(info.expiresAt).toISOString()}`);
     }),
   );
 
@@ -174,7 +182,8 @@ Examples:
         writeJson({ io, value: formatInfo({ baseUrl, info }) });
         return;
       }
-      io.stdout.write(`${info.address}\nsession expires ${new Date(info.expiresAt).toISOString()}\n`);
+      writeLine(io.stdout, info.address);
+      writeLine(io.stdout, `session expires ${new Date(info.expiresAt).toISOString()}`);
     }),
   );
 
@@ -186,13 +195,13 @@ Examples:
       const sessionFile = options.sessionFile ?? defaultSessionFilePath({ homeDir: io.homeDir });
       const entry = (await readSavedSessions(sessionFile)).sessions[baseUrl];
       if (entry === undefined) {
-        io.stdout.write(`not signed in to ${baseUrl}\n`);
+        writeLine(io.stdout, `not signed in to ${baseUrl}`);
         return;
       }
       // A network failure leaves the cookies saved: the session is still live, so retrying must work.
       await WalletSession.restore({ baseUrl, cookies: entry.cookies, address: entry.address }).logout();
       await updateSessionFile({ path: sessionFile, baseUrl, entry: undefined });
-      io.stdout.write(`signed out of ${baseUrl}\n`);
+      writeLine(io.stdout, `signed out of ${baseUrl}`);
     }),
   );
 
@@ -231,9 +240,10 @@ function resolvePrivateKey({ options, env }: { options: KeyOptions; env: CliIo['
 async function readMessageToSign({ options, io }: { options: { message?: string; challengeJson?: string }; io: CliIo }): Promise<string> {
   const { message, challengeJson } = options;
   if ((message === undefined) === (challengeJson === undefined)) usage('usage', 'give exactly one of --message or --challenge-json');
-  if (message !== undefined) return message === '-' ? readStdin(io) : message;
+  if (message !== undefined) return toIssuedText(message === '-' ? await readStdin(io) : message);
 
-  const text = challengeJson === '-' ? await readStdin(io) : (challengeJson as string);
+  // A byte-order mark (Windows editors) is no JSON; line endings are JSON whitespace.
+  const text = challengeJson === '-' ? (await readStdin(io)).replace(/^\uFEFF/, '') : (challengeJson as string);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -254,12 +264,28 @@ async function readMessageToSign({ options, io }: { options: { message?: string;
   }
 }
 
-/** All of stdin as UTF-8, less one trailing newline (echo and heredocs add one; messages have none). */
+/**
+ * The text as the server issued it, from a copy that an editor, a Windows file or a shell may have
+ * changed: a signature over any other text would not log in. Issued messages (EIP-4361 and the
+ * JSON form) use LF line endings and have no byte-order mark and no trailing newline (the parser
+ * rejects any CR), so CRLF is read as LF, and a leading BOM and one trailing line ending (LF, or
+ * the CR that `$(cat file)` leaves of a CRLF) are dropped. A CR left after that is no line ending
+ * of any editor: the text is refused rather than signed as something else.
+ */
+function toIssuedText(text: string): string {
+  const issued = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n').replace(/[\n\r]$/, '');
+  if (issued.includes('\r')) {
+    usage('invalid_message', 'the message has a carriage return (CR) that is not a line ending; an issued message has none, so it would not verify');
+  }
+  return issued;
+}
+
+/** All of stdin, decoded as UTF-8. */
 async function readStdin(io: CliIo): Promise<string> {
   if (io.stdin === undefined) usage('usage', 'no standard input to read');
   const chunks: Buffer[] = [];
   for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : Buffer.from(chunk));
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function resolveBaseUrl(url: string): string {
@@ -300,22 +326,36 @@ function formatInfo({ baseUrl, info }: { baseUrl: string; info: SessionInfo }): 
 }
 
 function writeJson({ io, value }: { io: CliIo; value: unknown }): void {
-  io.stdout.write(`${JSON.stringify(value)}\n`);
+  writeLine(io.stdout, JSON.stringify(value));
+}
+
+/**
+ * Writes one line. What it holds may come from the server or a file, so its control and bidi
+ * characters are escaped (a JSON line stays JSON): none of them reaches the terminal.
+ */
+function writeLine(stream: CliIo['stdout'], text: string): void {
+  stream.write(`${escapeControlCharacters(text)}\n`);
+}
+
+/** Commander's multi-line text, escaped line by line. */
+function escapeLines(text: string): string {
+  return text.replace(/[^\n]+/g, (line) => escapeControlCharacters(line));
 }
 
 /** Prints `error: <code>: <message>` and returns the exit code. */
 function report({ error, io }: { error: unknown; io: CliIo }): 1 | 2 {
   if (error instanceof CliError) {
-    io.stderr.write(`error: ${error.code}: ${error.message}\n`);
+    writeLine(io.stderr, `error: ${error.code}: ${error.message}`);
     return error.exitCode;
   }
   if (error instanceof WalletLoginError) {
-    io.stderr.write(`error: ${error.code}: ${error.message}\n`);
+    // The code and message may be the server's own.
+    writeLine(io.stderr, `error: ${error.code}: ${error.message}`);
     // invalid_parameter is raised before anything is sent: the command line was wrong.
     return error.code === 'invalid_parameter' ? 2 : 1;
   }
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`error: ${redactHex(message)}\n`);
+  writeLine(io.stderr, `error: ${redactHex(message)}`);
   return 1;
 }
 

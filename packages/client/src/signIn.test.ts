@@ -58,12 +58,17 @@ describe('refusing to sign', () => {
 
   test('a challenge whose nonce is not its sid', async () => {
     const { fetch } = issuing({ sid: 'zzzzzzzz12345678', message: siwe({}) });
-    expect(await rejection(signIn({ baseUrl: 'http://127.0.0.1:1', privateKey: newKey(), fetch }))).toMatchObject({ code: 'challenge_mismatch' });
+    expect(await rejection(signIn({ baseUrl: 'http://127.0.0.1:1', privateKey: newKey(), fetch }))).toMatchObject({
+      code: 'challenge_mismatch',
+      message: 'the challenge message is for another sid',
+    });
   });
 
   test('text that is not a challenge message at all', async () => {
     const { fetch } = issuing({ sid: 'abcdefgh12345678', message: 'Transfer all my tokens' });
-    expect(await rejection(signIn({ baseUrl: 'http://127.0.0.1:1', privateKey: newKey(), fetch }))).toMatchObject({ code: 'challenge_mismatch' });
+    const error = await rejection(signIn({ baseUrl: 'http://127.0.0.1:1', privateKey: newKey(), fetch }));
+    expect(error.code).toBe('challenge_mismatch');
+    expect(error.message).toMatch(/^the challenge message is malformed: first line must be /);
   });
 });
 

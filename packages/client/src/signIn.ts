@@ -2,19 +2,10 @@
 // is a challenge for this site and this key, sign it (EIP-191), and trade the signature for a
 // session cookie.
 
-import {
-  CHALLENGE_FORMATS,
-  ZERO_ADDRESS,
-  isChallengeError,
-  normalizePrivateKey,
-  parseChallengeMessage,
-  privateKeyToAddress,
-  signMessage,
-  type ChallengeFormat,
-  type ParsedChallengeMessage,
-} from '@wallet-login/challenge';
+import { CHALLENGE_FORMATS, isChallengeError, privateKeyToAddress, verifyIssuedChallenge, type ChallengeFormat } from '@wallet-login/challenge';
 import { WalletLoginError } from './errors';
 import { badResponse, createConnection, requestJson, type ConnectionParameters } from './request';
+import { checkPrivateKey, signMessage } from './signMessage';
 import { WalletSession } from './WalletSession';
 
 export interface SignInParameters extends ConnectionParameters {
@@ -87,36 +78,22 @@ async function authenticate(parameters: SignInParameters & { path: string }): Pr
   return { session, created: login.status === 201 };
 }
 
-/** The key in canonical form, or invalid_parameter; the key is never part of the message. */
-function checkPrivateKey(privateKey: string): string {
-  try {
-    return normalizePrivateKey(privateKey);
-  } catch (cause) {
-    if (!isChallengeError(cause, 'invalid_parameter')) throw cause;
-    throw new WalletLoginError({ code: 'invalid_parameter', message: cause.message });
-  }
-}
-
 /**
  * Refuses to sign a challenge that is not for this server and this key: the message must parse
  * strictly, carry the sid as its nonce, and (EIP-4361) name the expected domain and this address
  * or the zero address (meaning "any signer").
  */
 function checkChallengeMessage({ message, sid, address, domain }: { message: string; sid: string; address: string; domain: string }): void {
-  let parsed: ParsedChallengeMessage;
   try {
-    parsed = parseChallengeMessage(message);
+    verifyIssuedChallenge({ message, sid, domain, address });
   } catch (cause) {
-    throw new WalletLoginError({ code: 'challenge_mismatch', message: `the challenge message is malformed: ${(cause as Error).message}`, cause });
+    if (!isChallengeError(cause)) throw cause;
+    const text =
+      cause.code === 'message_malformed'
+        ? `the challenge message is malformed: ${cause.message}`
+        : cause.code === 'domain_mismatch'
+          ? `${cause.message} (set domain to accept it)`
+          : cause.message;
+    throw new WalletLoginError({ code: 'challenge_mismatch', message: text, cause });
   }
-  if (parsed.challenge.sid !== sid) mismatch('the challenge message is for another sid');
-  if (parsed.format === 'siwe') {
-    const { fields } = parsed;
-    if (fields.domain !== domain) mismatch(`the challenge message is for ${fields.domain}, not ${domain} (set domain to accept it)`);
-    if (fields.address !== address && fields.address !== ZERO_ADDRESS) mismatch('the challenge message names another address');
-  }
-}
-
-function mismatch(message: string): never {
-  throw new WalletLoginError({ code: 'challenge_mismatch', message });
 }

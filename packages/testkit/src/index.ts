@@ -1,7 +1,7 @@
 // The test kit: what several workspaces' tests share. Only re-exports.
 
 export { createTestClock, type Clock, type MutableClock } from './clock';
-export { TEST_KEY, TEST_KEYS, privateKeyToAddress, signMessage, type SignMessageParameters } from './keys';
+export { TEST_KEY, TEST_KEYS, privateKeyToAddress, signMessage } from './keys';
 export { freePort } from './ports';
 export {
   TEST_SESSION_KEYS, TEST_START_TIME, startTestServer, testAppConfig, useTestServer,

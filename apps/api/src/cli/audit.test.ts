@@ -78,6 +78,36 @@ describe('audit CLI', () => {
     expect(lines).toStrictEqual([]);
   });
 
+  describe('a stored User-Agent with control and bidi characters', () => {
+    // CSI 0x9b and ESC [ would drive the terminal; U+202E would reverse what follows on screen.
+    const hostile = 'Evil/1 \u009b2J\u001b[31mred\u007f \u202egnp.exe\u2066x\u2069\r\nforged line';
+    const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+    beforeEach(async () => {
+      await stores.audit.append(entry(NOW - 10, { userAgent: hostile }));
+    });
+
+    test('is printed with each of them escaped, on its own line', async () => {
+      const { stdout, lines } = await run('--limit', '1');
+      expect(stdout).not.toMatch(RAW);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(String.raw`"Evil/1 \u009b2J\u001b[31mred\u007f \u202egnp.exe\u2066x\u2069\r\nforged line"`);
+    });
+
+    test('--json stays valid JSON that reads back the exact stored value', async () => {
+      const { stdout, lines } = await run('--limit', '1', '--json');
+      expect(stdout).not.toMatch(RAW);
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0] as string)).toStrictEqual(entry(NOW - 10, { userAgent: hostile }));
+    });
+  });
+
+  test('an argument echoed in an error is escaped too', async () => {
+    const { code, stderr } = await run('--outcome', 'ok', '--bogus\u009b');
+    expect(code).toBe(2);
+    expect(stderr).toContain(String.raw`--bogus\u009b`);
+    expect(stderr).not.toContain('\u009b');
+  });
+
   test('parseTime reads durations against now and ISO dates as given', () => {
     expect(parseTime('90s', NOW)).toBe(NOW - 90_000);
     expect(parseTime('7d', NOW)).toBe(NOW - 7 * 86_400_000);

@@ -5,7 +5,8 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { normalizeAddress } from '@wallet-login/challenge';
-import { runCliProcess, type CliIo } from './process';
+import { escapeControlCharacters } from './escapeControlCharacters';
+import { escapeOutput, runCliProcess, type CliIo } from './process';
 import type { AuditEntry, AuditQuery, Stores } from '../stores/types';
 
 export type AuditCliIo = CliIo;
@@ -35,6 +36,7 @@ function parseAddress(value: string): string {
   return address;
 }
 
+/** One entry as a line; stored values are escaped when the line is printed. */
 function formatEntry(entry: AuditEntry): string {
   return [
     new Date(entry.at).toISOString(),
@@ -60,7 +62,7 @@ export async function runAuditCli(argv: string[], io: AuditCliIo): Promise<numbe
     .addOption(new Option('--limit <n>', 'at most this many entries').default(100).argParser(parseLimit))
     .option('--json', 'one JSON object per line')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .configureOutput({ writeOut: (text) => io.stdout(escapeOutput(text)), writeErr: (text) => io.stderr(escapeOutput(text)) })
     .action(async (options: { address?: string; since?: number; until?: number; outcome?: string; limit: number; json?: boolean }) => {
       stores = await io.openStores();
       const query: AuditQuery = { limit: options.limit };
@@ -69,7 +71,9 @@ export async function runAuditCli(argv: string[], io: AuditCliIo): Promise<numbe
       if (options.until !== undefined) query.until = options.until;
       if (options.outcome !== undefined) query.outcome = options.outcome;
       const entries = await stores.audit.query(query);
-      for (const entry of entries) io.stdout(`${options.json ? JSON.stringify(entry) : formatEntry(entry)}\n`);
+      // The User-Agent and the other stored values are what clients sent: no control or bidi
+      // character of theirs reaches the terminal, and a --json line stays valid JSON.
+      for (const entry of entries) io.stdout(`${escapeControlCharacters(options.json ? JSON.stringify(entry) : formatEntry(entry))}\n`);
       if (!options.json) io.stderr(`${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}\n`);
     });
 

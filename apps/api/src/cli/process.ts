@@ -4,6 +4,7 @@
 import { ConfigError, loadConfig, systemClock } from '../config';
 import { openStores } from '../stores/open';
 import type { Clock, Stores } from '../stores/types';
+import { escapeControlCharacters } from './escapeControlCharacters';
 
 /** What a CLI's run function is given instead of the process. */
 export interface CliIo {
@@ -12,6 +13,14 @@ export interface CliIo {
   /** Opens the stores the commands act on. */
   openStores: () => Stores | Promise<Stores>;
   clock: Clock;
+}
+
+/**
+ * Multi-line output (commander's help and errors, which echo the arguments) with the control and
+ * bidi characters of each line escaped and its line breaks kept.
+ */
+export function escapeOutput(text: string): string {
+  return text.replace(/[^\n]+/g, (line) => escapeControlCharacters(line));
 }
 
 /** Runs `run` on the process's arguments and environment, and exits with its code. */
@@ -27,12 +36,12 @@ export function runCliProcess(run: (argv: string[], io: CliIo) => Promise<number
     }).then(
       (code) => process.exit(code),
       (error: unknown) => {
-        process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.stderr.write(`error: ${escapeControlCharacters(error instanceof Error ? error.message : String(error))}\n`);
         process.exit(1);
       },
     );
   } catch (error) {
-    process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
+    process.stderr.write(`${escapeOutput(error instanceof ConfigError ? error.message : String(error))}\n`);
     process.exit(1);
   }
 }

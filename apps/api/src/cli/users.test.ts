@@ -45,6 +45,19 @@ describe('users CLI', () => {
     expect((await run('remove', ADDRESS)).code).toBe(1);
   });
 
+  test('a stored value and an echoed argument are printed with control and bidi characters escaped', async () => {
+    // The registry holds what was written to it; a row written around this CLI is printed safely.
+    const stores = openSqliteStores({ file, clock });
+    await stores.users.add('0x\u001b]0;pwned\u0007\u009b2J\u202e', clock.now());
+    await stores.close();
+    const list = await run('list');
+    expect(list.stdout).toBe(`${String.raw`0x\u001b]0;pwned\u0007\u009b2J\u202e`}  2026-01-01T00:00:00.000Z\n`);
+
+    const refused = await run('add', '0x\u001b[2J\u202e');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(`error: not an Ethereum address: "${String.raw`0x\u001b[2J\u202e`}" (0x + 40 hex digits; mixed case must be a valid EIP-55 checksum)\n`);
+  });
+
   test.each([
     ['a bad checksum', ['add', ADDRESS.replace('c7536', 'C7536')]],
     ['a short address', ['add', '0x1234']],

@@ -5,7 +5,8 @@
 
 import { Command, CommanderError } from 'commander';
 import { normalizeAddress } from '@wallet-login/challenge';
-import { runCliProcess, type CliIo } from './process';
+import { escapeControlCharacters } from './escapeControlCharacters';
+import { escapeOutput, runCliProcess, type CliIo } from './process';
 import type { Stores } from '../stores/types';
 
 export type UsersCliIo = CliIo;
@@ -25,7 +26,9 @@ export async function runUsersCli(argv: string[], io: UsersCliIo): Promise<numbe
   const program = new Command('users')
     .description('Manage the addresses allowed to sign in.')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    .configureOutput({ writeOut: (text) => io.stdout(escapeOutput(text)), writeErr: (text) => io.stderr(escapeOutput(text)) });
+  // Stored addresses and the arguments echoed back are printed with control and bidi characters escaped.
+  const line = (text: string): void => io.stdout(`${escapeControlCharacters(text)}\n`);
 
   program
     .command('add')
@@ -34,7 +37,7 @@ export async function runUsersCli(argv: string[], io: UsersCliIo): Promise<numbe
     .action(async (value: string) => {
       const address = parseAddress(value);
       const added = await (await open()).users.add(address, io.clock.now());
-      io.stdout(`${added ? 'added' : 'already registered'} ${address}\n`);
+      line(`${added ? 'added' : 'already registered'} ${address}`);
     });
   program
     .command('remove')
@@ -45,14 +48,14 @@ export async function runUsersCli(argv: string[], io: UsersCliIo): Promise<numbe
       const { users, sessions } = await open();
       const removed = await users.remove(address);
       const ended = await sessions.destroyAllFor(address);
-      io.stdout(removed ? `removed ${address} (${ended} session${ended === 1 ? '' : 's'} ended)\n` : `not registered: ${address}\n`);
+      line(removed ? `removed ${address} (${ended} session${ended === 1 ? '' : 's'} ended)` : `not registered: ${address}`);
       if (!removed) throw new UsageError('');
     });
   program
     .command('list')
     .description('list registered addresses, oldest first')
     .action(async () => {
-      for (const user of await (await open()).users.list()) io.stdout(`${user.address}  ${new Date(user.createdAt).toISOString()}\n`);
+      for (const user of await (await open()).users.list()) line(`${user.address}  ${new Date(user.createdAt).toISOString()}`);
     });
 
   try {
@@ -61,7 +64,7 @@ export async function runUsersCli(argv: string[], io: UsersCliIo): Promise<numbe
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof UsageError) {
-      if (error.message) io.stderr(`error: ${error.message}\n`);
+      if (error.message) io.stderr(`error: ${escapeControlCharacters(error.message)}\n`);
       return error.message ? 2 : 1;
     }
     throw error;

@@ -8,7 +8,7 @@ import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { listSessions, revokeSession, type SessionInfo } from '../api';
 import { errorCode } from '../errors';
 import { formatTime, formatTimeAgo, isoTime, type Clock } from '../format';
-import { summarizeUserAgent } from '../userAgent';
+import { escapeControlCharacters, summarizeUserAgent } from '../userAgent';
 import { ErrorNotice } from './Status';
 
 export interface SessionListProps {
@@ -179,7 +179,7 @@ export function SessionList({ clock, registration, onSignOutEverywhere }: Sessio
             return (
               <li key={session.id} className={session.current ? 'session session-current' : 'session'} data-testid="session">
                 <div className="session-about">
-                  <p className="session-device" title={session.userAgent ?? undefined}>
+                  <p className="session-device" title={session.userAgent === null ? undefined : escapeControlCharacters(session.userAgent)}>
                     <span>{name}</span>
                     {session.current && <span className="badge badge-current">This device</span>}
                   </p>
