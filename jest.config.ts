@@ -11,7 +11,7 @@ const config: Config = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // Workspace packages resolve to their TypeScript source, so tests never run stale builds.
   moduleNameMapper: {
-    '^@wallet-login/(challenge|client)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@wallet-login/(challenge|client|contract)$': '<rootDir>/packages/$1/src/index.ts',
     '^@wallet-login/challenge/native$': '<rootDir>/packages/challenge/src/native.ts',
   },
   transform: {
