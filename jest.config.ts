@@ -13,7 +13,7 @@ const config: Config = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/test/load/'],
   // Workspace packages resolve to their TypeScript source, so tests never run stale builds.
   moduleNameMapper: {
-    '^@wallet-login/(challenge|client|testkit)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@wallet-login/(challenge|client|contract|testkit)$': '<rootDir>/packages/$1/src/index.ts',
     '^@wallet-login/challenge/native$': '<rootDir>/packages/challenge/src/native.ts',
     '^@wallet-login/client/(.*)$': '<rootDir>/packages/client/src/$1',
     '^@wallet-login/api/(.*)$': '<rootDir>/apps/api/src/$1',

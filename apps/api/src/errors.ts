@@ -3,28 +3,12 @@
 // `{ "error": { "code", "message" } }`.
 
 import { isChallengeError } from '@wallet-login/challenge';
+import { API_ERROR_STATUS, type ApiErrorCode } from '@wallet-login/contract';
 
-export const ERROR_STATUS = {
-  invalid_request: 400,
-  challenge_not_found: 401,
-  challenge_expired: 401,
-  challenge_not_yet_valid: 401,
-  message_mismatch: 401,
-  signature_invalid: 401,
-  unauthenticated: 401,
-  address_not_registered: 403,
-  registration_closed: 403,
-  origin_forbidden: 403,
-  not_found: 404,
-  method_not_allowed: 405,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  rate_limited: 429,
-  internal_error: 500,
-  service_unavailable: 503,
-} as const;
+/** Each code's HTTP status: the wire contract's one table. */
+export const ERROR_STATUS = API_ERROR_STATUS;
 
-export type ApiErrorCode = keyof typeof ERROR_STATUS;
+export type { ApiErrorCode };
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';

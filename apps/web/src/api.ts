@@ -1,64 +1,30 @@
 // The API as the page uses it: same-origin JSON requests that carry the session cookie (HttpOnly:
 // the page never sees it), with every failure turned into an AppError carrying the API's code.
 
+import type {
+  ChallengeRequest,
+  ChallengeResponse,
+  MeResponse,
+  PublicConfig,
+  RevokedResponse,
+  SessionInfo,
+  SessionListResponse,
+  SignedInResponse,
+  SignInRequest,
+} from '@wallet-login/contract';
 import { AppError } from './errors';
 
-/** GET /api/config: public facts about this server. */
-export interface PublicConfig {
-  /** The EIP-4361 domain challenges name (host[:port] of the public origin). */
-  domain: string;
-  uri: string;
-  chainId: number;
-  registration: 'open' | 'closed';
-  /** Whether to offer the development-key mode. */
-  devKeySignIn: boolean;
-}
-
+// The wire types come from the contract (type-only: the page's bundle carries no zod).
+export type { PublicConfig, SessionInfo };
 /** POST /api/auth/challenge. */
-export interface Challenge {
-  /** The single-use handle, also the message's Nonce. */
-  sid: string;
-  timestamp: number;
-  /** When the server stops accepting a signature of it, ms since the epoch (server clock). */
-  expiresAt: number;
-  format: 'siwe' | 'json';
-  /** The exact text to sign. */
-  message: string;
-}
-
+export type Challenge = ChallengeResponse;
 /** GET /api/auth/me. */
-export interface Me {
-  /** EIP-55 checksummed. */
-  address: string;
-  createdAt: number;
-  /** When the session ends unless used again, ms since the epoch (server clock). */
-  expiresAt: number;
-}
-
-/** One entry of GET /api/auth/sessions: a live session of the signed-in address. */
-export interface SessionInfo {
-  /** Names the session for DELETE /api/auth/sessions/:id. */
-  id: string;
-  /** When it was signed in, ms since the epoch (server clock). */
-  createdAt: number | null;
-  /** When it was last used, to the minute. */
-  lastSeenAt: number | null;
-  /** When it ends unless used again. */
-  expiresAt: number;
-  /** The User-Agent it signed in with, when there was one. */
-  userAgent: string | null;
-  /** The session this page is signed in with. */
-  current: boolean;
-}
+export type Me = MeResponse;
 
 export type Intent = 'login' | 'register';
 
-export interface SignedChallenge {
-  sid: string;
-  signature: string;
-  /** The issued message, sent back so the server can say when it differs. */
-  message?: string;
-}
+/** POST /api/auth/login and /register; `message` is the issued one, sent back so the server can say when it differs. */
+export type SignedChallenge = SignInRequest;
 
 async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
   let response: Response;
@@ -108,11 +74,11 @@ export async function getMe(): Promise<Me | undefined> {
 
 /** A new EIP-4361 challenge; with `address`, only that account's signature is accepted. */
 export function createChallenge(address?: string): Promise<Challenge> {
-  return request('POST', '/api/auth/challenge', address === undefined ? {} : { address });
+  return request('POST', '/api/auth/challenge', (address === undefined ? {} : { address }) satisfies ChallengeRequest);
 }
 
 /** Trades a signed challenge for a session (login), or registers the signer first (register). */
-export async function submitSignature(intent: Intent, signed: SignedChallenge): Promise<{ address: string }> {
+export async function submitSignature(intent: Intent, signed: SignedChallenge): Promise<SignedInResponse> {
   return request('POST', intent === 'register' ? '/api/auth/register' : '/api/auth/login', signed);
 }
 
@@ -122,7 +88,7 @@ export async function logout(): Promise<void> {
 
 /** The signed-in address's live sessions, newest first. */
 export async function listSessions(): Promise<SessionInfo[]> {
-  const { sessions } = await request<{ sessions: SessionInfo[] }>('GET', '/api/auth/sessions');
+  const { sessions } = await request<SessionListResponse>('GET', '/api/auth/sessions');
   if (!Array.isArray(sessions)) throw new AppError('bad_response');
   return sessions;
 }
@@ -134,6 +100,6 @@ export async function revokeSession(id: string): Promise<void> {
 
 /** Ends every session of the signed-in address, this one included; returns how many ended. */
 export async function logoutAll(): Promise<number> {
-  const { revoked } = await request<{ revoked: number }>('POST', '/api/auth/logout-all');
+  const { revoked } = await request<RevokedResponse>('POST', '/api/auth/logout-all');
   return revoked;
 }

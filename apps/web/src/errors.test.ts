@@ -1,10 +1,10 @@
 // The page's one table of error sentences: every code the API can answer has its own sentence,
 // and anything else gets the generic one, never the code or raw JSON.
 
-import { ERROR_STATUS } from '@wallet-login/api/errors';
+import { API_ERROR_CODES } from '@wallet-login/contract';
 import { AppError, describeError, ERROR_SENTENCES, GENERIC_SENTENCE } from './errors';
 
-test.each(Object.keys(ERROR_STATUS))('the API code %s has a sentence of its own', (code) => {
+test.each(API_ERROR_CODES)('the API code %s has a sentence of its own', (code) => {
   const sentence = ERROR_SENTENCES[code];
   expect(sentence).toMatch(/^[A-Z].*[.]$/);
   expect(sentence).not.toBe(GENERIC_SENTENCE);

@@ -2,19 +2,16 @@
 // use them. Created by signIn / register, or restored from cookies saved earlier (the CLI's file).
 
 import { normalizeAddress } from '@wallet-login/challenge';
+import type { MeResponse } from '@wallet-login/contract';
 import { parseSessionCookies, type SessionCookies } from './cookies';
 import { WalletLoginError } from './errors';
 import { badResponse, createConnection, formatBaseUrl, requestJson, send, type Connection, type ConnectionParameters } from './request';
 
-/** What `GET /api/auth/me` says about the session. */
-export interface SessionInfo {
-  /** The signed-in address, EIP-55 checksummed. */
-  address: string;
-  /** When the session began (was signed in), ms since the epoch. */
-  createdAt: number;
-  /** When the session ends if idle from now on (or its absolute end, if sooner), ms since the epoch. */
-  expiresAt: number;
-}
+/**
+ * What `GET /api/auth/me` says about the session: the signed-in address (EIP-55), when it was
+ * signed in, and when it ends if idle from now on (or its absolute end, if sooner), ms since the epoch.
+ */
+export type SessionInfo = MeResponse;
 
 export interface RestoreSessionParameters extends ConnectionParameters {
   /** The session's cookies, as `session.cookies` returned them. */
@@ -79,7 +76,7 @@ export class WalletSession {
   /** Asks the server who is signed in; rejects with code `unauthenticated` (401) when no one is. */
   async me(): Promise<SessionInfo> {
     const { status, body } = await requestJson({ connection: this.#connection, method: 'GET', path: '/api/auth/me', expect: [200] });
-    const { address, createdAt, expiresAt } = (body ?? {}) as Record<string, unknown>;
+    const { address, createdAt, expiresAt } = (body ?? {}) as Partial<Record<keyof MeResponse, unknown>>;
     const checkedAddress = normalizeAddress(address);
     if (checkedAddress === undefined) badResponse('/me has no address', status);
     if (!Number.isSafeInteger(createdAt) || !Number.isSafeInteger(expiresAt)) badResponse('/me times are not integers of ms', status);

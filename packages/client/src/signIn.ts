@@ -3,6 +3,7 @@
 // session cookie.
 
 import { CHALLENGE_FORMATS, isChallengeError, privateKeyToAddress, verifyIssuedChallenge, type ChallengeFormat } from '@wallet-login/challenge';
+import type { ChallengeRequest, ChallengeResponse, SignedInResponse, SignInRequest } from '@wallet-login/contract';
 import { WalletLoginError } from './errors';
 import { badResponse, createConnection, requestJson, type ConnectionParameters } from './request';
 import { checkPrivateKey, signMessage } from './signMessage';
@@ -59,14 +60,14 @@ async function authenticate(parameters: SignInParameters & { path: string }): Pr
   const connection = createConnection(parameters);
   const domain = parameters.domain ?? connection.base.host;
 
-  const challenge = await requestJson({ connection, method: 'POST', path: '/api/auth/challenge', body: { format, address }, expect: [200] });
-  const { sid, message } = (challenge.body ?? {}) as Record<string, unknown>;
+  const challenge = await requestJson({ connection, method: 'POST', path: '/api/auth/challenge', body: { format, address } satisfies ChallengeRequest, expect: [200] });
+  const { sid, message } = (challenge.body ?? {}) as Partial<Record<keyof ChallengeResponse, unknown>>;
   if (typeof sid !== 'string' || typeof message !== 'string') badResponse('challenge has no sid or message', challenge.status);
   checkChallengeMessage({ message, sid, address, domain });
 
   const signature = signMessage({ message, privateKey });
-  const login = await requestJson({ connection, method: 'POST', path, body: { sid, signature, message }, expect: [200, 201] });
-  const signedIn = ((login.body ?? {}) as Record<string, unknown>).address;
+  const login = await requestJson({ connection, method: 'POST', path, body: { sid, signature, message } satisfies SignInRequest, expect: [200, 201] });
+  const signedIn = ((login.body ?? {}) as Partial<Record<keyof SignedInResponse, unknown>>).address;
   if (typeof signedIn !== 'string' || signedIn.toLowerCase() !== address.toLowerCase()) {
     badResponse('the server signed in another address', login.status);
   }

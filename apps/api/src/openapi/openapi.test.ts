@@ -1,28 +1,31 @@
-// The API description against the running API: every documented operation, status and error code
-// is produced by a real request (the answer's body conforms to the documented schema, documented
-// headers are present), every route the app serves is documented, and the document is what
-// /api/openapi.json serves.
+// The API's wire contract (@wallet-login/contract) against the running API: every documented
+// operation, status and error code is produced by a real request (the answer's body parses with
+// the contract's zod schema, documented headers are present), every route the app serves is
+// documented, request bodies refuse keys their schema does not list, and /api/openapi.json serves
+// the document generated from the contract.
 
 import pino from 'pino';
+import {
+  API_ERROR_STATUS,
+  MAX_LIVE_SESSION_SOCKETS,
+  apiOperations,
+  createOpenApiDocument,
+  type ApiOperation,
+  type ApiResponse,
+  type OpenApiDocument,
+} from '@wallet-login/contract';
 import { formatCookieHeader, register } from '@wallet-login/client';
 import { createApp } from '../app';
-import { ERROR_STATUS } from '../errors';
 import { StoreUnavailableError } from '../stores/errors';
 import type { Stores } from '../stores/types';
 import { connectLiveSession, liveSessionUrl, privateKeyToAddress, refusalWithHeaders, signMessage, startServing, TEST_KEY, testAppConfig, type TestServing } from '@wallet-login/testkit';
 import { MAX_SOCKETS_PER_SESSION } from '../server/liveSession';
-import { openApiDocument } from './document';
-import { schemaErrors } from './schema';
 
 const BOB = `0x${'42'.repeat(32)}`;
 const CAROL = `0x${'7a'.repeat(32)}`;
 const EVIL = 'https://evil.example';
 
-type Operation = {
-  responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }>; headers?: Record<string, unknown> }>;
-  'x-websocket-messages'?: Record<string, unknown>;
-};
-const paths = openApiDocument.paths as unknown as Record<string, Record<string, Operation>>;
+const openApiDocument = createOpenApiDocument();
 
 interface Answer {
   status: number;
@@ -30,10 +33,10 @@ interface Answer {
   body: unknown;
 }
 
-/** One key per documented answer: `METHOD path status` plus ` code` for error answers. */
-function documentedAnswers(): string[] {
+/** One key per documented answer in the generated document: `METHOD path status` plus ` code` for error answers. */
+function documentedAnswers(document: OpenApiDocument = openApiDocument): string[] {
   const keys: string[] = [];
-  for (const [path, operations] of Object.entries(paths)) {
+  for (const [path, operations] of Object.entries(document.paths)) {
     for (const [method, operation] of Object.entries(operations)) {
       for (const [status, response] of Object.entries(operation.responses)) {
         const schema = response.content?.['application/json']?.schema as { properties?: { error?: { properties?: { code?: { enum?: string[] } } } } } | undefined;
@@ -45,6 +48,22 @@ function documentedAnswers(): string[] {
     }
   }
   return keys;
+}
+
+/** The same keys from the contract's table of operations, which holds each answer's zod schema. */
+function contractAnswers(): string[] {
+  return apiOperations.flatMap((operation) =>
+    Object.entries(operation.responses).flatMap(([status, response]) => {
+      const base = `${operation.method.toUpperCase()} ${operation.path} ${status}`;
+      return response.codes ? response.codes.map((code) => `${base} ${code}`) : [base];
+    }),
+  );
+}
+
+function operationOf(method: string, path: string): ApiOperation {
+  const operation = apiOperations.find((candidate) => candidate.method === method.toLowerCase() && candidate.path === path);
+  if (!operation) throw new Error(`${method} ${path} is not in the contract`);
+  return operation;
 }
 
 // ---- the servers the answers come from ----
@@ -273,39 +292,47 @@ const scenarios: Record<string, () => Promise<Answer>> = {
 
 test('the document is OpenAPI 3.1 with unique operation ids, known error codes, and every $ref resolved', () => {
   expect(openApiDocument.openapi).toBe('3.1.0');
-  const ids = Object.values(paths).flatMap((operations) => Object.values(operations).map((operation) => (operation as { operationId?: string }).operationId));
+  const ids = Object.values(openApiDocument.paths).flatMap((operations) => Object.values(operations).map((operation) => operation.operationId));
   expect(ids.every((id) => typeof id === 'string')).toBe(true);
   expect(new Set(ids).size).toBe(ids.length);
   const text = JSON.stringify(openApiDocument);
   for (const [, name] of text.matchAll(/"#\/components\/schemas\/(\w+)"/g)) expect(openApiDocument.components.schemas).toHaveProperty(name!);
   for (const key of documentedAnswers()) {
     const [, , status, code] = key.split(' ');
-    if (code !== undefined) expect([code, ERROR_STATUS[code as keyof typeof ERROR_STATUS]]).toEqual([code, Number(status)]);
+    if (code !== undefined) expect([code, API_ERROR_STATUS[code as keyof typeof API_ERROR_STATUS]]).toEqual([code, Number(status)]);
   }
 });
 
-test('every documented answer has a scenario here, and every scenario is documented', () => {
+test("the contract's limits are the ones this server uses", () => {
+  expect(MAX_LIVE_SESSION_SOCKETS).toBe(MAX_SOCKETS_PER_SESSION);
+});
+
+test("the document lists the contract's answers, and every documented answer has a scenario here, and every scenario is documented", () => {
+  expect(documentedAnswers().sort()).toEqual(contractAnswers().sort());
   expect(Object.keys(scenarios).sort()).toEqual(documentedAnswers().sort());
 });
 
 test.each(documentedAnswers())('%s', async (key) => {
   const [method, path, status, code] = key.split(' ') as [string, string, string, string | undefined];
-  const response = paths[path]![method.toLowerCase()]!.responses[status]!;
+  const operation = operationOf(method, path);
+  const response: ApiResponse = operation.responses[status]!;
   const answer = await scenarios[key]!();
   expect({ key, status: answer.status }).toEqual({ key, status: Number(status) });
 
   if (code !== undefined) expect((answer.body as { error?: { code?: string } }).error?.code).toBe(code);
-  const json = response.content?.['application/json']?.schema;
   if (status === '101') {
-    const messages = paths[path]![method.toLowerCase()]!['x-websocket-messages']!;
-    expect(schemaErrors(messages, answer.body, openApiDocument)).toEqual([]);
-  } else if (json !== undefined) {
-    expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(schemaErrors(json, answer.body, openApiDocument)).toEqual([]);
-  } else if (response.content?.['text/plain']) {
-    expect(typeof answer.body).toBe('string');
-  } else {
+    // The first message on the open socket.
+    expect(() => operation.messages!.parse(answer.body)).not.toThrow();
+  } else if (response.schema === undefined) {
     expect(answer.body).toBe('');
+  } else if (response.contentType === 'text/plain') {
+    expect(answer.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(typeof answer.body).toBe('string');
+    expect(() => response.schema!.parse(answer.body)).not.toThrow();
+  } else {
+    expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+    // parse, not safeParse: a mismatch fails with zod's account of every issue.
+    response.schema.parse(answer.body);
   }
   for (const header of Object.keys(response.headers ?? {})) {
     if (header === 'Set-Cookie') expect(answer.headers.getSetCookie().length).toBeGreaterThan(0);
@@ -328,12 +355,47 @@ test('every route the app serves is documented, with its methods', async () => {
   }
   // Served by middleware outside the routers (each answered by a scenario above).
   for (const route of ['GET /api/openapi.json', 'GET /api/ws', 'GET /healthz', 'GET /readyz', 'GET /metrics']) served.add(route);
-  const documented = new Set(Object.entries(paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`)));
+  const documented = new Set(Object.entries(openApiDocument.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`)));
   expect([...served].sort()).toEqual([...documented].sort());
 });
 
-test('/api/openapi.json serves this document', async () => {
-  const answer = await call(main, 'GET', '/api/openapi.json');
-  expect(answer.body).toEqual(JSON.parse(JSON.stringify(openApiDocument)));
+describe('request bodies refuse keys their schema does not list', () => {
+  /** A body each operation would accept, for the operations that take one. */
+  const acceptedBodies: Record<string, () => Promise<{ body: Record<string, unknown>; cookie?: string }>> = {
+    createChallenge: async () => ({ body: { format: 'siwe', address: privateKeyToAddress(TEST_KEY) } }),
+    login: async () => {
+      const issued = await challenge(main);
+      return { body: { sid: issued.sid, signature: signMessage({ message: issued.message, privateKey: TEST_KEY }), message: issued.message }, cookie: issued.cookie };
+    },
+    register: async () => {
+      const issued = await challenge(main);
+      return { body: { sid: issued.sid, signature: signMessage({ message: issued.message, privateKey: TEST_KEY }) }, cookie: issued.cookie };
+    },
+  };
+  const withBodies = apiOperations.filter((operation) => operation.requestBody !== undefined);
+
+  test('the document says so for each of them', () => {
+    expect(withBodies.map((operation) => operation.operationId).sort()).toEqual(Object.keys(acceptedBodies).sort());
+    for (const operation of withBodies) {
+      const ref = openApiDocument.paths[operation.path]![operation.method]!.requestBody!.content['application/json']!.schema.$ref!;
+      expect(openApiDocument.components.schemas[ref.replace('#/components/schemas/', '')]).toMatchObject({ additionalProperties: false });
+    }
+  });
+
+  test.each(withBodies.map((operation) => [operation.operationId, operation] as const))('%s: 400 invalid_request naming the key; without it the same body is accepted', async (id, operation) => {
+    await signedIn(main, TEST_KEY);
+    const { body, cookie } = await acceptedBodies[id]!();
+    const refused = await call(main, 'POST', operation.path, { body: { ...body, admin: true }, ...(cookie ? { cookie } : {}) });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual({ error: { code: 'invalid_request', message: expect.stringContaining('"admin"') } });
+    // Refused before anything was used up: the challenge still signs in.
+    const accepted = await call(main, 'POST', operation.path, { body, ...(cookie ? { cookie } : {}) });
+    expect(accepted.status).toBe(200);
+  });
+});
+
+test('/api/openapi.json serves the generated document, byte for byte', async () => {
+  const res = await fetch(`${main.url}/api/openapi.json`);
+  expect(await res.text()).toBe(JSON.stringify(createOpenApiDocument()));
   expect((await call(main, 'POST', '/api/openapi.json')).status).toBe(405);
 });

@@ -1,13 +1,14 @@
-// GET /api/openapi.json: the API description (document.ts), serialised once.
+// GET /api/openapi.json: the API description, generated from the wire contract
+// (@wallet-login/contract) and serialised once.
 
 import type { Middleware } from 'koa';
+import { createOpenApiDocument } from '@wallet-login/contract';
 import { ApiError } from '../errors';
-import { openApiDocument } from './document';
 
 export const OPENAPI_PATH = '/api/openapi.json';
 
 export function openApiRoute(): Middleware {
-  const body = JSON.stringify(openApiDocument);
+  const body = JSON.stringify(createOpenApiDocument());
   return async (ctx, next) => {
     if (ctx.path !== OPENAPI_PATH) return next();
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {

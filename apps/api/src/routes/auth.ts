@@ -5,7 +5,9 @@
 import Router from 'koa-router';
 import type { Context, ParameterizedContext } from 'koa';
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import type { z } from 'zod';
+// The request bodies of the wire contract: strict, so a key they do not list is refused (400).
+import { challengeRequest as challengeBody, signInRequest as loginBody } from '@wallet-login/contract';
 import {
   createChallenge,
   createChallengeMessage,
@@ -76,17 +78,6 @@ const CHALLENGE_COUNT_REFRESH_MS = 1_000;
 /** lastSeenAt is kept to this resolution, so a busy session is not rewritten for it every request. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 const USER_AGENT_MAX = 256;
-
-const challengeBody = z.object({
-  format: z.enum(['siwe', 'json']).optional(),
-  address: z.string().max(64).optional(),
-});
-
-const loginBody = z.object({
-  sid: z.string().max(256),
-  signature: z.string().max(1024),
-  message: z.string().max(32 * 1024).optional(),
-});
 
 export function authRoutes(options: AuthRoutesOptions): Router {
   const { stores, clock, random, limits } = options;

@@ -2,6 +2,7 @@
 // the challenges name, whether it may offer "Create account" and the development-key mode).
 
 import Router from 'koa-router';
+import type { PublicConfig } from '@wallet-login/contract';
 
 export interface MetaRoutesOptions {
   /** EIP-4361 domain (host[:port] of the public origin). */
@@ -14,14 +15,8 @@ export interface MetaRoutesOptions {
   devKeySignIn: boolean;
 }
 
-/** What GET /api/config answers. */
-export interface PublicConfig {
-  domain: string;
-  uri: string;
-  chainId: number;
-  registration: 'open' | 'closed';
-  devKeySignIn: boolean;
-}
+/** What GET /api/config answers (the wire contract's PublicConfig). */
+export type { PublicConfig };
 
 export function metaRoutes(options: MetaRoutesOptions): Router {
   const router = new Router({ prefix: '/api' });

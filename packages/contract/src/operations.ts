@@ -1,0 +1,301 @@
+// Every route the API serves: path, method, what it takes and every answer it gives (status,
+// description, body schema, error codes, headers). openapi.ts turns this table into the OpenAPI
+// document; the API's openapi.test.ts makes a real request for every answer listed here and
+// parses the body with the schema listed here.
+
+import { z } from 'zod';
+import { API_ERROR_STATUS, createErrorBodySchema, type ApiErrorCode } from './errors';
+import {
+  challengeRequest,
+  challengeResponse,
+  healthResponse,
+  liveSessionMessage,
+  meResponse,
+  metricsResponse,
+  openApiResponse,
+  publicConfig,
+  readinessResponse,
+  revokedResponse,
+  sessionListResponse,
+  signedInResponse,
+  signInRequest,
+} from './schemas';
+
+/** Open sockets one session may hold on one instance (tabs of one browser); more are refused with 429. */
+export const MAX_LIVE_SESSION_SOCKETS = 16;
+
+export type HttpMethod = 'get' | 'post' | 'delete';
+
+export interface ApiHeader {
+  description?: string;
+  schema: z.ZodType;
+}
+
+export interface ApiParameter {
+  name: string;
+  in: 'path' | 'header';
+  required: true;
+  description?: string;
+  schema: z.ZodType;
+}
+
+export interface ApiResponse {
+  description: string;
+  /** The body's schema; absent when the answer has no body. */
+  schema?: z.ZodType;
+  /** @default 'application/json' */
+  contentType?: 'application/json' | 'text/plain';
+  /** For an error answer: the codes it may carry (all of one status); `schema` is their error body. */
+  codes?: readonly ApiErrorCode[];
+  headers?: Readonly<Record<string, ApiHeader>>;
+}
+
+export interface ApiOperation {
+  path: string;
+  method: HttpMethod;
+  operationId: string;
+  tags: readonly string[];
+  summary: string;
+  description?: string;
+  parameters?: readonly ApiParameter[];
+  requestBody?: { required: boolean; schema: z.ZodType };
+  /** Keyed by HTTP status. */
+  responses: Readonly<Record<string, ApiResponse>>;
+  /** For the WebSocket route: what the server sends once the socket is open. */
+  messages?: z.ZodType;
+}
+
+/** An error answer with the given codes (all of one status). */
+function errorResponse(description: string, codes: [ApiErrorCode, ...ApiErrorCode[]]): ApiResponse {
+  const statuses = new Set(codes.map((code) => API_ERROR_STATUS[code]));
+  if (statuses.size !== 1) throw new Error(`error codes of different statuses in one response: ${codes.join(', ')}`);
+  return { description, codes, schema: createErrorBodySchema(codes) };
+}
+
+const text = z.string();
+const cookieSet: Record<string, ApiHeader> = {
+  'Set-Cookie': {
+    description: 'The session cookie (`wl.sid`, `__Host-wl.sid` over https, `__Secure-wl.sid` with COOKIE_DOMAIN) and its `.sig`.',
+    schema: text,
+  },
+};
+const retryAfter: Record<string, ApiHeader> = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: text } };
+
+// Answers shared by several operations.
+const badBody = errorResponse('Malformed body or parameter, or a body key its schema does not list (unknown keys are refused).', ['invalid_request']);
+const crossSite = errorResponse('A state-changing request from a browser page on another site.', ['origin_forbidden']);
+const tooLarge = errorResponse('Body over 32 KiB.', ['payload_too_large']);
+const notJson = errorResponse('Body that is not application/json in UTF-8.', ['unsupported_media_type']);
+const unauthenticated = errorResponse('No signed-in session.', ['unauthenticated']);
+const rateLimited = { ...errorResponse('Too many requests from this IP, or failed sign-ins for this address.', ['rate_limited']), headers: retryAfter };
+const unavailable = { ...errorResponse('A store is unreachable or too slow; retry later.', ['service_unavailable']), headers: retryAfter };
+const challengeBusy = {
+  ...errorResponse('A store is unreachable or too slow, or too many challenges are outstanding; retry later.', ['service_unavailable']),
+  headers: retryAfter,
+};
+const signInBody = { required: true, schema: signInRequest };
+const signInFailures = errorResponse('The challenge or signature does not sign anyone in.', [
+  'challenge_not_found',
+  'challenge_expired',
+  'challenge_not_yet_valid',
+  'message_mismatch',
+  'signature_invalid',
+]);
+
+export const apiOperations: readonly ApiOperation[] = [
+  {
+    path: '/api/auth/challenge',
+    method: 'post',
+    tags: ['auth'],
+    operationId: 'createChallenge',
+    summary: 'Issue a one-time challenge to sign.',
+    description:
+      'Creates a challenge bound to this browser session (and the pre-login session cookie if there is none). The ' +
+      'EIP-4361 message names the origin the request came from when it is one of the allowed origins, else the public origin.',
+    requestBody: { required: false, schema: challengeRequest },
+    responses: {
+      '200': { description: 'The challenge.', headers: cookieSet, schema: challengeResponse },
+      '400': badBody,
+      '403': crossSite,
+      '413': tooLarge,
+      '415': notJson,
+      '429': rateLimited,
+      '503': challengeBusy,
+    },
+  },
+  {
+    path: '/api/auth/login',
+    method: 'post',
+    tags: ['auth'],
+    operationId: 'login',
+    summary: 'Trade a signed challenge for a session.',
+    description: 'The challenge is used up by the first attempt that names it, successful or not. A new session id is issued.',
+    requestBody: signInBody,
+    responses: {
+      '200': { description: 'Signed in.', headers: cookieSet, schema: signedInResponse },
+      '400': badBody,
+      '401': signInFailures,
+      '403': errorResponse('A valid signature by an address that is not registered, or a cross-site request.', ['address_not_registered', 'origin_forbidden']),
+      '413': tooLarge,
+      '415': notJson,
+      '429': rateLimited,
+      '503': unavailable,
+    },
+  },
+  {
+    path: '/api/auth/register',
+    method: 'post',
+    tags: ['auth'],
+    operationId: 'register',
+    summary: 'Register the signer (when registration is open) and sign in.',
+    requestBody: signInBody,
+    responses: {
+      '200': { description: 'Already registered; signed in.', headers: cookieSet, schema: signedInResponse },
+      '201': { description: 'Registered and signed in.', headers: cookieSet, schema: signedInResponse },
+      '400': badBody,
+      '401': signInFailures,
+      '403': errorResponse('Registration is closed, or a cross-site request.', ['registration_closed', 'origin_forbidden']),
+      '413': tooLarge,
+      '415': notJson,
+      '429': rateLimited,
+      '503': unavailable,
+    },
+  },
+  {
+    path: '/api/auth/me',
+    method: 'get',
+    tags: ['auth'],
+    operationId: 'me',
+    summary: 'Who is signed in.',
+    responses: {
+      '200': { description: 'The session.', schema: meResponse },
+      '401': unauthenticated,
+      '503': unavailable,
+    },
+  },
+  {
+    path: '/api/auth/logout',
+    method: 'post',
+    tags: ['auth'],
+    operationId: 'logout',
+    summary: 'End this session.',
+    description: 'Deletes the session on the server, clears the cookie, and signs out its live-session sockets on every instance.',
+    responses: {
+      '204': { description: 'Signed out (also when no one was signed in).' },
+      '403': crossSite,
+      '503': unavailable,
+    },
+  },
+  {
+    path: '/api/auth/sessions',
+    method: 'get',
+    tags: ['sessions'],
+    operationId: 'listSessions',
+    summary: "The signed-in address's live sessions, newest first.",
+    responses: {
+      '200': { description: 'The sessions.', schema: sessionListResponse },
+      '401': unauthenticated,
+      '503': unavailable,
+    },
+  },
+  {
+    path: '/api/auth/sessions/{id}',
+    method: 'delete',
+    tags: ['sessions'],
+    operationId: 'revokeSession',
+    summary: 'End one of your sessions.',
+    parameters: [{ name: 'id', in: 'path', required: true, description: 'A session id from the list.', schema: text }],
+    responses: {
+      '204': { description: 'Ended.' },
+      '401': unauthenticated,
+      '403': crossSite,
+      '404': errorResponse('Not a live session of the signed-in address.', ['not_found']),
+      '503': unavailable,
+    },
+  },
+  {
+    path: '/api/auth/logout-all',
+    method: 'post',
+    tags: ['sessions'],
+    operationId: 'logoutAll',
+    summary: 'End every session of the signed-in address, this one included.',
+    responses: {
+      '200': { description: 'How many sessions ended.', schema: revokedResponse },
+      '401': unauthenticated,
+      '403': crossSite,
+      '503': unavailable,
+    },
+  },
+  {
+    path: '/api/config',
+    method: 'get',
+    tags: ['auth'],
+    operationId: 'publicConfig',
+    summary: 'What the sign-in page needs to know about this server.',
+    responses: { '200': { description: 'The public settings.', schema: publicConfig } },
+  },
+  {
+    path: '/api/ws',
+    method: 'get',
+    tags: ['auth'],
+    operationId: 'liveSession',
+    summary: 'The live session: a WebSocket that says who is signed in and when that ends.',
+    description:
+      'Upgrade with the session cookie (wss behind TLS). The server sends `{ "type": "signed_in", "address" }` on ' +
+      'connect, and `{ "type": "signed_out" }` followed by a close (1000, "signed_out") the moment the session ends ' +
+      'anywhere: logout, revoke or logout-all on any instance, or expiry. The client sends nothing. A browser Origin ' +
+      "must be the server's own or an allowed origin. Without an Upgrade header the answer is 400.",
+    parameters: [
+      { name: 'Upgrade', in: 'header', required: true, schema: z.literal('websocket') },
+      { name: 'Connection', in: 'header', required: true, schema: text },
+    ],
+    responses: {
+      '101': { description: 'Switching protocols: the WebSocket is open.' },
+      '400': errorResponse('Not a WebSocket upgrade.', ['invalid_request']),
+      '401': unauthenticated,
+      '403': errorResponse('An Origin that is neither this server nor an allowed origin.', ['origin_forbidden']),
+      '429': errorResponse(`This session already holds ${MAX_LIVE_SESSION_SOCKETS} live-session sockets on this instance.`, ['rate_limited']),
+    },
+    messages: liveSessionMessage,
+  },
+  {
+    path: '/api/openapi.json',
+    method: 'get',
+    tags: ['operations'],
+    operationId: 'openApi',
+    summary: 'This description.',
+    responses: { '200': { description: 'The OpenAPI 3.1 document.', schema: openApiResponse } },
+  },
+  {
+    path: '/healthz',
+    method: 'get',
+    tags: ['operations'],
+    operationId: 'health',
+    summary: 'Liveness: the process answers.',
+    responses: { '200': { description: 'Alive.', schema: healthResponse } },
+  },
+  {
+    path: '/readyz',
+    method: 'get',
+    tags: ['operations'],
+    operationId: 'readiness',
+    summary: 'Readiness: whether this instance can serve sign-ins now, with each backing service.',
+    description: 'For load balancers and orchestrators: take the instance out of rotation while it answers 503.',
+    responses: {
+      '200': { description: 'Every backing service answers.', schema: readinessResponse },
+      '503': { description: 'A backing service does not answer.', schema: readinessResponse },
+    },
+  },
+  {
+    path: '/metrics',
+    method: 'get',
+    tags: ['operations'],
+    operationId: 'metrics',
+    summary: 'Prometheus metrics (text exposition format 0.0.4).',
+    description:
+      'Sign-ins by outcome (`wallet_login_logins_total`), challenge and verification latency histograms, requests by ' +
+      "route, live-session sockets, and the live session and challenge counts. In a cluster, every worker's metrics " +
+      'aggregated. Keep it off the public internet.',
+    responses: { '200': { description: 'The metrics.', contentType: 'text/plain', schema: metricsResponse } },
+  },
+];

@@ -1,0 +1,145 @@
+// The bodies the API takes and gives, as zod schemas: the server validates requests with them,
+// openapi.ts generates the document's schemas from them, and the page and the SDK take their
+// types from them. Request bodies are strict (an unknown key is refused); so are the answers,
+// except PublicConfig, to which the server may add settings that older pages ignore.
+//
+// `.meta({ id })` names a schema's component in the document; `.describe()` text lands in it too.
+
+import { z } from 'zod';
+
+/** Lengths and patterns the server enforces on request bodies. */
+export const LIMITS = {
+  /** Longest `sid` read; a sid the challenge library could not have issued is refused after. */
+  sidMaxLength: 256,
+  /** Longest `message` sent back with a signature. */
+  messageMaxLength: 32 * 1024,
+} as const;
+
+/** EIP-55 checksummed, or all one case when sent (the server checks the checksum of a mixed-case one). */
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'not an Ethereum address (0x + 40 hex digits)').describe('EIP-55 checksummed address.');
+const epochMs = z.int().min(0).describe('Milliseconds since the epoch.');
+const challengeFormat = z.enum(['siwe', 'json']);
+
+// ---- requests ----
+
+/** POST /api/auth/challenge (the body may be left out: the same as `{}`). */
+export const challengeRequest = z
+  .strictObject({
+    format: challengeFormat.optional().describe('EIP-4361 message (default) or the JSON form.'),
+    address: address.optional().describe('The address that will sign; the message then names it and only it may sign.'),
+  })
+  .meta({ id: 'ChallengeRequest' });
+
+/** POST /api/auth/login and /api/auth/register. */
+export const signInRequest = z
+  .strictObject({
+    sid: z.string().max(LIMITS.sidMaxLength),
+    // EIP-2 low s and the v values are checked by the challenge library's parseSignature.
+    signature: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{130}$/, 'must be 0x followed by 130 hex digits (65 bytes)')
+      .describe('65 bytes: r, s (low half), v (27/28 or 0/1).'),
+    message: z.string().max(LIMITS.messageMaxLength).optional().describe('When sent, must be the issued message byte for byte.'),
+  })
+  .meta({ id: 'SignInRequest' });
+
+// ---- answers ----
+
+/** 200 from POST /api/auth/challenge. */
+export const challengeResponse = z
+  .strictObject({
+    sid: z.string().regex(/^[A-Za-z0-9]+$/).describe('The one-time challenge id (the EIP-4361 Nonce).'),
+    timestamp: epochMs.describe('Issued at (EIP-4361 Issued At).'),
+    expiresAt: epochMs,
+    format: challengeFormat,
+    message: z.string().describe('The exact text to sign (EIP-191 personal_sign).'),
+  })
+  .meta({ id: 'Challenge' });
+
+/** 200/201 from POST /api/auth/login and /api/auth/register. */
+export const signedInResponse = z.strictObject({ address }).meta({ id: 'SignedIn' });
+
+/** 200 from GET /api/auth/me. */
+export const meResponse = z
+  .strictObject({
+    address,
+    createdAt: epochMs.describe('When the session was signed in.'),
+    expiresAt: epochMs.describe('When it ends if idle from now on, or its absolute end if sooner.'),
+  })
+  .meta({ id: 'Me' });
+
+/** One entry of GET /api/auth/sessions. */
+export const sessionInfo = z.strictObject({
+  id: z.string(),
+  createdAt: z.int().min(0).nullable(),
+  lastSeenAt: z.int().min(0).nullable().describe('To the minute.'),
+  expiresAt: epochMs,
+  userAgent: z.string().nullable(),
+  current: z.boolean().describe('The session this request is made with.'),
+});
+
+/** 200 from GET /api/auth/sessions: newest first. */
+export const sessionListResponse = z.strictObject({ sessions: z.array(sessionInfo) }).meta({ id: 'SessionList' });
+
+/** 200 from POST /api/auth/logout-all. */
+export const revokedResponse = z.strictObject({ revoked: z.int().min(0) }).meta({ id: 'Revoked' });
+
+/** 200 from GET /api/config. Not strict: a newer server may add settings. */
+export const publicConfig = z
+  .object({
+    domain: z.string(),
+    uri: z.string(),
+    chainId: z.int().min(1),
+    registration: z.enum(['open', 'closed']),
+    devKeySignIn: z.boolean(),
+  })
+  .meta({ id: 'PublicConfig' });
+
+/** 200 from GET /healthz. */
+export const healthResponse = z.strictObject({ status: z.literal('ok') }).meta({ id: 'Health' });
+
+/** One backing service in GET /readyz. */
+export const dependencyStatus = z.strictObject({
+  name: z.enum(['sqlite', 'redis', 'postgres']),
+  ok: z.boolean(),
+  latencyMs: z.number().min(0).optional(),
+  error: z.string().optional().describe('Why it does not answer; never a URL or credentials.'),
+});
+
+/** 200 or 503 from GET /readyz. */
+export const readinessResponse = z
+  .strictObject({
+    status: z.enum(['ready', 'unavailable']),
+    dependencies: z.array(dependencyStatus),
+  })
+  .meta({ id: 'Readiness' });
+
+/** 200 from GET /api/openapi.json: the document (openapi.ts), checked here only for its two required keys. */
+export const openApiResponse = z.object({ openapi: z.unknown(), paths: z.unknown() });
+
+/** 200 from GET /metrics: Prometheus text exposition format 0.0.4. */
+export const metricsResponse = z.string();
+
+// ---- the live session (GET /api/ws): what the server sends; the client sends nothing ----
+
+export const signedInMessage = z.strictObject({ type: z.literal('signed_in'), address }).meta({ id: 'SignedInMessage' });
+export const signedOutMessage = z.strictObject({ type: z.literal('signed_out') }).meta({ id: 'SignedOutMessage' });
+export const liveSessionMessage = z.discriminatedUnion('type', [signedInMessage, signedOutMessage]);
+
+// ---- the types ----
+
+export type ChallengeRequest = z.infer<typeof challengeRequest>;
+export type SignInRequest = z.infer<typeof signInRequest>;
+export type ChallengeResponse = z.infer<typeof challengeResponse>;
+export type SignedInResponse = z.infer<typeof signedInResponse>;
+export type MeResponse = z.infer<typeof meResponse>;
+export type SessionInfo = z.infer<typeof sessionInfo>;
+export type SessionListResponse = z.infer<typeof sessionListResponse>;
+export type RevokedResponse = z.infer<typeof revokedResponse>;
+export type PublicConfig = z.infer<typeof publicConfig>;
+export type HealthResponse = z.infer<typeof healthResponse>;
+export type DependencyStatus = z.infer<typeof dependencyStatus>;
+export type ReadinessResponse = z.infer<typeof readinessResponse>;
+export type SignedInMessage = z.infer<typeof signedInMessage>;
+export type SignedOutMessage = z.infer<typeof signedOutMessage>;
+export type LiveSessionMessage = z.infer<typeof liveSessionMessage>;
