@@ -22,6 +22,13 @@ export interface StoredChallenge {
    * data and here, never in a cookie or a response.
    */
   binding: string;
+  /**
+   * The EIP-4361 domain (host[:port]) the issued message names. Absent only on a challenge
+   * stored by an older version, which did not keep it.
+   */
+  domain?: string;
+  /** The EIP-4361 URI (origin) the issued message names; absent as `domain` is. */
+  uri?: string;
 }
 
 export interface ChallengeStore {
@@ -31,10 +38,14 @@ export interface ChallengeStore {
    */
   put(challenge: StoredChallenge, ttlMs: number): Promise<void>;
   /**
-   * Removes and returns the challenge in one atomic step: of any number of concurrent takes of
-   * the same sid, from any number of processes, exactly one gets it.
+   * Removes and returns the challenge `sid` if, and only if, its `binding` is `binding`, in one
+   * atomic step: of any number of concurrent takes of the same sid with its binding, from any
+   * number of processes, exactly one gets it. A take with another binding returns undefined and
+   * leaves the challenge for its own session, so knowing a sid is not enough to use it up.
+   * A challenge past its ttl is removed by a take with its binding all the same, and reads as
+   * undefined.
    */
-  take(sid: string): Promise<StoredChallenge | undefined>;
+  take(sid: string, binding: string): Promise<StoredChallenge | undefined>;
   /** Live (unexpired) challenges; for limits and leak checks. */
   count(): Promise<number>;
 }

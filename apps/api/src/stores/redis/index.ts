@@ -202,8 +202,8 @@ export async function openRedisStores(options: RedisStoresOptions): Promise<Redi
           execAll(redis.multi().set(key.challenge(challenge.sid), value, 'PX', px(ttlMs)).zadd(key.challengeIndex, expiresAt, challenge.sid)),
         );
       },
-      async take(sid) {
-        const value = await call(() => scripts.takeChallenge(key.challenge(sid), key.challengeIndex, sid));
+      async take(sid, binding) {
+        const value = await call(() => scripts.takeChallenge(key.challenge(sid), key.challengeIndex, sid, binding));
         // An expired challenge is deleted all the same, and reads as absent.
         return typeof value === 'string' ? parseChallenge(sid, value, clock.now()) : undefined;
       },

@@ -99,17 +99,23 @@ describe('Redis specifics', () => {
     opened.push(other);
     await stores.challenges.put(createChallenge('c1'), TTL);
     await stores.sessions.set('s1', { address: ALICE }, TTL);
-    expect(await other.challenges.take('c1')).toBeUndefined();
+    expect(await other.challenges.take('c1', 'b')).toBeUndefined();
     expect(await other.sessions.get('s1')).toBeUndefined();
     expect(await other.sessions.destroyAllFor(ALICE)).toBe(0);
     expect(await other.sessions.count()).toBe(0);
-    expect(await stores.challenges.take('c1')).toStrictEqual(createChallenge('c1'));
+    expect(await stores.challenges.take('c1', 'b')).toStrictEqual(createChallenge('c1'));
     expect(await stores.sessions.get('s1')).toStrictEqual({ address: ALICE });
   });
 
   test('treats corrupt values as absent instead of throwing', async () => {
     const stores = await open();
     const corrupt = ['{not json', '[]', 'null', '42', '{"x":"soon","c":{}}', `{"x":${START + TTL},"c":{"sid":"other"}}`];
+    // Corrupt, but with the binding the takes below name: taken, and read as absent.
+    const bound = ['{"x":"soon","c":{"binding":"b"}}', `{"x":${START + TTL},"c":{"sid":"other","binding":"b"}}`, '{"c":{"binding":"b"}}'];
+    for (const [i, value] of bound.entries()) {
+      await admin.set(`${prefix}c:bound${i}`, value);
+      await admin.zadd(`${prefix}challenges`, START + TTL, `bound${i}`);
+    }
     for (const [i, value] of corrupt.entries()) {
       await admin.set(`${prefix}c:bad${i}`, value);
       await admin.zadd(`${prefix}challenges`, START + TTL, `bad${i}`);
@@ -118,7 +124,10 @@ describe('Redis specifics', () => {
     await admin.hset(`${prefix}s:noexpiry`, 'd', '{}');
     await admin.set(`${prefix}s:string`, '{}');
     for (let i = 0; i < corrupt.length; i += 1) {
-      await expect(stores.challenges.take(`bad${i}`)).resolves.toBeUndefined();
+      await expect(stores.challenges.take(`bad${i}`, 'b')).resolves.toBeUndefined();
+    }
+    for (let i = 0; i < bound.length; i += 1) {
+      await expect(stores.challenges.take(`bound${i}`, 'b')).resolves.toBeUndefined();
     }
     const sessions = await Promise.all(corrupt.map((_, i) => stores.sessions.get(`bad${i}`)));
     const absent = undefined;
@@ -128,8 +137,12 @@ describe('Redis specifics', () => {
     expect(await stores.sessions.get('string')).toBeUndefined();
     expect(await stores.sessions.update('string', { binding: 'b' }, TTL)).toBe(false);
     expect(await admin.get(`${prefix}s:string`)).toBe('{}');
-    // The bad challenges are still consumed.
-    expect(await stores.challenges.count()).toBe(0);
+    // A bad challenge with the binding is consumed; one without any is no one's, and left to sweep.
+    expect(await admin.exists(...bound.map((_, i) => `${prefix}c:bound${i}`))).toBe(0);
+    expect(await admin.exists(...corrupt.map((_, i) => `${prefix}c:bad${i}`))).toBe(corrupt.length);
+    expect(await stores.challenges.count()).toBe(corrupt.length);
+    clock.advance(TTL);
+    await stores.sweep();
     expect(await admin.exists(...corrupt.map((_, i) => `${prefix}c:bad${i}`))).toBe(0);
   });
 
@@ -196,7 +209,7 @@ describe('Redis specifics', () => {
       stores.sessions.listFor(ALICE),
       stores.sessions.count(),
       stores.challenges.put(createChallenge('c1'), TTL),
-      stores.challenges.take('c1'),
+      stores.challenges.take('c1', 'b'),
       stores.challenges.count(),
       stores.sweep(),
       limiter.consume('203.0.113.7'),
@@ -221,7 +234,7 @@ describe('Redis specifics', () => {
     const stores = await open({ url: `redis://127.0.0.1:${link.port}`, timeoutMs: 300 });
     await stores.sessions.set('s1', { address: ALICE }, TTL);
     link.hang();
-    const results = await Promise.all([stores.sessions.get('s1'), stores.challenges.take('c1'), stores.sessions.listFor(ALICE)].map(timed));
+    const results = await Promise.all([stores.sessions.get('s1'), stores.challenges.take('c1', 'b'), stores.sessions.listFor(ALICE)].map(timed));
     for (const result of results) {
       expect(result.error).toBeInstanceOf(StoreUnavailableError);
       expect(result.ms).toBeGreaterThanOrEqual(250);

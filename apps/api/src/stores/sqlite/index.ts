@@ -83,9 +83,14 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
     `INSERT INTO challenges (sid, data, expires_at) VALUES (@sid, @data, @expiresAt)
      ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
   );
-  // One statement finds and deletes the row, so of concurrent takes exactly one sees it.
-  const takeChallenge = db.prepare<[string], { data: string; expires_at: number }>(
-    'DELETE FROM challenges WHERE sid = ? RETURNING data, expires_at',
+  // One statement finds the row, compares its binding and deletes it, so of concurrent takes
+  // exactly one sees it, and a take with another binding leaves it. The binding is read from the
+  // stored JSON (no column of its own, so files written by older versions need no migration);
+  // a row that is not JSON has no binding, and is left for sweep.
+  const takeChallenge = db.prepare<[string, string], { data: string; expires_at: number }>(
+    `DELETE FROM challenges
+     WHERE sid = ? AND (CASE WHEN json_valid(data) THEN json_extract(data, '$.binding') END) = ?
+     RETURNING data, expires_at`,
   );
   const countChallenges = db.prepare<[number], number>(
     'SELECT count(*) FROM challenges WHERE expires_at > ?',
@@ -151,8 +156,8 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
         const data = JSON.stringify(challenge);
         putChallenge.run({ sid: challenge.sid, data, expiresAt: clock.now() + ttlMs });
       },
-      async take(sid) {
-        const row = takeChallenge.get(sid);
+      async take(sid, binding) {
+        const row = takeChallenge.get(sid, binding);
         // An expired row is deleted all the same, and reads as absent.
         if (row === undefined || row.expires_at <= clock.now()) return undefined;
         return toStoredChallenge(sid, parseObject(row.data));

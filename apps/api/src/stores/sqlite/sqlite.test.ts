@@ -106,21 +106,41 @@ describe('SQLite specifics', () => {
     const stores = open(file);
     const db = openRaw(file);
     const corrupt = ['{not json', '[]', 'null', '42', '{"sid":"other"}', '{"address":7}'];
+    // Corrupt, but with the binding the takes below name: taken, and read as absent.
+    const bound = ['{"binding":"b"}', '{"sid":"bound1","binding":"b","timestamp":"soon"}', '{"sid":"bound2","binding":"b","domain":7}'];
     const putChallenge = db.prepare('INSERT INTO challenges VALUES (?, ?, ?)');
     const putSession = db.prepare('INSERT INTO sessions VALUES (?, NULL, ?, ?)');
     corrupt.forEach((data, i) => {
       putChallenge.run(`bad${i}`, data, START + 60_000);
       putSession.run(`bad${i}`, data, START + 60_000);
     });
+    bound.forEach((data, i) => putChallenge.run(`bound${i}`, data, START + 60_000));
     for (let i = 0; i < corrupt.length; i++) {
-      await expect(stores.challenges.take(`bad${i}`)).resolves.toBeUndefined();
+      await expect(stores.challenges.take(`bad${i}`, 'b')).resolves.toBeUndefined();
+    }
+    for (let i = 0; i < bound.length; i++) {
+      await expect(stores.challenges.take(`bound${i}`, 'b')).resolves.toBeUndefined();
     }
     const sessions = await Promise.all(corrupt.map((_, i) => stores.sessions.get(`bad${i}`)));
     // '{"sid":"other"}' is a valid session; every other row is not.
     const absent = undefined;
     expect(sessions).toStrictEqual([absent, absent, absent, absent, { sid: 'other' }, absent]);
-    // A bad challenge is still consumed.
-    expect(await stores.challenges.count()).toBe(0);
+    // A bad challenge with the binding is consumed; one without any is no one's, and left to sweep.
+    const left = db.prepare('SELECT sid FROM challenges ORDER BY sid').pluck();
+    expect(left.all()).toStrictEqual(corrupt.map((_, i) => `bad${i}`));
+    await stores.sweep();
+    expect(left.all()).toHaveLength(corrupt.length);
+    // Once expired, another instance's sweep (on a later clock) deletes them.
+    await open(file, createTestClock(START + 60_000)).sweep();
+    expect(left.all()).toStrictEqual([]);
+  });
+
+  test('a challenge row from an older version, without its site, reads back without one', async () => {
+    const file = path.join(dir, 'wallet-login.db');
+    const stores = open(file);
+    const old = { sid: 'old1', timestamp: START, expiresAt: START + 60_000, format: 'siwe', message: 'issued text', binding: 'b' };
+    openRaw(file).prepare('INSERT INTO challenges VALUES (?, ?, ?)').run('old1', JSON.stringify(old), START + 60_000);
+    expect(await stores.challenges.take('old1', 'b')).toStrictEqual(old);
   });
 
   test('of takes racing from 4 threads, each challenge goes to exactly one', async () => {
@@ -184,7 +204,7 @@ function takeInWorker(options: {
         Atomics.notify(barrier, 0);
         const arrived = workers * (round + 1);
         for (let n; (n = Atomics.load(barrier, 0)) < arrived; ) Atomics.wait(barrier, 0, n);
-        if ((await stores.challenges.take(sids[round])) !== undefined) won.push(sids[round]);
+        if ((await stores.challenges.take(sids[round], 'b')) !== undefined) won.push(sids[round]);
       }
       await stores.close();
       parentPort.postMessage(won);
