@@ -1,7 +1,7 @@
 // Store interfaces: what the API needs from persistence, in narrow async verbs.
-// Every implementation (embedded SQLite today; Redis and PostgreSQL later) passes the one
-// conformance suite in conformance.ts. Times are ms since the epoch from the injected clock;
-// a store never reads the wall clock itself.
+// Every implementation (embedded SQLite; Redis for the short-lived half, PostgreSQL for the
+// durable half) passes the one conformance suite in conformance.ts. Times are ms since the epoch
+// from the injected clock; a store never reads the wall clock itself.
 
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
@@ -179,6 +179,11 @@ export interface Stores {
   sweep(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The short-lived half: in Redis when REDIS_URL is set, else in the SQLite file. */
+export type EphemeralStores = Pick<Stores, 'challenges' | 'sessions' | 'createRateLimiter' | 'check' | 'sweep' | 'close'>;
+/** The half kept for good: in PostgreSQL when DATABASE_URL is set, else in the SQLite file. */
+export type DurableStores = Pick<Stores, 'users' | 'audit' | 'check' | 'sweep' | 'close'>;
 
 export interface Clock {
   /** ms since the epoch. */

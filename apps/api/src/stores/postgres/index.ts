@@ -13,11 +13,8 @@
 import { Pool, type PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { describeFailure, StoreUnavailableError, withDeadline } from '../errors';
-import type { AuditEntry, AuditQuery, Stores } from '../types';
+import type { AuditEntry, AuditQuery, DurableStores } from '../types';
 import { toAuditAction } from '../records';
-
-/** The parts of the stores that live in PostgreSQL. */
-export type PostgresStores = Pick<Stores, 'users' | 'audit' | 'check' | 'sweep' | 'close'>;
 
 export interface PostgresStoresOptions {
   /**
@@ -94,7 +91,7 @@ export function redactPostgresUrl(url: string): string {
  * with StoreUnavailableError when the database cannot be reached within `timeoutMs`, and with an
  * Error when the schema is from a newer version.
  */
-export async function openPostgresStores(options: PostgresStoresOptions): Promise<PostgresStores> {
+export async function openPostgresStores(options: PostgresStoresOptions): Promise<DurableStores> {
   const { timeoutMs, schema, logger } = options;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new Error(`schema "${schema}" is not a plain lower-case identifier`);

@@ -11,10 +11,11 @@ import type { Pool } from 'pg';
 import { createHarness, testStores } from '../conformance';
 import { StoreUnavailableError } from '../errors';
 import { composeStores } from '../open';
+import type { DurableStores } from '../types';
 import { openSqliteStores } from '../sqlite';
 import { startFaultProxy, type FaultProxy } from '../../testing/faultProxy';
 import { connectTestPostgres, dropTestSchema, TEST_DATABASE_URL, uniqueName, timed, until } from '../../testing/services';
-import { openPostgresStores, POSTGRES_SCHEMA_VERSION, SchemaVersionError, type PostgresStores } from './index';
+import { openPostgresStores, POSTGRES_SCHEMA_VERSION, SchemaVersionError } from './index';
 
 const START = 1_735_689_600_000;
 const ALICE = '0x8ba1f109551bD432803012645Ac136ddd64DBA72';
@@ -44,7 +45,7 @@ testStores('PostgreSQL stores (sessions and challenges on SQLite)', async ({ clo
 
 describe('PostgreSQL specifics', () => {
   let schema: string;
-  const opened: PostgresStores[] = [];
+  const opened: DurableStores[] = [];
   const cleanups: Array<() => Promise<void>> = [];
   beforeEach(() => {
     schema = uniqueName('wl_test');
@@ -54,7 +55,7 @@ describe('PostgreSQL specifics', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
     await dropTestSchema(admin, schema);
   });
-  async function open(options: { url?: string; timeoutMs?: number; poolSize?: number } = {}): Promise<PostgresStores> {
+  async function open(options: { url?: string; timeoutMs?: number; poolSize?: number } = {}): Promise<DurableStores> {
     const stores = await openPostgresStores({ url: options.url ?? TEST_DATABASE_URL, schema, timeoutMs: options.timeoutMs ?? 2000, poolSize: options.poolSize });
     opened.push(stores);
     return stores;
@@ -65,7 +66,7 @@ describe('PostgreSQL specifics', () => {
     return started;
   }
   /** Every store call, for checking that each fails the same way. */
-  const everyCall = (stores: PostgresStores) => [
+  const everyCall = (stores: DurableStores) => [
     stores.users.add(ALICE, START),
     stores.users.has(ALICE),
     stores.users.remove(ALICE),

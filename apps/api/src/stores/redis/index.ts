@@ -22,12 +22,9 @@ import { Redis, ReplyError, type RedisOptions } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
 import { describeFailure, StoreUnavailableError, withDeadline } from '../errors';
-import type { Clock, RateLimiterOptions, SessionData, SessionSummary, StoredChallenge, Stores } from '../types';
+import type { Clock, EphemeralStores, RateLimiterOptions, SessionData, SessionSummary, StoredChallenge } from '../types';
 import { SCRIPTS } from './scripts';
 import { parseObject, parseSession, toStoredChallenge } from '../records';
-
-/** The parts of the stores that live in Redis. */
-export type RedisStores = Pick<Stores, 'challenges' | 'sessions' | 'createRateLimiter' | 'check' | 'sweep' | 'close'>;
 
 export interface RedisStoresOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://…` (TLS). Never logged or reported. */
@@ -48,6 +45,12 @@ export interface RedisClientOptions {
   timeoutMs: number;
   /** CLIENT SETNAME, to tell connections apart in CLIENT LIST. @default 'wallet-login' */
   name?: string;
+  /**
+   * A pub/sub subscriber: commands issued while reconnecting are queued (so a subscribe is sent
+   * once the connection is back) and subscriptions are renewed after a reconnect.
+   * @default false
+   */
+  subscriber?: boolean;
 }
 
 /** Scripts run at most this many keys at a time. */
@@ -55,19 +58,25 @@ const BATCH = 500;
 /** Reconnect backoff: 100 ms, 200 ms, … capped at 1 s, so recovery follows Redis within a second. */
 const RECONNECT_CAP_MS = 1000;
 
+/** How long a closing connection may take to end before its socket is destroyed, ms. */
+const DISCONNECT_TIMEOUT_MS = 200;
+
 /**
- * The ioredis options the stores use: no offline queue (a command while disconnected fails at
- * once instead of waiting), a timeout per command, no retries of a failed command, reconnects
- * forever with a short backoff. A pub/sub subscriber wants the same, with `enableOfflineQueue`
- * back on so a subscribe issued while reconnecting is sent once the connection is back.
+ * The ioredis options of every client this server makes (the stores' and the session events'):
+ * no offline queue (a command while disconnected fails at once instead of waiting), a timeout
+ * per command, no retries of a failed command, reconnects forever with a short backoff. A
+ * subscriber has the offline queue back on and resubscribes after a reconnect.
  */
 export function redisClientOptions(options: Omit<RedisClientOptions, 'url'>): RedisOptions {
+  const subscriber = options.subscriber ?? false;
   return {
     lazyConnect: true,
-    enableOfflineQueue: false,
+    enableOfflineQueue: subscriber,
+    autoResubscribe: subscriber,
     maxRetriesPerRequest: 0,
     commandTimeout: options.timeoutMs,
     connectTimeout: options.timeoutMs,
+    disconnectTimeout: DISCONNECT_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 100, RECONNECT_CAP_MS),
     connectionName: options.name ?? 'wallet-login',
   };
@@ -118,9 +127,9 @@ type Script = (...args: Array<string | number>) => Promise<unknown>;
 
 /**
  * Connects to Redis and returns the stores on it. Rejects with StoreUnavailableError when Redis
- * cannot be reached within `timeoutMs`, or is older than 6.2 (GETDEL).
+ * cannot be reached within `timeoutMs`, or is older than 6.2 (the oldest this server supports).
  */
-export async function openRedisStores(options: RedisStoresOptions): Promise<RedisStores> {
+export async function openRedisStores(options: RedisStoresOptions): Promise<EphemeralStores> {
   const { clock, timeoutMs, logger } = options;
   const prefix = options.prefix ?? 'wl:';
   const where = redactRedisUrl(options.url);

@@ -13,10 +13,10 @@ import { createHarness, createTestClock, testStores, type MutableClock } from '.
 import { StoreUnavailableError } from '../errors';
 import { composeStores } from '../open';
 import { openSqliteStores } from '../sqlite';
-import type { SessionData, StoredChallenge } from '../types';
+import type { EphemeralStores, SessionData, StoredChallenge } from '../types';
 import { startFaultProxy, type FaultProxy } from '../../testing/faultProxy';
 import { connectTestRedis, deleteRedisKeys, TEST_REDIS_URL, uniqueName, timed, until } from '../../testing/services';
-import { openRedisStores, type RedisStores } from './index';
+import { openRedisStores } from './index';
 
 const START = 1_735_689_600_000;
 const TTL = 60_000;
@@ -56,7 +56,7 @@ function createChallenge(sid: string): StoredChallenge {
 describe('Redis specifics', () => {
   let prefix: string;
   let clock: MutableClock;
-  const opened: RedisStores[] = [];
+  const opened: EphemeralStores[] = [];
   const cleanups: Array<() => Promise<void>> = [];
   beforeEach(() => {
     prefix = `${uniqueName('wltest')}:`;
@@ -67,7 +67,7 @@ describe('Redis specifics', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
     await deleteRedisKeys(admin, prefix);
   });
-  async function open(options: { url?: string; timeoutMs?: number } = {}): Promise<RedisStores> {
+  async function open(options: { url?: string; timeoutMs?: number } = {}): Promise<EphemeralStores> {
     const stores = await openRedisStores({ url: options.url ?? TEST_REDIS_URL, prefix, clock, timeoutMs: options.timeoutMs ?? 2000 });
     opened.push(stores);
     return stores;

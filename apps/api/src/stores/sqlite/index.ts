@@ -1,8 +1,8 @@
 // Embedded SQLite implementation of the store interfaces (../types.ts): one file holds users,
 // sessions, challenges, the audit log and rate-limit counters, so a deployment needs no database
-// server. Every method is a single
-// prepared statement, and SQLite runs each statement as one transaction under a file lock, so
-// the atomic steps (challenge take, session update) hold across connections and processes.
+// server. Every method is a single prepared statement, and SQLite runs each statement as one
+// transaction under a file lock, so the atomic steps (challenge take, session update) hold
+// across connections and processes.
 
 import fs from 'node:fs';
 import path from 'node:path';
