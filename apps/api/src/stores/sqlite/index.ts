@@ -3,6 +3,10 @@
 // server. Every method is a single prepared statement, and SQLite runs each statement as one
 // transaction under a file lock, so the atomic steps (challenge take, session update) hold
 // across connections and processes.
+//
+// The file holds session hashes and the audit log: it and its -wal and -shm companions are made
+// readable by their owner only (0600, in a 0700 directory when this creates it), whatever the
+// umask.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +14,7 @@ import Database from 'better-sqlite3';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import type { AuditEntry, AuditQuery, Clock, SessionData, Stores } from '../types';
 import { parseObject, parseSession, toStoredChallenge, toAuditAction } from '../records';
+import { createDataDir } from '../dataDir';
 
 /** Kept in `PRAGMA user_version`. Bump it when the schema changes, and migrate in `migrate`. */
 const SCHEMA_VERSION = 2;
@@ -53,7 +58,9 @@ const SCHEMA = `
 `;
 
 export interface SqliteStoresOptions {
-  /** Path of the database file. It is created, with its directory, when missing. */
+  /**
+   * Path of the database file. It is created (0600), with its directory (0700), when missing.
+   */
   file: string;
   /** The time source for every expiry; the store never reads the wall clock. */
   clock: Clock;
@@ -66,7 +73,8 @@ export interface SqliteStoresOptions {
  */
 export function openSqliteStores(options: SqliteStoresOptions): Stores {
   const { file, clock } = options;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  createDataDir(path.dirname(file));
+  createPrivateFile(file);
   const db = new Database(file);
   try {
     db.pragma('busy_timeout = 5000');
@@ -74,6 +82,8 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
     // NORMAL in WAL mode stays consistent after a crash; only the last commits may be lost.
     db.pragma('synchronous = NORMAL');
     migrate(db, file);
+    // SQLite gives them the database file's mode; an older file's may be wider.
+    for (const companion of [`${file}-wal`, `${file}-shm`]) chmodIfExists(companion, 0o600);
   } catch (error) {
     db.close();
     throw error;
@@ -266,6 +276,31 @@ interface AuditRow {
   instance: string;
 }
 
+
+/** Creates `file` readable and writable by its owner only (whatever the umask), if it is missing. */
+function createPrivateFile(file: string): void {
+  if (file === ':memory:' || file === '') return;
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw error;
+  }
+  try {
+    fs.fchmodSync(fd, 0o600);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function chmodIfExists(file: string, mode: number): void {
+  try {
+    fs.chmodSync(file, mode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
 
 function queryAudit(db: Database.Database, query: AuditQuery): AuditEntry[] {
   const where: string[] = [];

@@ -53,6 +53,37 @@ describe('SQLite specifics', () => {
     expect(fs.statSync(file).isFile()).toBe(true);
   });
 
+  test.each(['022', '000'])('under umask %s the new directory is 0700 and the database, -wal and -shm files 0600', async (mask) => {
+    const before = process.umask(parseInt(mask, 8));
+    try {
+      const data = path.join(dir, 'data');
+      const file = path.join(data, 'wallet-login.sqlite');
+      const stores = open(file);
+      await stores.sessions.set('s1', { address: '0x0000000000000000000000000000000000000001' }, 60_000);
+      await stores.createRateLimiter({ keyPrefix: 'ip', points: 5, duration: 60 }).consume('203.0.113.7');
+      expect((fs.statSync(data).mode & 0o777).toString(8)).toBe('700');
+      const files = fs.readdirSync(data).sort();
+      expect(files).toStrictEqual(['wallet-login.sqlite', 'wallet-login.sqlite-shm', 'wallet-login.sqlite-wal']);
+      for (const name of files) expect([name, (fs.statSync(path.join(data, name)).mode & 0o777).toString(8)]).toStrictEqual([name, '600']);
+    } finally {
+      process.umask(before);
+    }
+  });
+
+  test("an older, wider database file keeps its mode, but its -wal and -shm are made 0600", () => {
+    const before = process.umask(0o022);
+    try {
+      const file = path.join(dir, 'wallet-login.sqlite');
+      openRaw(file).close();
+      fs.chmodSync(file, 0o644);
+      open(file);
+      expect((fs.statSync(file).mode & 0o777).toString(8)).toBe('644');
+      for (const suffix of ['-wal', '-shm']) expect((fs.statSync(file + suffix).mode & 0o777).toString(8)).toBe('600');
+    } finally {
+      process.umask(before);
+    }
+  });
+
   test('runs in WAL mode with the schema version set', () => {
     const file = path.join(dir, 'wallet-login.db');
     open(file);
