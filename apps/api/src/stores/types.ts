@@ -173,7 +173,12 @@ export interface Stores {
    * processes: SQLite file or Redis).
    */
   createRateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
-  /** Pings every backing service, for /readyz. Never throws. */
+  /**
+   * Pings every backing service, for /readyz. A service whose latest write failed to be served
+   * (a full disk, a read-only file or server) is reported not ok, even while it answers pings,
+   * until a write succeeds again: while it is failing, the check retries one small write itself.
+   * Never throws.
+   */
   check(): Promise<DependencyStatus[]>;
   /** Drops expired rows; called on a timer by main.ts. */
   sweep(): Promise<void>;

@@ -188,6 +188,31 @@ describe('PostgreSQL specifics', () => {
     expect(await stores.users.list()).toStrictEqual([{ address: ALICE, createdAt: START }]);
   });
 
+  test('while writes are blocked and reads go on, every write is unavailable and check says so until writes are served again', async () => {
+    const stores = await open({ timeoutMs: 400 });
+    await stores.users.add(ALICE, START);
+    const locker = await admin.connect();
+    try {
+      // EXCLUSIVE lets reads through but no write: as a server that answers yet cannot write.
+      await locker.query('BEGIN');
+      await locker.query(`LOCK TABLE ${schema}.users, ${schema}.audit, ${schema}.schema_version IN EXCLUSIVE MODE`);
+      const writes = [
+        stores.users.add('0x0000000000000000000000000000000000000001', START),
+        stores.users.remove(ALICE),
+        stores.audit.append({ at: START, action: 'login', outcome: 'ok', ip: '::1', instance: 'api-1' }),
+      ];
+      for (const result of await Promise.all(writes.map(timed))) expect(result.error).toBeInstanceOf(StoreUnavailableError);
+      expect(await stores.users.has(ALICE)).toBe(true);
+      expect(await stores.check()).toStrictEqual([{ name: 'postgres', ok: false, latencyMs: expect.any(Number), error: expect.stringMatching(/^writes fail: (no answer within 400 ms|canceling statement due to statement timeout)$/) }]);
+    } finally {
+      await locker.query('ROLLBACK');
+      locker.release();
+    }
+    // No store write in between: the check's own write finds them served again.
+    expect(await stores.check()).toStrictEqual([{ name: 'postgres', ok: true, latencyMs: expect.any(Number) }]);
+    expect(await stores.users.list()).toStrictEqual([{ address: ALICE, createdAt: START }]);
+  });
+
   test('connections the server terminates are replaced; calls fail as unavailable at worst, never otherwise', async () => {
     const applicationName = uniqueName('wl_test_app');
     const stores = await open({ url: `${TEST_DATABASE_URL}?application_name=${applicationName}` });

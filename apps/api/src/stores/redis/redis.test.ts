@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { createHarness, createTestClock, testStores, type MutableClock } from '../conformance';
 import { StoreUnavailableError } from '../errors';
@@ -15,6 +15,7 @@ import { composeStores } from '../open';
 import { openSqliteStores } from '../sqlite';
 import type { EphemeralStores, SessionData, StoredChallenge } from '../types';
 import { startFaultProxy, type FaultProxy } from '../../testing/faultProxy';
+import { startPrivateRedis } from '../../testing/privateRedis';
 import { connectTestRedis, deleteRedisKeys, TEST_REDIS_URL, uniqueName, timed, until } from '../../testing/services';
 import { openRedisStores } from './index';
 
@@ -269,5 +270,38 @@ describe('Redis specifics', () => {
     expect(result.error).toBeUndefined();
     expect(result.ms).toBeLessThan(500);
     await expect(stores.sessions.get('s1')).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  test('while Redis refuses writes (out of memory) it answers reads, every write is unavailable, and check says so until writes are served again', async () => {
+    const server = await startPrivateRedis({ password: `oom-${uniqueName('p')}` });
+    cleanups.push(() => server.close());
+    const control = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+    await control.connect();
+    cleanups.push(async () => void (await control.quit()));
+    const stores = await open({ url: server.url });
+    await stores.sessions.set('s1', { address: ALICE }, TTL);
+    await stores.challenges.put(createChallenge('c0'), TTL);
+    const limiter = stores.createRateLimiter({ keyPrefix: 'ip', points: 5, duration: 60 });
+
+    await control.config('SET', 'maxmemory-policy', 'noeviction');
+    await control.config('SET', 'maxmemory', '1');
+    // (Session writes are let through: Redis lets a script whose first write is a DEL, as the
+    // session script's is, write on, so that it is never cut off half-way.)
+    const writes = [stores.challenges.put(createChallenge('c1'), TTL), limiter.consume('203.0.113.7')];
+    for (const result of await Promise.all(writes.map(timed))) {
+      expect(result.error).toBeInstanceOf(StoreUnavailableError);
+      expect((result.error as Error).message).toMatch(/^redis: OOM /);
+    }
+    expect(await stores.sessions.get('s1')).toStrictEqual({ address: ALICE });
+    expect(await stores.check()).toStrictEqual([{ name: 'redis', ok: false, latencyMs: expect.any(Number), error: expect.stringMatching(/^writes fail: OOM /) }]);
+    // Deletes are still allowed when out of memory: a take proves nothing about writes.
+    expect(await stores.challenges.take('c0', 'b')).toStrictEqual(createChallenge('c0'));
+    expect(await stores.check()).toMatchObject([{ ok: false }]);
+
+    await control.config('SET', 'maxmemory', '0');
+    // No store write in between: the check's own probe finds writes served again.
+    expect(await stores.check()).toStrictEqual([{ name: 'redis', ok: true, latencyMs: expect.any(Number) }]);
+    await stores.challenges.put(createChallenge('c1'), TTL);
+    expect(await stores.challenges.take('c1', 'b')).toStrictEqual(createChallenge('c1'));
   });
 });

@@ -6,14 +6,18 @@
 //
 // The file holds session hashes and the audit log: it and its -wal and -shm companions are made
 // readable by their owner only (0600, in a 0700 directory when this creates it), whatever the
-// umask.
+// umask. A failure of the file to serve a call (a full disk, an I/O error, a lock held too long,
+// a read-only file) surfaces as StoreUnavailableError (→ 503), and a failed write keeps /readyz
+// at 503 until a write succeeds again (../writes.ts).
 
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
+import { describeFailure, StoreUnavailableError } from '../errors';
 import type { AuditEntry, AuditQuery, Clock, SessionData, Stores } from '../types';
 import { parseObject, parseSession, toStoredChallenge, toAuditAction } from '../records';
+import { createWriteTracker, guardRateLimiter } from '../writes';
 import { createDataDir } from '../dataDir';
 
 /** Kept in `PRAGMA user_version`. Bump it when the schema changes, and migrate in `migrate`. */
@@ -89,6 +93,19 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
     throw error;
   }
 
+  const writes = createWriteTracker('sqlite');
+  /** Runs a statement; a failure of the file to serve it becomes StoreUnavailableError. */
+  const call = <T>(run: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(run());
+    } catch (error) {
+      return Promise.reject(classify(error));
+    }
+  };
+  /** Runs a writing statement through `call`, noting for /readyz whether writes are served. */
+  const write = <T>(run: () => T, wrote?: (result: T) => boolean): Promise<T> => writes.track(() => call(run), wrote);
+  const changed = (result: Database.RunResult): boolean => result.changes > 0;
+
   const putChallenge = db.prepare<{ sid: string; data: string; expiresAt: number }>(
     `INSERT INTO challenges (sid, data, expires_at) VALUES (@sid, @data, @expiresAt)
      ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
@@ -154,6 +171,15 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
     sweepSessions.run(now);
     sweepRateLimits.run(now);
   });
+  // A write that always reaches the file: the row is gone again when it commits, but the pages
+  // it touched are written all the same. For the readiness check while writes are failing.
+  const insertProbe = db.prepare("INSERT INTO challenges (sid, data, expires_at) VALUES ('', '{}', 0) ON CONFLICT (sid) DO NOTHING");
+  const deleteProbe = db.prepare("DELETE FROM challenges WHERE sid = ''");
+  const probe = db.transaction(() => {
+    insertProbe.run();
+    deleteProbe.run();
+  });
+  const ping = db.prepare('SELECT 1');
 
   function sessionRow(id: string, data: SessionData, ttlMs: number): SessionRow {
     const address = typeof data.address === 'string' ? data.address : null;
@@ -164,74 +190,79 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
     challenges: {
       async put(challenge, ttlMs) {
         const data = JSON.stringify(challenge);
-        putChallenge.run({ sid: challenge.sid, data, expiresAt: clock.now() + ttlMs });
+        await write(() => putChallenge.run({ sid: challenge.sid, data, expiresAt: clock.now() + ttlMs }));
       },
       async take(sid, binding) {
-        const row = takeChallenge.get(sid, binding);
+        const row = await write(() => takeChallenge.get(sid, binding), (found) => found !== undefined);
         // An expired row is deleted all the same, and reads as absent.
         if (row === undefined || row.expires_at <= clock.now()) return undefined;
         return toStoredChallenge(sid, parseObject(row.data));
       },
       async count() {
-        return countChallenges.get(clock.now()) ?? 0;
+        return (await call(() => countChallenges.get(clock.now()))) ?? 0;
       },
     },
     sessions: {
       async get(id) {
-        const data = getSession.get(id, clock.now());
+        const data = await call(() => getSession.get(id, clock.now()));
         return data === undefined ? undefined : parseSession(data);
       },
       async set(id, data, ttlMs) {
-        setSession.run(sessionRow(id, data, ttlMs));
+        await write(() => setSession.run(sessionRow(id, data, ttlMs)));
       },
       async update(id, data, ttlMs) {
-        return updateSession.run({ ...sessionRow(id, data, ttlMs), now: clock.now() }).changes > 0;
+        return changed(await write(() => updateSession.run({ ...sessionRow(id, data, ttlMs), now: clock.now() }), changed));
       },
       async destroy(id) {
-        destroySession.run(id);
+        await write(() => destroySession.run(id), changed);
       },
       async destroyAllFor(address) {
         // Expired rows go too, but only live sessions count as destroyed.
         const now = clock.now();
-        return destroySessionsFor.all(address).filter((expiresAt) => expiresAt > now).length;
+        const destroyed = await write(() => destroySessionsFor.all(address), (rows) => rows.length > 0);
+        return destroyed.filter((expiresAt) => expiresAt > now).length;
       },
       async listFor(address) {
-        return listSessionsFor.all(address, clock.now()).flatMap((row) => {
+        const rows = await call(() => listSessionsFor.all(address, clock.now()));
+        return rows.flatMap((row) => {
           const data = parseSession(row.data);
           return data === undefined ? [] : [{ id: row.id, data, expiresAt: row.expires_at }];
         });
       },
       async count() {
-        return countSessions.get(clock.now()) ?? 0;
+        return (await call(() => countSessions.get(clock.now()))) ?? 0;
       },
     },
     users: {
       async add(address, createdAt) {
-        return addUser.run(address, createdAt).changes > 0;
+        return changed(await write(() => addUser.run(address, createdAt), changed));
       },
       async has(address) {
-        return hasUser.get(address) !== undefined;
+        return (await call(() => hasUser.get(address))) !== undefined;
       },
       async remove(address) {
-        return removeUser.run(address).changes > 0;
+        return changed(await write(() => removeUser.run(address), changed));
       },
       async list() {
-        return listUsers.all().map((row) => ({ address: row.address, createdAt: row.created_at }));
+        const rows = await call(() => listUsers.all());
+        return rows.map((row) => ({ address: row.address, createdAt: row.created_at }));
       },
     },
     audit: {
       async append(entry) {
-        appendAudit.run({
-          at: entry.at, action: entry.action, outcome: entry.outcome, address: entry.address ?? null,
-          ip: entry.ip, userAgent: entry.userAgent ?? null, instance: entry.instance,
-        });
+        await write(() =>
+          appendAudit.run({
+            at: entry.at, action: entry.action, outcome: entry.outcome, address: entry.address ?? null,
+            ip: entry.ip, userAgent: entry.userAgent ?? null, instance: entry.instance,
+          }),
+        );
       },
       async query(query) {
-        return queryAudit(db, query);
+        return call(() => queryAudit(db, query));
       },
     },
     createRateLimiter(options) {
-      return new RateLimiterSQLite({
+      const limiter = new RateLimiterSQLite({
         storeClient: db,
         storeType: 'better-sqlite3',
         tableName: 'rate_limits',
@@ -240,18 +271,21 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
         points: options.points,
         duration: options.duration,
       });
+      return guardRateLimiter(limiter, { classify, writes });
     },
     async check() {
       const started = performance.now();
       try {
-        db.prepare('SELECT 1').get();
+        await call(() => ping.get());
+        await writes.recheck(() => call(() => probe.immediate()));
         return [{ name: 'sqlite', ok: true, latencyMs: performance.now() - started }];
       } catch (error) {
-        return [{ name: 'sqlite', ok: false, error: error instanceof Error ? error.message : String(error) }];
+        return [{ name: 'sqlite', ok: false, latencyMs: performance.now() - started, error: describeFailure(error) }];
       }
     },
     async sweep() {
-      sweep(clock.now());
+      // Deletes only; what it removes is no proof that writes are served again.
+      await write(() => sweep(clock.now()), () => false);
     },
     async close() {
       if (db.open) db.close();
@@ -276,6 +310,30 @@ interface AuditRow {
   instance: string;
 }
 
+
+/** SQLite result codes a statement causes itself (bad SQL, a constraint, misuse): a bug, so a 500. */
+const STATEMENT_FAULT = /^SQLITE_(ERROR|CONSTRAINT|MISMATCH|MISUSE|RANGE|TOOBIG)(_|$)/;
+
+/**
+ * A failure of the file to serve a call → StoreUnavailableError: a full disk (SQLITE_FULL), I/O
+ * errors (SQLITE_IOERR_*), a lock held past busy_timeout (SQLITE_BUSY, SQLITE_LOCKED), a
+ * read-only or vanished file (SQLITE_READONLY_*, SQLITE_CANTOPEN), a damaged one
+ * (SQLITE_CORRUPT, SQLITE_NOTADB), and a connection already closed at shutdown. A fault of the
+ * statement itself stays as it is (a 500).
+ */
+function classify(error: unknown): unknown {
+  if (error instanceof StoreUnavailableError) return error;
+  if (error instanceof Database.SqliteError) {
+    if (STATEMENT_FAULT.test(error.code)) return error;
+    return new StoreUnavailableError('sqlite', `${error.message} (${error.code})`, { cause: error });
+  }
+  // better-sqlite3's own TypeError (from the native side, so matched by name, not instanceof).
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  if (name === 'TypeError' && typeof message === 'string' && /connection is not open/.test(message)) {
+    return new StoreUnavailableError('sqlite', 'the database is closed', { cause: error });
+  }
+  return error;
+}
 
 /** Creates `file` readable and writable by its owner only (whatever the umask), if it is missing. */
 function createPrivateFile(file: string): void {

@@ -7,8 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { toApiError } from '../../middleware/errors';
 import { createHarness, createTestClock, testStores } from '../conformance';
+import { StoreUnavailableError } from '../errors';
 import type { StoredChallenge, Stores } from '../types';
+import { simulateDiskFull, type DiskFull } from './diskFull';
 import { openSqliteStores } from './index';
 
 const START = 1_735_689_600_000;
@@ -172,6 +175,101 @@ describe('SQLite specifics', () => {
     const old = { sid: 'old1', timestamp: START, expiresAt: START + 60_000, format: 'siwe', message: 'issued text', binding: 'b' };
     openRaw(file).prepare('INSERT INTO challenges VALUES (?, ?, ?)').run('old1', JSON.stringify(old), START + 60_000);
     expect(await stores.challenges.take('old1', 'b')).toStrictEqual(old);
+  });
+
+  describe('when the file cannot be written', () => {
+    let disk: DiskFull | undefined;
+    afterEach(() => {
+      disk?.restore();
+      disk = undefined;
+    });
+    const ALICE = '0x0000000000000000000000000000000000000001';
+    const challenge: StoredChallenge = { sid: 'c1', timestamp: START, expiresAt: START + 60_000, format: 'json', message: 'c1', binding: 'b' };
+    const everyWrite = (stores: Stores) => [
+      () => stores.challenges.put(challenge, 60_000),
+      () => stores.challenges.take('c0', 'b'),
+      () => stores.sessions.set('s2', {}, 60_000),
+      () => stores.sessions.update('s1', { address: ALICE }, 60_000),
+      () => stores.sessions.destroy('s1'),
+      () => stores.sessions.destroyAllFor(ALICE),
+      () => stores.users.add(ALICE, START),
+      () => stores.users.remove(ALICE),
+      () => stores.audit.append({ at: START, action: 'login', outcome: 'ok', ip: '::1', instance: 'i' }),
+      () => stores.createRateLimiter({ keyPrefix: 'ip', points: 5, duration: 60 }).consume('203.0.113.7'),
+      () => stores.sweep(),
+    ];
+
+    test('SQLITE_FULL: every write is StoreUnavailableError (→ 503), reads still work, and the store is not ready until a write succeeds', async () => {
+      const stores = open(path.join(dir, 'wallet-login.db'));
+      await stores.sessions.set('s1', { address: ALICE }, 60_000);
+      await stores.challenges.put({ ...challenge, sid: 'c0' }, 60_000);
+      disk = simulateDiskFull();
+      for (const write of everyWrite(stores)) {
+        const error: unknown = await write().then(() => undefined, (caught: unknown) => caught);
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        expect((error as Error).message).toBe('sqlite: database or disk is full (SQLITE_FULL)');
+        expect(toApiError(error)).toMatchObject({ status: 503, code: 'service_unavailable', retryAfterSeconds: 1 });
+      }
+      expect(await stores.sessions.get('s1')).toStrictEqual({ address: ALICE });
+      expect(await stores.challenges.count()).toBe(1);
+      const down = [{ name: 'sqlite', ok: false, latencyMs: expect.any(Number), error: 'writes fail: database or disk is full (SQLITE_FULL)' }];
+      expect(await stores.check()).toStrictEqual(down);
+      expect(await stores.check()).toStrictEqual(down);
+
+      disk.restore();
+      // A write that changes nothing (no such session) proves nothing; one that does clears it.
+      await stores.sessions.destroy('nobody');
+      disk = simulateDiskFull();
+      expect(await stores.check()).toStrictEqual(down);
+      disk.restore();
+      await stores.sessions.set('s3', {}, 60_000);
+      disk = simulateDiskFull();
+      // Ready again: the check pings only, it writes nothing while writes are not known to fail.
+      expect(await stores.check()).toStrictEqual([{ name: 'sqlite', ok: true, latencyMs: expect.any(Number) }]);
+      expect(await stores.sessions.get('s1')).toStrictEqual({ address: ALICE });
+    });
+
+    test('once the disk has room again, the check finds out by itself with one small write that leaves nothing behind', async () => {
+      const stores = open(path.join(dir, 'wallet-login.db'));
+      disk = simulateDiskFull();
+      await expect(stores.sessions.set('s1', {}, 60_000)).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(await stores.check()).toMatchObject([{ name: 'sqlite', ok: false }]);
+      disk.restore();
+      expect(await stores.check()).toStrictEqual([{ name: 'sqlite', ok: true, latencyMs: expect.any(Number) }]);
+      expect(openRaw(path.join(dir, 'wallet-login.db')).prepare('SELECT count(*) FROM challenges').pluck().get()).toBe(0);
+    });
+
+    test.each([
+      ['SQLITE_IOERR_WRITE', 'disk I/O error'],
+      ['SQLITE_READONLY', 'attempt to write a readonly database'],
+      ['SQLITE_READONLY_DBMOVED', 'attempt to write a readonly database'],
+      ['SQLITE_BUSY', 'database is locked'],
+      ['SQLITE_LOCKED_SHAREDCACHE', 'database table is locked'],
+      ['SQLITE_CANTOPEN', 'unable to open database file'],
+      ['SQLITE_CORRUPT', 'database disk image is malformed'],
+      ['SQLITE_NOMEM', 'out of memory'],
+    ])('%s is StoreUnavailableError too, and makes the store not ready', async (code, message) => {
+      const stores = open(path.join(dir, 'wallet-login.db'));
+      disk = simulateDiskFull({ code, message });
+      for (const write of everyWrite(stores)) await expect(write()).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(await stores.check()).toStrictEqual([{ name: 'sqlite', ok: false, latencyMs: expect.any(Number), error: `writes fail: ${message} (${code})` }]);
+    });
+
+    test.each(['SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_ERROR', 'SQLITE_MISUSE'])('%s, a fault of the statement itself, stays as it is (a 500) and leaves readiness alone', async (code) => {
+      const stores = open(path.join(dir, 'wallet-login.db'));
+      disk = simulateDiskFull({ code, message: 'a bug' });
+      const error: unknown = await stores.sessions.set('s1', {}, 60_000).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(Database.SqliteError);
+      expect(toApiError(error)).toMatchObject({ status: 500, code: 'internal_error' });
+      expect(await stores.check()).toMatchObject([{ name: 'sqlite', ok: true }]);
+    });
+
+    test('a call after close is StoreUnavailableError (a request finishing during shutdown)', async () => {
+      const stores = open(path.join(dir, 'wallet-login.db'));
+      await stores.close();
+      await expect(stores.sessions.get('s1')).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(stores.sessions.set('s1', {}, 60_000)).rejects.toBeInstanceOf(StoreUnavailableError);
+    });
   });
 
   test('of takes racing from 4 threads, each challenge goes to exactly one', async () => {
