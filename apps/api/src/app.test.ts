@@ -11,7 +11,7 @@ import request from 'supertest';
 import { Web3 } from 'web3';
 import { createApp, type AppConfig } from './app';
 import { openSqliteStores } from './stores/sqlite';
-import type { Stores } from './stores/types';
+import type { StoredChallenge, Stores } from './stores/types';
 import { sessionStoreKey } from './middleware/session';
 import { createTestClock, type MutableClock, privateKeyToAddress, signMessage, startTestServer, TEST_KEY, TEST_START_TIME, testAppConfig } from '@wallet-login/testkit';
 
@@ -147,6 +147,27 @@ describe('POST /api/auth/challenge', () => {
     expect(client.jar.get('wl.sid')).not.toContain(sid);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(await h.stores.challenges.count()).toBe(1);
+  });
+
+  test('stores each challenge with the site (EIP-4361 domain and URI) its message names', async () => {
+    const stored: StoredChallenge[] = [];
+    const h = setup({ allowedOrigins: [ORIGIN, 'https://sso.example.test'] }, (stores) => ({
+      ...stores,
+      challenges: {
+        ...stores.challenges,
+        put: (challenge, ttlMs) => {
+          stored.push(challenge);
+          return stores.challenges.put(challenge, ttlMs);
+        },
+      },
+    }));
+    await new Client(h.server).post('/api/auth/challenge', {});
+    await new Client(h.server).post('/api/auth/challenge', {}, { Origin: 'https://sso.example.test' });
+    expect(stored.map(({ domain, uri }) => ({ domain, uri }))).toStrictEqual([
+      { domain: 'localhost:8080', uri: 'http://localhost:8080' },
+      { domain: 'sso.example.test', uri: 'https://sso.example.test' },
+    ]);
+    expect(stored[1]!.message).toMatch(/^sso\.example\.test wants you to sign in[^]*\nURI: https:\/\/sso\.example\.test\n/);
   });
 
   test('renders the JSON form exactly', async () => {

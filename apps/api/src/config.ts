@@ -2,10 +2,11 @@
 // with zod; anything wrong stops the process with a list of what to fix.
 
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { createDataDir } from './stores/dataDir';
 
 /** The wall clock: what main.ts and the CLIs inject; everything else receives a Clock. */
 export const systemClock = { now: (): number => Date.now() };
@@ -221,7 +222,7 @@ export function loadSessionKeys(configured: string[], dataDir: string): string[]
     if (Array.isArray(keys) && keys.length > 0 && keys.every((key) => typeof key === 'string' && key.length >= 32)) return keys;
     throw new ConfigError(`${file} does not hold a list of session keys; remove it to generate a new one`);
   }
-  mkdirSync(dataDir, { recursive: true });
+  createDataDir(dataDir);
   const keys = [randomBytes(32).toString('base64url')];
   writeFileSync(file, `${JSON.stringify(keys)}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);

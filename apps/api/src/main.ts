@@ -9,6 +9,7 @@ import { loadRecoverAddress } from '@wallet-login/challenge/native';
 import { ConfigError, loadConfig, loadSessionKeys, systemClock, systemRandom, type Config } from './config';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
+import { checkDataDir } from './stores/dataDir';
 import { describeStores, openStores } from './stores/open';
 import { createClusterWorkerSessionEvents } from './events/cluster';
 import { createLocalSessionEvents } from './events/local';
@@ -25,6 +26,8 @@ const SHUTDOWN_GRACE_MS = 5000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel).child({ instance: config.instanceId });
+  // Once per start, before anything is written there (a cluster's workers do not repeat it).
+  if (cluster.isPrimary) checkDataDir({ dir: config.dataDir, logger });
   if (config.workers > 1 && cluster.isPrimary) return startCluster(config, logger);
   return startServer(config, logger);
 }

@@ -2,8 +2,8 @@
 // A subscribed connection can do nothing else (RESP2), so there are two: one publishes, one
 // listens. Listeners here hear an event at once; the copy Redis echoes back is skipped.
 
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { createRedisClient } from '../stores/redis';
 import { LocalListeners } from './local';
 import { parseSignedOutEvent, type SessionEvents } from './types';
 
@@ -19,7 +19,7 @@ export interface RedisSessionEventsOptions {
   senderId: string;
   logger: Logger;
   /**
-   * How long opening may take before it fails, ms.
+   * How long opening, or a publish, may take before it fails, ms.
    * @default 5000
    */
   connectTimeoutMs?: number;
@@ -31,12 +31,11 @@ export const DEFAULT_EVENTS_CHANNEL = 'wallet-login:session-events';
 export async function openRedisSessionEvents(options: RedisSessionEventsOptions): Promise<SessionEvents> {
   const { url, senderId, logger, connectTimeoutMs = 5000 } = options;
   const channel = options.channel ?? DEFAULT_EVENTS_CHANNEL;
-  // disconnectTimeout: how long a closed connection may take to end before its socket is destroyed.
-  const common = { connectTimeout: connectTimeoutMs, lazyConnect: true, connectionName: 'wallet-login-events', disconnectTimeout: 200 } as const;
-  // Publishing fails fast while Redis is away (the sockets' re-check covers the gap) instead of
-  // queueing events that would arrive late.
-  const publisher = new Redis(url, { ...common, maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  const subscriber = new Redis(url, { ...common, autoResubscribe: true });
+  // The stores' client options. Publishing fails fast while Redis is away (the sockets' re-check
+  // covers the gap) instead of queueing events that would arrive late.
+  const client = { url, timeoutMs: connectTimeoutMs, name: 'wallet-login-events' };
+  const publisher = createRedisClient(client);
+  const subscriber = createRedisClient({ ...client, subscriber: true });
   const listeners = new LocalListeners();
   // Connection errors are retried by ioredis; log them once per change of state, never the URL.
   let reported = false;

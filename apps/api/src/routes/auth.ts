@@ -157,7 +157,7 @@ export function authRoutes(options: AuthRoutesOptions): Router {
           })
         : createChallengeMessage({ format, challenge });
     await stores.challenges.put(
-      { ...challenge, expiresAt, format, message, binding: session.binding },
+      { ...challenge, expiresAt, format, message, binding: session.binding, domain, uri },
       options.challengeTtlMs + EXPIRED_CHALLENGE_RETENTION_MS,
     );
     counted.live += 1;
@@ -165,7 +165,7 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     const outstanding = [...(session.challenges ?? []), challenge.sid];
     const dropped = outstanding.splice(0, Math.max(0, outstanding.length - options.maxChallengesPerSession));
     session.challenges = outstanding;
-    for (const sid of dropped) await stores.challenges.take(sid);
+    for (const sid of dropped) await stores.challenges.take(sid, session.binding);
     ctx.body = { sid: challenge.sid, timestamp: challenge.timestamp, expiresAt, format, message };
   });
 
@@ -194,10 +194,11 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     }
 
     // Single use: taken (deleted) before anything else is checked, so a second attempt fails
-    // whatever became of the first.
-    const challenge = await stores.challenges.take(body.sid);
+    // whatever became of the first. Only this browser session's own challenge is taken: another
+    // session posting the sid (any signature) neither uses it up nor learns it exists.
     const session = requireSession(ctx);
-    if (!challenge || !session.binding || challenge.binding !== session.binding) {
+    const challenge = session.binding === undefined ? undefined : await stores.challenges.take(body.sid, session.binding);
+    if (!challenge) {
       throw new ApiError('challenge_not_found', 'No such challenge for this session; it may have been used already.');
     }
     if (body.message !== undefined && body.message !== challenge.message) {

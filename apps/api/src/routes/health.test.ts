@@ -1,8 +1,8 @@
-// /readyz, and the API's answers while Redis or PostgreSQL is away: through createApp on stores
-// opened from configuration, with each service behind a proxy the test cuts, hangs and restores.
-// While a service is away, every request that needs it gets a quick 503 service_unavailable
-// (never a 401 that would sign the user out, never a 500, never a hang); afterwards the same app
-// serves again on its own.
+// /readyz, and the API's answers while Redis or PostgreSQL is away or the SQLite file cannot be
+// written: through createApp on stores opened from configuration, with each service behind a
+// proxy the test cuts, hangs and restores, and a full disk under SQLite. While a service is away,
+// every request that needs it gets a quick 503 service_unavailable (never a 401 that would sign
+// the user out, never a 500, never a hang); afterwards the same app serves again on its own.
 
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -12,6 +12,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../app';
 import { openStores } from '../stores/open';
+import { simulateDiskFull, type DiskFull } from '../../test/support/diskFull';
 import type { Stores } from '../stores/types';
 import { createTestClock, privateKeyToAddress, signMessage, TEST_KEY, TEST_START_TIME, testAppConfig } from '@wallet-login/testkit';
 import { startFaultProxy, type FaultProxy } from '../../test/support/faultProxy';
@@ -211,5 +212,58 @@ describe('while a backing service is away', () => {
 
     await h.postgresLink.restore();
     await until(async () => signIn(request.agent(h.server), 'login'), 200);
+  });
+});
+
+describe('while the SQLite file cannot be written (a full disk)', () => {
+  let disk: DiskFull | undefined;
+  afterEach(() => {
+    disk?.restore();
+    disk = undefined;
+  });
+
+  test('challenge, login, register and logout are 503 with Retry-After, /readyz is 503 naming sqlite, and both recover after a write', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-login-full-'));
+    const stores = await openStores({ config: { dataDir: dir, redisPrefix: 'wl:', storeTimeoutMs: TIMEOUT_MS }, clock: createTestClock(TEST_START_TIME) });
+    cleanups.push(async () => {
+      await stores.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const server = app(stores);
+    const agent = request.agent(server);
+    expect((await signIn(agent, 'register')).status).toBe(201);
+    const pending = request.agent(server);
+    const challenge = await pending.post('/api/auth/challenge').send({ address: ADDRESS });
+    const signature = signMessage({ message: challenge.body.message, privateKey: TEST_KEY });
+
+    disk = simulateDiskFull();
+    const answers = [
+      await timed(() => request(server).post('/api/auth/challenge').send({})),
+      await timed(() => pending.post('/api/auth/login').send({ sid: challenge.body.sid, signature })),
+      await timed(() => pending.post('/api/auth/register').send({ sid: challenge.body.sid, signature })),
+      await timed(() => agent.post('/api/auth/logout')),
+    ];
+    for (const answer of answers) {
+      expectUnavailable(answer);
+      expect(answer.res.headers['retry-after']).toBe('1');
+    }
+    // The logout that failed did not happen: the session is still signed in.
+    expect((await agent.get('/api/auth/me')).body).toMatchObject({ address: ADDRESS });
+    const down = await request(server).get('/readyz');
+    expect(down.status).toBe(503);
+    expect(down.body).toStrictEqual({
+      status: 'unavailable',
+      dependencies: [{ name: 'sqlite', ok: false, latencyMs: expect.any(Number), error: 'writes fail: database or disk is full (SQLITE_FULL)' }],
+    });
+    // The process is alive all the same: restarting it would not make room on the disk.
+    expect((await request(server).get('/healthz')).status).toBe(200);
+
+    disk.restore();
+    disk = undefined;
+    expect((await request(server).post('/api/auth/challenge').send({})).status).toBe(200);
+    expect((await request(server).get('/readyz')).status).toBe(200);
+    expect((await pending.post('/api/auth/login').send({ sid: challenge.body.sid, signature })).status).toBe(200);
+    expect((await agent.post('/api/auth/logout')).status).toBe(204);
+    expect((await agent.get('/api/auth/me')).status).toBe(401);
   });
 });

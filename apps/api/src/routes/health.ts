@@ -1,6 +1,8 @@
 // GET /readyz: whether this instance can serve sign-ins now, with each backing service's state,
 // for load balancers and orchestrators (take the instance out of rotation while it answers 503).
-// GET /healthz, by contrast, only says the process is up.
+// A service is not ready while it is away, and also while it answers but its writes fail (a full
+// disk, a read-only file or server): the stores' check tells (Stores.check). GET /healthz, by
+// contrast, only says the process is up: restarting it would not bring a service back.
 
 import type { Middleware } from 'koa';
 import type { DependencyStatus, Stores } from '../stores/types';

@@ -9,12 +9,9 @@ import type { Config } from '../config';
 import { openPostgresStores } from './postgres';
 import { openRedisStores } from './redis';
 import { openSqliteStores } from './sqlite';
-import type { Clock, Stores } from './types';
+import type { Clock, DurableStores, EphemeralStores, Stores } from './types';
 
-/** What lives in Redis when REDIS_URL is set: short-lived, shared by every API process. */
-export type EphemeralStores = Pick<Stores, 'challenges' | 'sessions' | 'createRateLimiter' | 'check' | 'sweep' | 'close'>;
-/** What lives in PostgreSQL when DATABASE_URL is set: kept for good. */
-export type DurableStores = Pick<Stores, 'users' | 'audit' | 'check' | 'sweep' | 'close'>;
+export type { DurableStores, EphemeralStores } from './types';
 
 export interface OpenStoresOptions {
   config: Pick<Config, 'dataDir' | 'redisUrl' | 'redisPrefix' | 'databaseUrl' | 'storeTimeoutMs'>;

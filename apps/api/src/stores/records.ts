@@ -15,7 +15,11 @@ export function parseObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** The challenge `value` holds for `sid`, or undefined when a field is missing or of the wrong type. */
+/**
+ * The challenge `value` holds for `sid`, or undefined when a field is missing or of the wrong
+ * type. `domain` and `uri` may be missing (a challenge stored by a version that did not keep
+ * them): the challenge then reads without them.
+ */
 export function toStoredChallenge(sid: string, value: Record<string, unknown> | undefined): StoredChallenge | undefined {
   if (
     value === undefined ||
@@ -24,11 +28,17 @@ export function toStoredChallenge(sid: string, value: Record<string, unknown> | 
     typeof value.expiresAt !== 'number' ||
     (value.format !== 'siwe' && value.format !== 'json') ||
     typeof value.message !== 'string' ||
-    typeof value.binding !== 'string'
+    typeof value.binding !== 'string' ||
+    (value.domain !== undefined && typeof value.domain !== 'string') ||
+    (value.uri !== undefined && typeof value.uri !== 'string')
   ) {
     return undefined;
   }
-  return { sid, timestamp: value.timestamp, expiresAt: value.expiresAt, format: value.format, message: value.message, binding: value.binding };
+  return {
+    sid, timestamp: value.timestamp, expiresAt: value.expiresAt, format: value.format, message: value.message, binding: value.binding,
+    ...(value.domain !== undefined ? { domain: value.domain } : {}),
+    ...(value.uri !== undefined ? { uri: value.uri } : {}),
+  };
 }
 
 /** Session data from its JSON text, or undefined when corrupt. */

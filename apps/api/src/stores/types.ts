@@ -1,7 +1,7 @@
 // Store interfaces: what the API needs from persistence, in narrow async verbs.
-// Every implementation (embedded SQLite today; Redis and PostgreSQL later) passes the one
-// conformance suite in conformance.ts. Times are ms since the epoch from the injected clock;
-// a store never reads the wall clock itself.
+// Every implementation (embedded SQLite; Redis for the short-lived half, PostgreSQL for the
+// durable half) passes the one conformance suite in conformance.ts. Times are ms since the epoch
+// from the injected clock; a store never reads the wall clock itself.
 
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 
@@ -22,6 +22,13 @@ export interface StoredChallenge {
    * data and here, never in a cookie or a response.
    */
   binding: string;
+  /**
+   * The EIP-4361 domain (host[:port]) the issued message names. Absent only on a challenge
+   * stored by an older version, which did not keep it.
+   */
+  domain?: string;
+  /** The EIP-4361 URI (origin) the issued message names; absent as `domain` is. */
+  uri?: string;
 }
 
 export interface ChallengeStore {
@@ -31,10 +38,14 @@ export interface ChallengeStore {
    */
   put(challenge: StoredChallenge, ttlMs: number): Promise<void>;
   /**
-   * Removes and returns the challenge in one atomic step: of any number of concurrent takes of
-   * the same sid, from any number of processes, exactly one gets it.
+   * Removes and returns the challenge `sid` if, and only if, its `binding` is `binding`, in one
+   * atomic step: of any number of concurrent takes of the same sid with its binding, from any
+   * number of processes, exactly one gets it. A take with another binding returns undefined and
+   * leaves the challenge for its own session, so knowing a sid is not enough to use it up.
+   * A challenge past its ttl is removed by a take with its binding all the same, and reads as
+   * undefined.
    */
-  take(sid: string): Promise<StoredChallenge | undefined>;
+  take(sid: string, binding: string): Promise<StoredChallenge | undefined>;
   /** Live (unexpired) challenges; for limits and leak checks. */
   count(): Promise<number>;
 }
@@ -162,12 +173,22 @@ export interface Stores {
    * processes: SQLite file or Redis).
    */
   createRateLimiter(options: RateLimiterOptions): RateLimiterAbstract;
-  /** Pings every backing service, for /readyz. Never throws. */
+  /**
+   * Pings every backing service, for /readyz. A service whose latest write failed to be served
+   * (a full disk, a read-only file or server) is reported not ok, even while it answers pings,
+   * until a write succeeds again: while it is failing, the check retries one small write itself.
+   * Never throws.
+   */
   check(): Promise<DependencyStatus[]>;
   /** Drops expired rows; called on a timer by main.ts. */
   sweep(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The short-lived half: in Redis when REDIS_URL is set, else in the SQLite file. */
+export type EphemeralStores = Pick<Stores, 'challenges' | 'sessions' | 'createRateLimiter' | 'check' | 'sweep' | 'close'>;
+/** The half kept for good: in PostgreSQL when DATABASE_URL is set, else in the SQLite file. */
+export type DurableStores = Pick<Stores, 'users' | 'audit' | 'check' | 'sweep' | 'close'>;
 
 export interface Clock {
   /** ms since the epoch. */

@@ -19,10 +19,12 @@ describe('session binding', () => {
     expect(before).toMatchObject({ challenges: 2, sessions: 2 });
 
     expectError(await y.login({ sid: c.sid, signature: c.signature, message: c.message }), 401, 'challenge_not_found');
-    // The attempt used X's challenge up (single use comes first); no session changed hands.
-    expect(await snapshot(stores)).toEqual({ ...before, challenges: 1 });
+    // The attempt left X's challenge to X (only its own session can take it); nothing changed.
+    expect(await snapshot(stores)).toEqual(before);
     expect(await y.whoami()).toBeUndefined();
     expect(await x.whoami()).toBeUndefined();
+    expect((await x.login({ sid: c.sid, signature: c.signature })).status).toBe(200);
+    expect(await x.whoami()).toBe(ADDRESS);
   });
 
   test("session X's challenge with no cookie: 401 challenge_not_found, no session created", async () => {
@@ -34,7 +36,8 @@ describe('session binding', () => {
     const bare = new Browser(url);
     expectError(await bare.login({ sid: c.sid, signature: c.signature }), 401, 'challenge_not_found');
     expect(bare.jar.size).toBe(0);
-    expect(await snapshot(stores)).toEqual({ ...before, challenges: 0 });
+    expect(await snapshot(stores)).toEqual(before);
+    expect((await x.login({ sid: c.sid, signature: c.signature })).status).toBe(200);
   });
 
   test("session X's challenge with a signed-in session Y: 401 challenge_not_found; Y stays who it was", async () => {
@@ -47,9 +50,11 @@ describe('session binding', () => {
     const c = await x.challenge();
     const before = await snapshot(stores);
     expectError(await y.login({ sid: c.sid, signature: c.signature }), 401, 'challenge_not_found');
-    expect(await snapshot(stores)).toEqual({ ...before, challenges: 0 });
+    expect(await snapshot(stores)).toEqual(before);
     expect(await y.whoami()).toBe(OTHER_ADDRESS);
     expect(await x.whoami()).toBeUndefined();
+    expect((await x.login({ sid: c.sid, signature: c.signature })).status).toBe(200);
+    expect(await x.whoami()).toBe(ADDRESS);
   });
 });
 

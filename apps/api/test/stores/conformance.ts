@@ -1,4 +1,6 @@
-// The one conformance suite every store implementation passes (SQLite, Redis and PostgreSQL), in the manner of Lucia's adapter-test: an implementation's test file calls
+// The one conformance suite every store implementation passes (SQLite; Redis and PostgreSQL each
+// beside a SQLite file for the other half), in the manner of Lucia's adapter-test: an
+// implementation's test file calls
 // `testStores(name, make)` and gets the same Jest tests as every other. Time comes from a pinned
 // test clock that tests move by hand; nothing sleeps. Cross-instance tests open a second,
 // independent instance onto the same data, the way a second API process would.
@@ -62,6 +64,9 @@ const TTL = 60_000;
 const ALICE = '0x8ba1f109551bD432803012645Ac136ddd64DBA72';
 const BOB = '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359';
 
+/** The binding createChallenge gives the challenge `sid`. */
+const bindingOf = (sid: string): string => `binding-${sid}-kJ8w2Qx`;
+
 /** A fully populated challenge; the message has unicode, CRLF and blank lines. */
 function createChallenge(sid: string, overrides: Partial<StoredChallenge> = {}): StoredChallenge {
   return {
@@ -73,7 +78,9 @@ function createChallenge(sid: string, overrides: Partial<StoredChallenge> = {}):
       `example.com wants you to sign in with your Ethereum account:\n${ALICE}\n\n` +
       `Anmelden – ünïcødé ✓ 日本語 🦊\r\n\nURI: https://example.com\nNonce: ${sid}\n` +
       `Issued At: 2025-01-01T00:00:00.000Z`,
-    binding: `binding-${sid}-kJ8w2Qx`,
+    binding: bindingOf(sid),
+    domain: 'example.com:8443',
+    uri: 'https://example.com:8443',
     ...overrides,
   };
 }
@@ -108,59 +115,102 @@ function useHarness(make: MakeStores) {
 export function testChallengeStore(make: MakeStores): void {
   describe('ChallengeStore', () => {
     const t = useHarness(make);
+    /** Takes `sid` with the binding createChallenge gave it. */
+    const take = (sid: string, stores: Stores = t.stores) => stores.challenges.take(sid, bindingOf(sid));
 
-    test('take returns the put challenge with every field intact', async () => {
+    test('take returns the put challenge with every field intact, its site included', async () => {
       const siwe = createChallenge('siwe1');
       const json = createChallenge('json1', {
         format: 'json',
         message: '{\n  "sid": "json1",\n  "note": "\\"quoted\\" \u2028 é"\n}',
         timestamp: START - 1234,
         expiresAt: START + 5 * TTL + 1,
+        domain: 'sso.example.org',
+        uri: 'https://sso.example.org',
       });
       await t.stores.challenges.put(siwe, TTL);
       await t.stores.challenges.put(json, TTL);
-      expect(await t.stores.challenges.take('json1')).toStrictEqual(json);
-      expect(await t.stores.challenges.take('siwe1')).toStrictEqual(siwe);
+      expect(await take('json1')).toStrictEqual(json);
+      expect(await take('siwe1')).toStrictEqual(siwe);
+    });
+
+    test('a challenge put without a site reads back without one', async () => {
+      // As an older version stored them: domain and uri were not kept.
+      const siteless = createChallenge('old1');
+      delete siteless.domain;
+      delete siteless.uri;
+      await t.stores.challenges.put(siteless, TTL);
+      expect(await take('old1')).toStrictEqual(siteless);
     });
 
     test('take is single use', async () => {
       await t.stores.challenges.put(createChallenge('once1'), TTL);
-      expect(await t.stores.challenges.take('once1')).toBeDefined();
-      expect(await t.stores.challenges.take('once1')).toBeUndefined();
+      expect(await take('once1')).toBeDefined();
+      expect(await take('once1')).toBeUndefined();
       expect(await t.stores.challenges.count()).toBe(0);
     });
 
     test('take of an unknown sid returns undefined and touches nothing', async () => {
       await t.stores.challenges.put(createChallenge('known1'), TTL);
-      expect(await t.stores.challenges.take('unknown1')).toBeUndefined();
-      expect(await t.stores.challenges.take('known')).toBeUndefined();
-      expect(await t.stores.challenges.take('')).toBeUndefined();
+      expect(await t.stores.challenges.take('unknown1', bindingOf('known1'))).toBeUndefined();
+      expect(await t.stores.challenges.take('known', bindingOf('known1'))).toBeUndefined();
+      expect(await t.stores.challenges.take('', bindingOf('known1'))).toBeUndefined();
       expect(await t.stores.challenges.count()).toBe(1);
+    });
+
+    test('take with another binding returns undefined and leaves the challenge to its own', async () => {
+      const challenge = createChallenge('mine1');
+      await t.stores.challenges.put(challenge, TTL);
+      for (const binding of ['binding-other-kJ8w2Qx', bindingOf('mine1').toUpperCase(), `${bindingOf('mine1')} `, bindingOf('mine1').slice(0, -1), '']) {
+        expect(await t.stores.challenges.take('mine1', binding)).toBeUndefined();
+      }
+      expect(await t.stores.challenges.count()).toBe(1);
+      expect(await take('mine1')).toStrictEqual(challenge);
+      expect(await take('mine1')).toBeUndefined();
+    });
+
+    test('take with another binding from another instance leaves the challenge too', async () => {
+      const other = await t.openAnother();
+      const challenge = createChallenge('mine2');
+      await t.stores.challenges.put(challenge, TTL);
+      expect(await other.challenges.take('mine2', 'binding-attacker')).toBeUndefined();
+      expect(await take('mine2', other)).toStrictEqual(challenge);
     });
 
     test('a challenge is live until exactly its ttl has passed', async () => {
       await t.stores.challenges.put(createChallenge('early1'), TTL);
       await t.stores.challenges.put(createChallenge('late1'), TTL);
       t.clock.advance(TTL - 1);
-      expect(await t.stores.challenges.take('early1')).toStrictEqual(createChallenge('early1'));
+      expect(await take('early1')).toStrictEqual(createChallenge('early1'));
       t.clock.advance(1);
-      expect(await t.stores.challenges.take('late1')).toBeUndefined();
+      expect(await take('late1')).toBeUndefined();
     });
 
     test('the ttl passed to put governs expiry, not the challenge expiresAt', async () => {
+      // The route keeps a challenge past its expiresAt, so a late login hears "expired".
       const challenge = createChallenge('ttl1', { expiresAt: START - 1 });
       await t.stores.challenges.put(challenge, 2 * TTL);
       t.clock.advance(TTL);
-      expect(await t.stores.challenges.take('ttl1')).toStrictEqual(challenge);
+      expect(await t.stores.challenges.take('ttl1', 'binding-attacker')).toBeUndefined();
+      expect(await take('ttl1')).toStrictEqual(challenge);
     });
 
     test('an expired challenge stays gone when time is set back', async () => {
       // Take deletes what it finds even when expired: it is single use either way.
       await t.stores.challenges.put(createChallenge('gone1'), TTL);
       t.clock.advance(TTL);
-      expect(await t.stores.challenges.take('gone1')).toBeUndefined();
+      expect(await take('gone1')).toBeUndefined();
       t.clock.set(START);
-      expect(await t.stores.challenges.take('gone1')).toBeUndefined();
+      expect(await take('gone1')).toBeUndefined();
+    });
+
+    test('an expired challenge taken with another binding is still there for its own', async () => {
+      await t.stores.challenges.put(createChallenge('gone2'), TTL);
+      t.clock.advance(TTL);
+      expect(await t.stores.challenges.take('gone2', 'binding-attacker')).toBeUndefined();
+      // Set back, it was not deleted by the stranger's take.
+      t.clock.set(START);
+      expect(await take('gone2')).toStrictEqual(createChallenge('gone2'));
     });
 
     test('count counts only live challenges', async () => {
@@ -171,7 +221,7 @@ export function testChallengeStore(make: MakeStores): void {
       expect(await t.stores.challenges.count()).toBe(3);
       t.clock.advance(TTL);
       expect(await t.stores.challenges.count()).toBe(1);
-      await t.stores.challenges.take('long1');
+      await take('long1');
       expect(await t.stores.challenges.count()).toBe(0);
     });
 
@@ -180,19 +230,32 @@ export function testChallengeStore(make: MakeStores): void {
       const challenge = createChallenge('shared1');
       await t.stores.challenges.put(challenge, TTL);
       expect(await other.challenges.count()).toBe(1);
-      expect(await other.challenges.take('shared1')).toStrictEqual(challenge);
-      expect(await t.stores.challenges.take('shared1')).toBeUndefined();
+      expect(await take('shared1', other)).toStrictEqual(challenge);
+      expect(await take('shared1')).toBeUndefined();
     });
 
     test('of 50 concurrent takes over two instances, exactly one wins', async () => {
       const other = await t.openAnother();
       const challenge = createChallenge('race1');
       await t.stores.challenges.put(challenge, TTL);
-      const takes = Array.from({ length: 50 }, (_, i) =>
-        (i % 2 === 0 ? t.stores : other).challenges.take('race1'),
-      );
+      const takes = Array.from({ length: 50 }, (_, i) => take('race1', i % 2 === 0 ? t.stores : other));
       const results = await Promise.all(takes);
       expect(results.filter((result) => result !== undefined)).toStrictEqual([challenge]);
+    });
+
+    test('of concurrent takes with the right and other bindings, only one with the right one wins', async () => {
+      const other = await t.openAnother();
+      const challenge = createChallenge('race2');
+      await t.stores.challenges.put(challenge, TTL);
+      // Strangers' takes interleaved with the owner's: none of theirs wins, nor keeps the owner's from winning.
+      const takes = Array.from({ length: 60 }, (_, i) => {
+        const stores = i % 2 === 0 ? t.stores : other;
+        return i % 3 === 0 ? take('race2', stores) : stores.challenges.take('race2', `binding-stranger-${i}`);
+      });
+      const results = await Promise.all(takes);
+      expect(results.filter((result) => result !== undefined)).toStrictEqual([challenge]);
+      expect(results.findIndex((result) => result !== undefined) % 3).toBe(0);
+      expect(await t.stores.challenges.count()).toBe(0);
     });
 
     test('sweep deletes expired challenges and keeps live ones', async () => {
@@ -204,8 +267,8 @@ export function testChallengeStore(make: MakeStores): void {
       // Set back, an expired row that sweep left behind would read as live again.
       t.clock.set(START);
       expect(await t.stores.challenges.count()).toBe(1);
-      expect(await t.stores.challenges.take('expired1')).toBeUndefined();
-      expect(await t.stores.challenges.take('live1')).toStrictEqual(createChallenge('live1'));
+      expect(await take('expired1')).toBeUndefined();
+      expect(await take('live1')).toStrictEqual(createChallenge('live1'));
     });
   });
 }
@@ -535,7 +598,7 @@ export function testStores(name: string, make: MakeStores, options: StoreSuiteOp
           await t.stores.users.add(ALICE, START);
           await t.stores.close();
           const reopened = await t.openAnother();
-          expect(await reopened.challenges.take('kept1')).toStrictEqual(challenge);
+          expect(await reopened.challenges.take('kept1', bindingOf('kept1'))).toStrictEqual(challenge);
           expect(await reopened.sessions.get('s1')).toStrictEqual({ address: ALICE });
           expect(await reopened.sessions.destroyAllFor(ALICE)).toBe(1);
           expect(await reopened.users.list()).toStrictEqual([{ address: ALICE, createdAt: START }]);

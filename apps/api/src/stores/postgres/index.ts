@@ -8,16 +8,16 @@
 // Failing fast: a pool with a connect timeout, a client-side query timeout and a server-side
 // statement_timeout, a deadline on every store call, and every failure to serve surfaces as
 // StoreUnavailableError (→ 503). Broken connections are dropped from the pool and new ones made
-// on demand, so the API recovers when PostgreSQL returns.
+// on demand, so the API recovers when PostgreSQL returns. A database that answers but refuses
+// writes (disk_full, a read-only standby) keeps /readyz at 503 from the first refused write
+// until a write succeeds again (../writes.ts).
 
 import { Pool, type PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { describeFailure, StoreUnavailableError, withDeadline } from '../errors';
-import type { AuditEntry, AuditQuery, Stores } from '../types';
+import type { AuditEntry, AuditQuery, DurableStores } from '../types';
 import { toAuditAction } from '../records';
-
-/** The parts of the stores that live in PostgreSQL. */
-export type PostgresStores = Pick<Stores, 'users' | 'audit' | 'check' | 'sweep' | 'close'>;
+import { createWriteTracker } from '../writes';
 
 export interface PostgresStoresOptions {
   /**
@@ -94,7 +94,7 @@ export function redactPostgresUrl(url: string): string {
  * with StoreUnavailableError when the database cannot be reached within `timeoutMs`, and with an
  * Error when the schema is from a newer version.
  */
-export async function openPostgresStores(options: PostgresStoresOptions): Promise<PostgresStores> {
+export async function openPostgresStores(options: PostgresStoresOptions): Promise<DurableStores> {
   const { timeoutMs, schema, logger } = options;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new Error(`schema "${schema}" is not a plain lower-case identifier`);
@@ -134,6 +134,9 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     }
   };
   const query = async <R extends object>(text: string, values: unknown[] = []) => call(() => pool.query<R>(text, values));
+  const writes = createWriteTracker('postgres');
+  /** A writing query, noted for /readyz; it proves writes are served when it changed a row. */
+  const write = async (text: string, values: unknown[] = []) => writes.track(() => query(text, values), (result) => (result.rowCount ?? 0) > 0);
 
   try {
     const client = await withDeadline(() => pool.connect(), { service: 'postgres', timeoutMs, classify });
@@ -161,7 +164,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
   return {
     users: {
       async add(address, createdAt) {
-        const result = await query('INSERT INTO users (address, created_at) VALUES ($1, $2) ON CONFLICT (address) DO NOTHING', [address, createdAt]);
+        const result = await write('INSERT INTO users (address, created_at) VALUES ($1, $2) ON CONFLICT (address) DO NOTHING', [address, createdAt]);
         return (result.rowCount ?? 0) > 0;
       },
       async has(address) {
@@ -169,7 +172,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
         return (result.rowCount ?? 0) > 0;
       },
       async remove(address) {
-        const result = await query('DELETE FROM users WHERE address = $1', [address]);
+        const result = await write('DELETE FROM users WHERE address = $1', [address]);
         return (result.rowCount ?? 0) > 0;
       },
       async list() {
@@ -179,7 +182,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     },
     audit: {
       async append(entry) {
-        await query(
+        await write(
           `INSERT INTO audit (at, action, outcome, address, ip, user_agent, instance)
            VALUES ($1, $2, $3, $4, $5, $6, $7)`,
           [entry.at, entry.action, entry.outcome, entry.address ?? null, entry.ip, entry.userAgent ?? null, entry.instance],
@@ -195,6 +198,8 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
       const started = performance.now();
       try {
         await query('SELECT 1');
+        // Rewrites the one row of schema_version as it is: a write, with its WAL record.
+        await writes.recheck(() => query('UPDATE schema_version SET version = version'));
         return [{ name: 'postgres', ok: true, latencyMs: performance.now() - started }];
       } catch (error) {
         return [{ name: 'postgres', ok: false, latencyMs: performance.now() - started, error: describeFailure(error) }];

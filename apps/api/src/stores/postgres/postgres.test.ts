@@ -11,10 +11,11 @@ import type { Pool } from 'pg';
 import { createHarness, testStores } from '../../../test/stores/conformance';
 import { StoreUnavailableError } from '../errors';
 import { composeStores } from '../open';
+import type { DurableStores } from '../types';
 import { openSqliteStores } from '../sqlite';
 import { startFaultProxy, type FaultProxy } from '../../../test/support/faultProxy';
 import { connectTestPostgres, dropTestSchema, TEST_DATABASE_URL, uniqueName, timed, until } from '../../../test/support/services';
-import { openPostgresStores, POSTGRES_SCHEMA_VERSION, SchemaVersionError, type PostgresStores } from './index';
+import { openPostgresStores, POSTGRES_SCHEMA_VERSION, SchemaVersionError } from './index';
 
 const START = 1_735_689_600_000;
 const ALICE = '0x8ba1f109551bD432803012645Ac136ddd64DBA72';
@@ -44,7 +45,7 @@ testStores('PostgreSQL stores (sessions and challenges on SQLite)', async ({ clo
 
 describe('PostgreSQL specifics', () => {
   let schema: string;
-  const opened: PostgresStores[] = [];
+  const opened: DurableStores[] = [];
   const cleanups: Array<() => Promise<void>> = [];
   beforeEach(() => {
     schema = uniqueName('wl_test');
@@ -54,7 +55,7 @@ describe('PostgreSQL specifics', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
     await dropTestSchema(admin, schema);
   });
-  async function open(options: { url?: string; timeoutMs?: number; poolSize?: number } = {}): Promise<PostgresStores> {
+  async function open(options: { url?: string; timeoutMs?: number; poolSize?: number } = {}): Promise<DurableStores> {
     const stores = await openPostgresStores({ url: options.url ?? TEST_DATABASE_URL, schema, timeoutMs: options.timeoutMs ?? 2000, poolSize: options.poolSize });
     opened.push(stores);
     return stores;
@@ -65,7 +66,7 @@ describe('PostgreSQL specifics', () => {
     return started;
   }
   /** Every store call, for checking that each fails the same way. */
-  const everyCall = (stores: PostgresStores) => [
+  const everyCall = (stores: DurableStores) => [
     stores.users.add(ALICE, START),
     stores.users.has(ALICE),
     stores.users.remove(ALICE),
@@ -184,6 +185,31 @@ describe('PostgreSQL specifics', () => {
       locker.release();
     }
     await until(() => stores.users.has(ALICE), 3000);
+    expect(await stores.users.list()).toStrictEqual([{ address: ALICE, createdAt: START }]);
+  });
+
+  test('while writes are blocked and reads go on, every write is unavailable and check says so until writes are served again', async () => {
+    const stores = await open({ timeoutMs: 400 });
+    await stores.users.add(ALICE, START);
+    const locker = await admin.connect();
+    try {
+      // EXCLUSIVE lets reads through but no write: as a server that answers yet cannot write.
+      await locker.query('BEGIN');
+      await locker.query(`LOCK TABLE ${schema}.users, ${schema}.audit, ${schema}.schema_version IN EXCLUSIVE MODE`);
+      const writes = [
+        stores.users.add('0x0000000000000000000000000000000000000001', START),
+        stores.users.remove(ALICE),
+        stores.audit.append({ at: START, action: 'login', outcome: 'ok', ip: '::1', instance: 'api-1' }),
+      ];
+      for (const result of await Promise.all(writes.map(timed))) expect(result.error).toBeInstanceOf(StoreUnavailableError);
+      expect(await stores.users.has(ALICE)).toBe(true);
+      expect(await stores.check()).toStrictEqual([{ name: 'postgres', ok: false, latencyMs: expect.any(Number), error: expect.stringMatching(/^writes fail: (no answer within 400 ms|canceling statement due to statement timeout)$/) }]);
+    } finally {
+      await locker.query('ROLLBACK');
+      locker.release();
+    }
+    // No store write in between: the check's own write finds them served again.
+    expect(await stores.check()).toStrictEqual([{ name: 'postgres', ok: true, latencyMs: expect.any(Number) }]);
     expect(await stores.users.list()).toStrictEqual([{ address: ALICE, createdAt: START }]);
   });
 

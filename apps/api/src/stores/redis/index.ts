@@ -9,6 +9,7 @@
 //   a:<address>  ZSET id → expiresAt: sessions bound to the address (listFor, destroyAllFor);
 //                ids whose session is gone or rebound are dropped when next read
 //   rl:<prefix>:<key>  rate-limiter-flexible counters
+//   probe        written by the readiness check while writes are failing, PX 1 s
 //
 // What is live is decided by the stored expiry against the injected clock, never by Redis's own
 // clock; the Redis TTLs only collect garbage. Multi-step changes run as Lua scripts (scripts.ts),
@@ -16,18 +17,18 @@
 //
 // Failing fast: commands are never queued while disconnected, each store call has a deadline,
 // and every failure to serve surfaces as StoreUnavailableError (→ 503). The client reconnects on
-// its own with a short backoff, so the API recovers when Redis returns.
+// its own with a short backoff, so the API recovers when Redis returns. A Redis that answers but
+// refuses writes (MISCONF after a failed save on a full disk, OOM, READONLY) keeps /readyz at
+// 503 from the first refused write until a write succeeds again (../writes.ts).
 
 import { Redis, ReplyError, type RedisOptions } from 'ioredis';
-import { RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
 import { describeFailure, StoreUnavailableError, withDeadline } from '../errors';
-import type { Clock, RateLimiterOptions, SessionData, SessionSummary, StoredChallenge, Stores } from '../types';
+import type { Clock, EphemeralStores, RateLimiterOptions, SessionData, SessionSummary, StoredChallenge } from '../types';
 import { SCRIPTS } from './scripts';
 import { parseObject, parseSession, toStoredChallenge } from '../records';
-
-/** The parts of the stores that live in Redis. */
-export type RedisStores = Pick<Stores, 'challenges' | 'sessions' | 'createRateLimiter' | 'check' | 'sweep' | 'close'>;
+import { createWriteTracker, guardRateLimiter } from '../writes';
 
 export interface RedisStoresOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://…` (TLS). Never logged or reported. */
@@ -48,6 +49,12 @@ export interface RedisClientOptions {
   timeoutMs: number;
   /** CLIENT SETNAME, to tell connections apart in CLIENT LIST. @default 'wallet-login' */
   name?: string;
+  /**
+   * A pub/sub subscriber: commands issued while reconnecting are queued (so a subscribe is sent
+   * once the connection is back) and subscriptions are renewed after a reconnect.
+   * @default false
+   */
+  subscriber?: boolean;
 }
 
 /** Scripts run at most this many keys at a time. */
@@ -55,19 +62,25 @@ const BATCH = 500;
 /** Reconnect backoff: 100 ms, 200 ms, … capped at 1 s, so recovery follows Redis within a second. */
 const RECONNECT_CAP_MS = 1000;
 
+/** How long a closing connection may take to end before its socket is destroyed, ms. */
+const DISCONNECT_TIMEOUT_MS = 200;
+
 /**
- * The ioredis options the stores use: no offline queue (a command while disconnected fails at
- * once instead of waiting), a timeout per command, no retries of a failed command, reconnects
- * forever with a short backoff. A pub/sub subscriber wants the same, with `enableOfflineQueue`
- * back on so a subscribe issued while reconnecting is sent once the connection is back.
+ * The ioredis options of every client this server makes (the stores' and the session events'):
+ * no offline queue (a command while disconnected fails at once instead of waiting), a timeout
+ * per command, no retries of a failed command, reconnects forever with a short backoff. A
+ * subscriber has the offline queue back on and resubscribes after a reconnect.
  */
 export function redisClientOptions(options: Omit<RedisClientOptions, 'url'>): RedisOptions {
+  const subscriber = options.subscriber ?? false;
   return {
     lazyConnect: true,
-    enableOfflineQueue: false,
+    enableOfflineQueue: subscriber,
+    autoResubscribe: subscriber,
     maxRetriesPerRequest: 0,
     commandTimeout: options.timeoutMs,
     connectTimeout: options.timeoutMs,
+    disconnectTimeout: DISCONNECT_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 100, RECONNECT_CAP_MS),
     connectionName: options.name ?? 'wallet-login',
   };
@@ -102,7 +115,12 @@ function isReplyError(error: unknown): error is Error {
 /** A Redis failure → StoreUnavailableError, except a reply error the command itself caused. */
 function classify(error: unknown): unknown {
   if (error instanceof StoreUnavailableError) return error;
-  if (isReplyError(error) && !TRANSIENT_REPLY.test(error.message)) return error;
+  if (isReplyError(error)) {
+    // A MULTI whose commands were refused (OOM, MISCONF…) fails as EXECABORT; the refusals say why.
+    const refused = /^EXECABORT\b/.test(error.message) ? (error as { previousErrors?: unknown[] }).previousErrors?.find(isReplyError) : error;
+    if (refused === undefined || !TRANSIENT_REPLY.test(refused.message)) return error;
+    return new StoreUnavailableError('redis', describeRedisFailure(refused), { cause: error });
+  }
   return new StoreUnavailableError('redis', describeRedisFailure(error), { cause: error });
 }
 
@@ -118,9 +136,9 @@ type Script = (...args: Array<string | number>) => Promise<unknown>;
 
 /**
  * Connects to Redis and returns the stores on it. Rejects with StoreUnavailableError when Redis
- * cannot be reached within `timeoutMs`, or is older than 6.2 (GETDEL).
+ * cannot be reached within `timeoutMs`, or is older than 6.2 (the oldest this server supports).
  */
-export async function openRedisStores(options: RedisStoresOptions): Promise<RedisStores> {
+export async function openRedisStores(options: RedisStoresOptions): Promise<EphemeralStores> {
   const { clock, timeoutMs, logger } = options;
   const prefix = options.prefix ?? 'wl:';
   const where = redactRedisUrl(options.url);
@@ -167,10 +185,14 @@ export async function openRedisStores(options: RedisStoresOptions): Promise<Redi
     session: (id: string) => `${prefix}s:${id}`,
     sessionIndex: `${prefix}sessions`,
     address: (address: string) => `${prefix}a:${address}`,
+    probe: `${prefix}probe`,
   };
 
+  const writes = createWriteTracker('redis');
   /** Runs the Redis part of a store call under the deadline; failures become 503s. */
   const call = <T>(run: () => Promise<T>): Promise<T> => withDeadline(run, { service: 'redis', timeoutMs, classify });
+  /** Runs a writing call through `call`, noting for /readyz whether writes are served. */
+  const write = <T>(run: () => Promise<T>, wrote?: (result: T) => boolean): Promise<T> => writes.track(() => call(run), wrote);
   /** Redis TTL: at least 1 ms, whole ms. */
   const px = (ttlMs: number): number => Math.max(1, Math.ceil(ttlMs));
 
@@ -179,7 +201,7 @@ export async function openRedisStores(options: RedisStoresOptions): Promise<Redi
     const address = typeof data.address === 'string' ? data.address : '';
     const keys = [key.session(id), key.sessionIndex, ...(address === '' ? [] : [key.address(address)])];
     const args = [id, now + ttlMs, px(ttlMs), JSON.stringify(data), address, onlyIfLive ? '1' : '0', now];
-    const written = await call(() => scripts.writeSession(keys.length, ...keys, ...args));
+    const written = await write(() => scripts.writeSession(keys.length, ...keys, ...args), (result) => result === 1);
     return written === 1;
   };
 
@@ -188,7 +210,8 @@ export async function openRedisStores(options: RedisStoresOptions): Promise<Redi
     for (let round = 0; round < 10_000; round += 1) {
       const ids = await call(() => redis.zrangebyscore(index, '-inf', now, 'LIMIT', 0, BATCH));
       if (ids.length === 0) return;
-      await call(() => scripts.sweep(1 + ids.length, index, ...ids.map(entryKey), now, ...ids));
+      // Deletes only (allowed even under OOM): no proof that writes are served again.
+      await write(() => scripts.sweep(1 + ids.length, index, ...ids.map(entryKey), now, ...ids), () => false);
       if (ids.length < BATCH) return;
     }
   };
@@ -198,12 +221,13 @@ export async function openRedisStores(options: RedisStoresOptions): Promise<Redi
       async put(challenge, ttlMs) {
         const expiresAt = clock.now() + ttlMs;
         const value = JSON.stringify({ x: expiresAt, c: challenge });
-        await call(() =>
+        await write(() =>
           execAll(redis.multi().set(key.challenge(challenge.sid), value, 'PX', px(ttlMs)).zadd(key.challengeIndex, expiresAt, challenge.sid)),
         );
       },
-      async take(sid) {
-        const value = await call(() => scripts.takeChallenge(key.challenge(sid), key.challengeIndex, sid));
+      async take(sid, binding) {
+        // Deletes only: no proof that writes are served again.
+        const value = await write(() => scripts.takeChallenge(key.challenge(sid), key.challengeIndex, sid, binding), () => false);
         // An expired challenge is deleted all the same, and reads as absent.
         return typeof value === 'string' ? parseChallenge(sid, value, clock.now()) : undefined;
       },
@@ -232,12 +256,12 @@ export async function openRedisStores(options: RedisStoresOptions): Promise<Redi
         return writeSession(id, data, ttlMs, true);
       },
       async destroy(id) {
-        await call(() => execAll(redis.multi().del(key.session(id)).zrem(key.sessionIndex, id)));
+        await write(() => execAll(redis.multi().del(key.session(id)).zrem(key.sessionIndex, id)), () => false);
       },
       async destroyAllFor(address) {
         const now = clock.now();
         const index = key.address(address);
-        return call(async () => {
+        return write(async () => {
           let live = 0;
           // Every round drops the ids it read from the index, so the loop ends.
           for (let round = 0; round < 10_000; round += 1) {
@@ -247,7 +271,7 @@ export async function openRedisStores(options: RedisStoresOptions): Promise<Redi
             live += Number(await scripts.destroySessionsOf(keys.length, ...keys, address, now, ...ids));
           }
           return live;
-        });
+        }, () => false);
       },
       async listFor(address) {
         const index = key.address(address);
@@ -276,18 +300,21 @@ export async function openRedisStores(options: RedisStoresOptions): Promise<Redi
       },
     },
     createRateLimiter(limiterOptions: RateLimiterOptions): RateLimiterAbstract {
-      return new RedisRateLimiter({
+      const limiter = new RateLimiterRedis({
         storeClient: redis,
         keyPrefix: `${prefix}rl:${limiterOptions.keyPrefix}`,
         points: limiterOptions.points,
         duration: limiterOptions.duration,
         rejectIfRedisNotReady: true,
       });
+      return guardRateLimiter(limiter, { classify, writes });
     },
     async check() {
       const started = performance.now();
       try {
         await call(() => redis.ping());
+        // SET is refused under OOM and MISCONF, as every write of the stores is.
+        await writes.recheck(() => call(() => redis.set(key.probe, '1', 'PX', 1000)));
         return [{ name: 'redis', ok: true, latencyMs: performance.now() - started }];
       } catch (error) {
         return [{ name: 'redis', ok: false, latencyMs: performance.now() - started, error: describeFailure(error) }];
@@ -320,38 +347,6 @@ async function execAll(multi: ReturnType<Redis['multi']>): Promise<unknown[]> {
     if (error) throw error;
     return value;
   });
-}
-
-/**
- * RateLimiterRedis whose store failures reject with StoreUnavailableError (→ 503); a refusal
- * (RateLimiterRes) passes through unchanged.
- */
-class RedisRateLimiter extends RateLimiterRedis {
-  override consume(...args: Parameters<RateLimiterRedis['consume']>) {
-    return super.consume(...args).catch(rethrow);
-  }
-  override penalty(...args: Parameters<RateLimiterRedis['penalty']>) {
-    return super.penalty(...args).catch(rethrow);
-  }
-  override reward(...args: Parameters<RateLimiterRedis['reward']>) {
-    return super.reward(...args).catch(rethrow);
-  }
-  override get(...args: Parameters<RateLimiterRedis['get']>) {
-    return super.get(...args).catch(rethrow);
-  }
-  override set(...args: Parameters<RateLimiterRedis['set']>) {
-    return super.set(...args).catch(rethrow);
-  }
-  override block(...args: Parameters<RateLimiterRedis['block']>) {
-    return super.block(...args).catch(rethrow);
-  }
-  override delete(...args: Parameters<RateLimiterRedis['delete']>) {
-    return super.delete(...args).catch(rethrow);
-  }
-}
-
-function rethrow(error: unknown): never {
-  throw error instanceof RateLimiterRes ? error : classify(error);
 }
 
 function parseChallenge(sid: string, text: string, now: number): StoredChallenge | undefined {

@@ -7,16 +7,17 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { createHarness, testStores } from '../../../test/stores/conformance';
 import { StoreUnavailableError } from '../errors';
 import { composeStores } from '../open';
 import { openSqliteStores } from '../sqlite';
-import type { SessionData, StoredChallenge } from '../types';
+import type { EphemeralStores, SessionData, StoredChallenge } from '../types';
 import { startFaultProxy, type FaultProxy } from '../../../test/support/faultProxy';
+import { startPrivateRedis } from '../../../test/support/privateRedis';
 import { connectTestRedis, deleteRedisKeys, TEST_REDIS_URL, uniqueName, timed, until } from '../../../test/support/services';
-import { openRedisStores, type RedisStores } from './index';
+import { openRedisStores } from './index';
 import { createTestClock, type MutableClock } from '@wallet-login/testkit';
 
 const START = 1_735_689_600_000;
@@ -57,7 +58,7 @@ function createChallenge(sid: string): StoredChallenge {
 describe('Redis specifics', () => {
   let prefix: string;
   let clock: MutableClock;
-  const opened: RedisStores[] = [];
+  const opened: EphemeralStores[] = [];
   const cleanups: Array<() => Promise<void>> = [];
   beforeEach(() => {
     prefix = `${uniqueName('wltest')}:`;
@@ -68,7 +69,7 @@ describe('Redis specifics', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
     await deleteRedisKeys(admin, prefix);
   });
-  async function open(options: { url?: string; timeoutMs?: number } = {}): Promise<RedisStores> {
+  async function open(options: { url?: string; timeoutMs?: number } = {}): Promise<EphemeralStores> {
     const stores = await openRedisStores({ url: options.url ?? TEST_REDIS_URL, prefix, clock, timeoutMs: options.timeoutMs ?? 2000 });
     opened.push(stores);
     return stores;
@@ -100,17 +101,23 @@ describe('Redis specifics', () => {
     opened.push(other);
     await stores.challenges.put(createChallenge('c1'), TTL);
     await stores.sessions.set('s1', { address: ALICE }, TTL);
-    expect(await other.challenges.take('c1')).toBeUndefined();
+    expect(await other.challenges.take('c1', 'b')).toBeUndefined();
     expect(await other.sessions.get('s1')).toBeUndefined();
     expect(await other.sessions.destroyAllFor(ALICE)).toBe(0);
     expect(await other.sessions.count()).toBe(0);
-    expect(await stores.challenges.take('c1')).toStrictEqual(createChallenge('c1'));
+    expect(await stores.challenges.take('c1', 'b')).toStrictEqual(createChallenge('c1'));
     expect(await stores.sessions.get('s1')).toStrictEqual({ address: ALICE });
   });
 
   test('treats corrupt values as absent instead of throwing', async () => {
     const stores = await open();
     const corrupt = ['{not json', '[]', 'null', '42', '{"x":"soon","c":{}}', `{"x":${START + TTL},"c":{"sid":"other"}}`];
+    // Corrupt, but with the binding the takes below name: taken, and read as absent.
+    const bound = ['{"x":"soon","c":{"binding":"b"}}', `{"x":${START + TTL},"c":{"sid":"other","binding":"b"}}`, '{"c":{"binding":"b"}}'];
+    for (const [i, value] of bound.entries()) {
+      await admin.set(`${prefix}c:bound${i}`, value);
+      await admin.zadd(`${prefix}challenges`, START + TTL, `bound${i}`);
+    }
     for (const [i, value] of corrupt.entries()) {
       await admin.set(`${prefix}c:bad${i}`, value);
       await admin.zadd(`${prefix}challenges`, START + TTL, `bad${i}`);
@@ -119,7 +126,10 @@ describe('Redis specifics', () => {
     await admin.hset(`${prefix}s:noexpiry`, 'd', '{}');
     await admin.set(`${prefix}s:string`, '{}');
     for (let i = 0; i < corrupt.length; i += 1) {
-      await expect(stores.challenges.take(`bad${i}`)).resolves.toBeUndefined();
+      await expect(stores.challenges.take(`bad${i}`, 'b')).resolves.toBeUndefined();
+    }
+    for (let i = 0; i < bound.length; i += 1) {
+      await expect(stores.challenges.take(`bound${i}`, 'b')).resolves.toBeUndefined();
     }
     const sessions = await Promise.all(corrupt.map((_, i) => stores.sessions.get(`bad${i}`)));
     const absent = undefined;
@@ -129,8 +139,12 @@ describe('Redis specifics', () => {
     expect(await stores.sessions.get('string')).toBeUndefined();
     expect(await stores.sessions.update('string', { binding: 'b' }, TTL)).toBe(false);
     expect(await admin.get(`${prefix}s:string`)).toBe('{}');
-    // The bad challenges are still consumed.
-    expect(await stores.challenges.count()).toBe(0);
+    // A bad challenge with the binding is consumed; one without any is no one's, and left to sweep.
+    expect(await admin.exists(...bound.map((_, i) => `${prefix}c:bound${i}`))).toBe(0);
+    expect(await admin.exists(...corrupt.map((_, i) => `${prefix}c:bad${i}`))).toBe(corrupt.length);
+    expect(await stores.challenges.count()).toBe(corrupt.length);
+    clock.advance(TTL);
+    await stores.sweep();
     expect(await admin.exists(...corrupt.map((_, i) => `${prefix}c:bad${i}`))).toBe(0);
   });
 
@@ -197,7 +211,7 @@ describe('Redis specifics', () => {
       stores.sessions.listFor(ALICE),
       stores.sessions.count(),
       stores.challenges.put(createChallenge('c1'), TTL),
-      stores.challenges.take('c1'),
+      stores.challenges.take('c1', 'b'),
       stores.challenges.count(),
       stores.sweep(),
       limiter.consume('203.0.113.7'),
@@ -222,7 +236,7 @@ describe('Redis specifics', () => {
     const stores = await open({ url: `redis://127.0.0.1:${link.port}`, timeoutMs: 300 });
     await stores.sessions.set('s1', { address: ALICE }, TTL);
     link.hang();
-    const results = await Promise.all([stores.sessions.get('s1'), stores.challenges.take('c1'), stores.sessions.listFor(ALICE)].map(timed));
+    const results = await Promise.all([stores.sessions.get('s1'), stores.challenges.take('c1', 'b'), stores.sessions.listFor(ALICE)].map(timed));
     for (const result of results) {
       expect(result.error).toBeInstanceOf(StoreUnavailableError);
       expect(result.ms).toBeGreaterThanOrEqual(250);
@@ -257,5 +271,38 @@ describe('Redis specifics', () => {
     expect(result.error).toBeUndefined();
     expect(result.ms).toBeLessThan(500);
     await expect(stores.sessions.get('s1')).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  test('while Redis refuses writes (out of memory) it answers reads, every write is unavailable, and check says so until writes are served again', async () => {
+    const server = await startPrivateRedis({ password: `oom-${uniqueName('p')}` });
+    cleanups.push(() => server.close());
+    const control = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+    await control.connect();
+    cleanups.push(async () => void (await control.quit()));
+    const stores = await open({ url: server.url });
+    await stores.sessions.set('s1', { address: ALICE }, TTL);
+    await stores.challenges.put(createChallenge('c0'), TTL);
+    const limiter = stores.createRateLimiter({ keyPrefix: 'ip', points: 5, duration: 60 });
+
+    await control.config('SET', 'maxmemory-policy', 'noeviction');
+    await control.config('SET', 'maxmemory', '1');
+    // (Session writes are let through: Redis lets a script whose first write is a DEL, as the
+    // session script's is, write on, so that it is never cut off half-way.)
+    const writes = [stores.challenges.put(createChallenge('c1'), TTL), limiter.consume('203.0.113.7')];
+    for (const result of await Promise.all(writes.map(timed))) {
+      expect(result.error).toBeInstanceOf(StoreUnavailableError);
+      expect((result.error as Error).message).toMatch(/^redis: OOM /);
+    }
+    expect(await stores.sessions.get('s1')).toStrictEqual({ address: ALICE });
+    expect(await stores.check()).toStrictEqual([{ name: 'redis', ok: false, latencyMs: expect.any(Number), error: expect.stringMatching(/^writes fail: OOM /) }]);
+    // Deletes are still allowed when out of memory: a take proves nothing about writes.
+    expect(await stores.challenges.take('c0', 'b')).toStrictEqual(createChallenge('c0'));
+    expect(await stores.check()).toMatchObject([{ ok: false }]);
+
+    await control.config('SET', 'maxmemory', '0');
+    // No store write in between: the check's own probe finds writes served again.
+    expect(await stores.check()).toStrictEqual([{ name: 'redis', ok: true, latencyMs: expect.any(Number) }]);
+    await stores.challenges.put(createChallenge('c1'), TTL);
+    expect(await stores.challenges.take('c1', 'b')).toStrictEqual(createChallenge('c1'));
   });
 });

@@ -5,13 +5,24 @@
 
 export const SCRIPTS = {
   /**
-   * Challenge take. KEYS: challenge, challenge index. ARGV: sid.
-   * Returns the stored value (deleted, expired or not) or nil.
+   * Challenge take, if the binding matches. KEYS: challenge, challenge index. ARGV: sid, binding.
+   * Returns the stored value (deleted, expired or not) when its challenge's binding is ARGV[2];
+   * nil, leaving it in place, when it has another binding or is not a stored challenge at all.
+   * A key that is gone (expired in Redis) has its index entry dropped.
    */
   takeChallenge: {
     numberOfKeys: 2,
     lua: `
-      local value = redis.call('GETDEL', KEYS[1])
+      local value = redis.call('GET', KEYS[1])
+      if not value then
+        redis.call('ZREM', KEYS[2], ARGV[1])
+        return nil
+      end
+      local ok, stored = pcall(cjson.decode, value)
+      if not ok or type(stored) ~= 'table' or type(stored.c) ~= 'table' or stored.c.binding ~= ARGV[2] then
+        return nil
+      end
+      redis.call('DEL', KEYS[1])
       redis.call('ZREM', KEYS[2], ARGV[1])
       return value`,
   },

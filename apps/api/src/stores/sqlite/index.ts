@@ -1,15 +1,24 @@
 // Embedded SQLite implementation of the store interfaces (../types.ts): one file holds users,
 // sessions, challenges, the audit log and rate-limit counters, so a deployment needs no database
-// server. Every method is a single
-// prepared statement, and SQLite runs each statement as one transaction under a file lock, so
-// the atomic steps (challenge take, session update) hold across connections and processes.
+// server. Every method is a single prepared statement, and SQLite runs each statement as one
+// transaction under a file lock, so the atomic steps (challenge take, session update) hold
+// across connections and processes.
+//
+// The file holds session hashes and the audit log: it and its -wal and -shm companions are made
+// readable by their owner only (0600, in a 0700 directory when this creates it), whatever the
+// umask. A failure of the file to serve a call (a full disk, an I/O error, a lock held too long,
+// a read-only file) surfaces as StoreUnavailableError (→ 503), and a failed write keeps /readyz
+// at 503 until a write succeeds again (../writes.ts).
 
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
+import { describeFailure, StoreUnavailableError } from '../errors';
 import type { AuditEntry, AuditQuery, Clock, SessionData, Stores } from '../types';
 import { parseObject, parseSession, toStoredChallenge, toAuditAction } from '../records';
+import { createWriteTracker, guardRateLimiter } from '../writes';
+import { createDataDir } from '../dataDir';
 
 /** Kept in `PRAGMA user_version`. Bump it when the schema changes, and migrate in `migrate`. */
 const SCHEMA_VERSION = 2;
@@ -53,7 +62,9 @@ const SCHEMA = `
 `;
 
 export interface SqliteStoresOptions {
-  /** Path of the database file. It is created, with its directory, when missing. */
+  /**
+   * Path of the database file. It is created (0600), with its directory (0700), when missing.
+   */
   file: string;
   /** The time source for every expiry; the store never reads the wall clock. */
   clock: Clock;
@@ -66,7 +77,8 @@ export interface SqliteStoresOptions {
  */
 export function openSqliteStores(options: SqliteStoresOptions): Stores {
   const { file, clock } = options;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  createDataDir(path.dirname(file));
+  createPrivateFile(file);
   const db = new Database(file);
   try {
     db.pragma('busy_timeout = 5000');
@@ -74,18 +86,38 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
     // NORMAL in WAL mode stays consistent after a crash; only the last commits may be lost.
     db.pragma('synchronous = NORMAL');
     migrate(db, file);
+    // SQLite gives them the database file's mode; an older file's may be wider.
+    for (const companion of [`${file}-wal`, `${file}-shm`]) chmodIfExists(companion, 0o600);
   } catch (error) {
     db.close();
     throw error;
   }
 
+  const writes = createWriteTracker('sqlite');
+  /** Runs a statement; a failure of the file to serve it becomes StoreUnavailableError. */
+  const call = <T>(run: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(run());
+    } catch (error) {
+      return Promise.reject(classify(error));
+    }
+  };
+  /** Runs a writing statement through `call`, noting for /readyz whether writes are served. */
+  const write = <T>(run: () => T, wrote?: (result: T) => boolean): Promise<T> => writes.track(() => call(run), wrote);
+  const changed = (result: Database.RunResult): boolean => result.changes > 0;
+
   const putChallenge = db.prepare<{ sid: string; data: string; expiresAt: number }>(
     `INSERT INTO challenges (sid, data, expires_at) VALUES (@sid, @data, @expiresAt)
      ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
   );
-  // One statement finds and deletes the row, so of concurrent takes exactly one sees it.
-  const takeChallenge = db.prepare<[string], { data: string; expires_at: number }>(
-    'DELETE FROM challenges WHERE sid = ? RETURNING data, expires_at',
+  // One statement finds the row, compares its binding and deletes it, so of concurrent takes
+  // exactly one sees it, and a take with another binding leaves it. The binding is read from the
+  // stored JSON (no column of its own, so files written by older versions need no migration);
+  // a row that is not JSON has no binding, and is left for sweep.
+  const takeChallenge = db.prepare<[string, string], { data: string; expires_at: number }>(
+    `DELETE FROM challenges
+     WHERE sid = ? AND (CASE WHEN json_valid(data) THEN json_extract(data, '$.binding') END) = ?
+     RETURNING data, expires_at`,
   );
   const countChallenges = db.prepare<[number], number>(
     'SELECT count(*) FROM challenges WHERE expires_at > ?',
@@ -139,6 +171,15 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
     sweepSessions.run(now);
     sweepRateLimits.run(now);
   });
+  // A write that always reaches the file: the row is gone again when it commits, but the pages
+  // it touched are written all the same. For the readiness check while writes are failing.
+  const insertProbe = db.prepare("INSERT INTO challenges (sid, data, expires_at) VALUES ('', '{}', 0) ON CONFLICT (sid) DO NOTHING");
+  const deleteProbe = db.prepare("DELETE FROM challenges WHERE sid = ''");
+  const probe = db.transaction(() => {
+    insertProbe.run();
+    deleteProbe.run();
+  });
+  const ping = db.prepare('SELECT 1');
 
   function sessionRow(id: string, data: SessionData, ttlMs: number): SessionRow {
     const address = typeof data.address === 'string' ? data.address : null;
@@ -149,74 +190,79 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
     challenges: {
       async put(challenge, ttlMs) {
         const data = JSON.stringify(challenge);
-        putChallenge.run({ sid: challenge.sid, data, expiresAt: clock.now() + ttlMs });
+        await write(() => putChallenge.run({ sid: challenge.sid, data, expiresAt: clock.now() + ttlMs }));
       },
-      async take(sid) {
-        const row = takeChallenge.get(sid);
+      async take(sid, binding) {
+        const row = await write(() => takeChallenge.get(sid, binding), (found) => found !== undefined);
         // An expired row is deleted all the same, and reads as absent.
         if (row === undefined || row.expires_at <= clock.now()) return undefined;
         return toStoredChallenge(sid, parseObject(row.data));
       },
       async count() {
-        return countChallenges.get(clock.now()) ?? 0;
+        return (await call(() => countChallenges.get(clock.now()))) ?? 0;
       },
     },
     sessions: {
       async get(id) {
-        const data = getSession.get(id, clock.now());
+        const data = await call(() => getSession.get(id, clock.now()));
         return data === undefined ? undefined : parseSession(data);
       },
       async set(id, data, ttlMs) {
-        setSession.run(sessionRow(id, data, ttlMs));
+        await write(() => setSession.run(sessionRow(id, data, ttlMs)));
       },
       async update(id, data, ttlMs) {
-        return updateSession.run({ ...sessionRow(id, data, ttlMs), now: clock.now() }).changes > 0;
+        return changed(await write(() => updateSession.run({ ...sessionRow(id, data, ttlMs), now: clock.now() }), changed));
       },
       async destroy(id) {
-        destroySession.run(id);
+        await write(() => destroySession.run(id), changed);
       },
       async destroyAllFor(address) {
         // Expired rows go too, but only live sessions count as destroyed.
         const now = clock.now();
-        return destroySessionsFor.all(address).filter((expiresAt) => expiresAt > now).length;
+        const destroyed = await write(() => destroySessionsFor.all(address), (rows) => rows.length > 0);
+        return destroyed.filter((expiresAt) => expiresAt > now).length;
       },
       async listFor(address) {
-        return listSessionsFor.all(address, clock.now()).flatMap((row) => {
+        const rows = await call(() => listSessionsFor.all(address, clock.now()));
+        return rows.flatMap((row) => {
           const data = parseSession(row.data);
           return data === undefined ? [] : [{ id: row.id, data, expiresAt: row.expires_at }];
         });
       },
       async count() {
-        return countSessions.get(clock.now()) ?? 0;
+        return (await call(() => countSessions.get(clock.now()))) ?? 0;
       },
     },
     users: {
       async add(address, createdAt) {
-        return addUser.run(address, createdAt).changes > 0;
+        return changed(await write(() => addUser.run(address, createdAt), changed));
       },
       async has(address) {
-        return hasUser.get(address) !== undefined;
+        return (await call(() => hasUser.get(address))) !== undefined;
       },
       async remove(address) {
-        return removeUser.run(address).changes > 0;
+        return changed(await write(() => removeUser.run(address), changed));
       },
       async list() {
-        return listUsers.all().map((row) => ({ address: row.address, createdAt: row.created_at }));
+        const rows = await call(() => listUsers.all());
+        return rows.map((row) => ({ address: row.address, createdAt: row.created_at }));
       },
     },
     audit: {
       async append(entry) {
-        appendAudit.run({
-          at: entry.at, action: entry.action, outcome: entry.outcome, address: entry.address ?? null,
-          ip: entry.ip, userAgent: entry.userAgent ?? null, instance: entry.instance,
-        });
+        await write(() =>
+          appendAudit.run({
+            at: entry.at, action: entry.action, outcome: entry.outcome, address: entry.address ?? null,
+            ip: entry.ip, userAgent: entry.userAgent ?? null, instance: entry.instance,
+          }),
+        );
       },
       async query(query) {
-        return queryAudit(db, query);
+        return call(() => queryAudit(db, query));
       },
     },
     createRateLimiter(options) {
-      return new RateLimiterSQLite({
+      const limiter = new RateLimiterSQLite({
         storeClient: db,
         storeType: 'better-sqlite3',
         tableName: 'rate_limits',
@@ -225,18 +271,21 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
         points: options.points,
         duration: options.duration,
       });
+      return guardRateLimiter(limiter, { classify, writes });
     },
     async check() {
       const started = performance.now();
       try {
-        db.prepare('SELECT 1').get();
+        await call(() => ping.get());
+        await writes.recheck(() => call(() => probe.immediate()));
         return [{ name: 'sqlite', ok: true, latencyMs: performance.now() - started }];
       } catch (error) {
-        return [{ name: 'sqlite', ok: false, error: error instanceof Error ? error.message : String(error) }];
+        return [{ name: 'sqlite', ok: false, latencyMs: performance.now() - started, error: describeFailure(error) }];
       }
     },
     async sweep() {
-      sweep(clock.now());
+      // Deletes only; what it removes is no proof that writes are served again.
+      await write(() => sweep(clock.now()), () => false);
     },
     async close() {
       if (db.open) db.close();
@@ -261,6 +310,55 @@ interface AuditRow {
   instance: string;
 }
 
+
+/** SQLite result codes a statement causes itself (bad SQL, a constraint, misuse): a bug, so a 500. */
+const STATEMENT_FAULT = /^SQLITE_(ERROR|CONSTRAINT|MISMATCH|MISUSE|RANGE|TOOBIG)(_|$)/;
+
+/**
+ * A failure of the file to serve a call → StoreUnavailableError: a full disk (SQLITE_FULL), I/O
+ * errors (SQLITE_IOERR_*), a lock held past busy_timeout (SQLITE_BUSY, SQLITE_LOCKED), a
+ * read-only or vanished file (SQLITE_READONLY_*, SQLITE_CANTOPEN), a damaged one
+ * (SQLITE_CORRUPT, SQLITE_NOTADB), and a connection already closed at shutdown. A fault of the
+ * statement itself stays as it is (a 500).
+ */
+function classify(error: unknown): unknown {
+  if (error instanceof StoreUnavailableError) return error;
+  if (error instanceof Database.SqliteError) {
+    if (STATEMENT_FAULT.test(error.code)) return error;
+    return new StoreUnavailableError('sqlite', `${error.message} (${error.code})`, { cause: error });
+  }
+  // better-sqlite3's own TypeError (from the native side, so matched by name, not instanceof).
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  if (name === 'TypeError' && typeof message === 'string' && /connection is not open/.test(message)) {
+    return new StoreUnavailableError('sqlite', 'the database is closed', { cause: error });
+  }
+  return error;
+}
+
+/** Creates `file` readable and writable by its owner only (whatever the umask), if it is missing. */
+function createPrivateFile(file: string): void {
+  if (file === ':memory:' || file === '') return;
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw error;
+  }
+  try {
+    fs.fchmodSync(fd, 0o600);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function chmodIfExists(file: string, mode: number): void {
+  try {
+    fs.chmodSync(file, mode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
 
 function queryAudit(db: Database.Database, query: AuditQuery): AuditEntry[] {
   const where: string[] = [];
