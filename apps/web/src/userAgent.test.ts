@@ -1,7 +1,8 @@
 // The session list's device names: the User-Agent strings current browsers send, the
 // near-misses that name more than one browser, and what is left when nothing is recognised.
 
-import { escapeControlCharacters, summarizeUserAgent } from './userAgent';
+import { escapeControlCharacters } from '@wallet-login/challenge';
+import { summarizeUserAgent } from './userAgent';
 
 test.each([
   ['Chrome on Linux', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'],

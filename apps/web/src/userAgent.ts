@@ -3,6 +3,8 @@
 // header is whatever the client sent, so what of it the page shows has its control and bidi
 // characters escaped.
 
+import { escapeControlCharacters } from '@wallet-login/challenge';
+
 /** Browsers and clients, most specific first: Edge, Opera and Samsung Internet also say "Chrome". */
 const BROWSERS: ReadonlyArray<readonly [RegExp, string]> = [
   [/\bEdg(?:e|A|iOS)?\//, 'Edge'],
@@ -31,18 +33,6 @@ const SYSTEMS: ReadonlyArray<readonly [RegExp, string]> = [
 
 /** How much of an unrecognised User-Agent is shown. */
 const RAW_MAX = 40;
-
-/**
- * C0 controls (U+0000–U+001F), DEL (U+007F), C1 controls (U+0080–U+009F), and the bidi
- * embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069; Unicode UAX #9 §2,
- * CVE-2021-42574), which would make the text read differently from what it holds.
- */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-
-/** `text` with each control or bidi formatting character written as `\uXXXX`, for display. */
-export function escapeControlCharacters(text: string): string {
-  return text.replace(CONTROL, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 const match = (table: ReadonlyArray<readonly [RegExp, string]>, userAgent: string): string | undefined =>
   table.find(([pattern]) => pattern.test(userAgent))?.[1];

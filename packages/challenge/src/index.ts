@@ -30,3 +30,4 @@ export { verifyIssuedChallenge, type VerifyIssuedChallengeParameters } from './v
 export { privateKeyToAddress, normalizePrivateKey } from './privateKey';
 export { toChecksumAddress, isChecksumAddress, normalizeAddress, ZERO_ADDRESS } from './address';
 export { SIWE_LIMITS } from './grammar';
+export { escapeControlCharacters } from './escapeControlCharacters';

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { CHALLENGE_FORMATS, createJsonChallengeMessage, normalizePrivateKey, type ChallengeFormat } from '@wallet-login/challenge';
-import { escapeControlCharacters } from './escapeControlCharacters';
+import { escapeControlCharacters } from '@wallet-login/challenge';
 import { WalletLoginError } from './errors';
 import { formatBaseUrl, parseBaseUrl } from './request';
 import { defaultSessionFilePath, readSessionFile, SessionFileError, updateSessionFile, type SessionFile } from './sessionFile';

@@ -5,7 +5,7 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { normalizeAddress } from '@wallet-login/challenge';
-import { escapeControlCharacters } from './escapeControlCharacters';
+import { escapeControlCharacters } from '@wallet-login/challenge';
 import { escapeOutput, runCliProcess, type CliIo } from './process';
 import type { AuditEntry, AuditQuery, Stores } from '../stores/types';
 

@@ -4,7 +4,7 @@
 import { ConfigError, loadConfig, systemClock } from '../config';
 import { openStores } from '../stores/open';
 import type { Clock, Stores } from '../stores/types';
-import { escapeControlCharacters } from './escapeControlCharacters';
+import { escapeControlCharacters } from '@wallet-login/challenge';
 
 /** What a CLI's run function is given instead of the process. */
 export interface CliIo {

@@ -5,7 +5,7 @@
 
 import { Command, CommanderError } from 'commander';
 import { normalizeAddress } from '@wallet-login/challenge';
-import { escapeControlCharacters } from './escapeControlCharacters';
+import { escapeControlCharacters } from '@wallet-login/challenge';
 import { escapeOutput, runCliProcess, type CliIo } from './process';
 import type { Stores } from '../stores/types';
 

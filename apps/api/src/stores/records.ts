@@ -2,7 +2,7 @@
 // that is corrupt (hand-edited, truncated, from another program) must read as absent, never
 // crash a request or hand back a half-formed value. Shared by every store that keeps JSON.
 
-import type { AuditAction, SessionData, StoredChallenge } from './types';
+import type { AuditAction, AuditEntry, SessionData, StoredChallenge } from './types';
 
 /** A stored JSON object, or undefined when the text is not one. */
 export function parseObject(text: string): Record<string, unknown> | undefined {
@@ -53,4 +53,28 @@ const AUDIT_ACTIONS: ReadonlySet<string> = new Set<AuditAction>(['login', 'regis
 /** A stored audit action, or 'unknown' for one this version does not know (a newer writer's). */
 export function toAuditAction(value: string): AuditAction | 'unknown' {
   return AUDIT_ACTIONS.has(value) ? (value as AuditAction) : 'unknown';
+}
+
+/** An audit row as the SQL stores read it back (PostgreSQL returns a BIGINT as text). */
+export interface AuditRow {
+  at: number | string;
+  action: string;
+  outcome: string;
+  address: string | null;
+  ip: string;
+  user_agent: string | null;
+  instance: string;
+}
+
+/** The entry an audit row holds; absent columns are absent fields. */
+export function toAuditEntry(row: AuditRow): AuditEntry {
+  return {
+    at: Number(row.at),
+    action: toAuditAction(row.action),
+    outcome: row.outcome,
+    ...(row.address !== null ? { address: row.address } : {}),
+    ip: row.ip,
+    ...(row.user_agent !== null ? { userAgent: row.user_agent } : {}),
+    instance: row.instance,
+  };
 }

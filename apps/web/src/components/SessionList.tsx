@@ -8,7 +8,8 @@ import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { listSessions, revokeSession, type SessionInfo } from '../api';
 import { errorCode } from '../errors';
 import { formatTime, formatTimeAgo, isoTime, type Clock } from '../format';
-import { escapeControlCharacters, summarizeUserAgent } from '../userAgent';
+import { escapeControlCharacters } from '@wallet-login/challenge';
+import { summarizeUserAgent } from '../userAgent';
 import { ErrorNotice } from './Status';
 
 export interface SessionListProps {

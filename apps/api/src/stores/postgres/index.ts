@@ -15,8 +15,8 @@
 import { Pool, type PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { describeFailure, StoreUnavailableError, withDeadline } from '../errors';
-import type { AuditEntry, AuditQuery, DurableStores } from '../types';
-import { toAuditAction } from '../records';
+import type { AuditQuery, DurableStores } from '../types';
+import { toAuditEntry, type AuditRow } from '../records';
 import { createWriteTracker } from '../writes';
 
 export interface PostgresStoresOptions {
@@ -244,17 +244,6 @@ async function migrate(client: PoolClient, schema: string | undefined): Promise<
   }
 }
 
-interface AuditRow {
-  at: string;
-  action: string;
-  outcome: string;
-  address: string | null;
-  ip: string;
-  user_agent: string | null;
-  instance: string;
-}
-
-
 function auditSql(query: AuditQuery): { text: string; values: unknown[] } {
   const where: string[] = [];
   const values: unknown[] = [];
@@ -274,14 +263,3 @@ function auditSql(query: AuditQuery): { text: string; values: unknown[] } {
   return { text, values };
 }
 
-function toAuditEntry(row: AuditRow): AuditEntry {
-  return {
-    at: Number(row.at),
-    action: toAuditAction(row.action),
-    outcome: row.outcome,
-    ...(row.address !== null ? { address: row.address } : {}),
-    ip: row.ip,
-    ...(row.user_agent !== null ? { userAgent: row.user_agent } : {}),
-    instance: row.instance,
-  };
-}

@@ -16,7 +16,7 @@ import Database from 'better-sqlite3';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { describeFailure, StoreUnavailableError } from '../errors';
 import type { AuditEntry, AuditQuery, Clock, SessionData, Stores } from '../types';
-import { parseObject, parseSession, toStoredChallenge, toAuditAction } from '../records';
+import { parseObject, parseSession, toAuditEntry, toStoredChallenge, type AuditRow } from '../records';
 import { createWriteTracker, guardRateLimiter } from '../writes';
 import { createDataDir } from '../dataDir';
 
@@ -159,7 +159,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
     'SELECT address, created_at FROM users ORDER BY created_at, address',
   );
 
-  const appendAudit = db.prepare<AuditRow>(
+  const appendAudit = db.prepare<AuditInsert>(
     `INSERT INTO audit (at, action, outcome, address, ip, user_agent, instance)
      VALUES (@at, @action, @outcome, @address, @ip, @userAgent, @instance)`,
   );
@@ -300,7 +300,7 @@ interface SessionRow {
   expiresAt: number;
 }
 
-interface AuditRow {
+interface AuditInsert {
   at: number;
   action: string;
   outcome: string;
@@ -383,16 +383,7 @@ function queryAudit(db: Database.Database, query: AuditQuery): AuditEntry[] {
     'SELECT at, action, outcome, address, ip, user_agent, instance FROM audit' +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
     ' ORDER BY at DESC, id DESC LIMIT @limit';
-  const rows = db.prepare<Record<string, string | number>, AuditRow & { user_agent: string | null }>(sql).all(params);
-  return rows.map((row) => ({
-    at: row.at,
-    action: toAuditAction(row.action),
-    outcome: row.outcome,
-    ...(row.address !== null ? { address: row.address } : {}),
-    ip: row.ip,
-    ...(row.user_agent !== null ? { userAgent: row.user_agent } : {}),
-    instance: row.instance,
-  }));
+  return db.prepare<Record<string, string | number>, AuditRow>(sql).all(params).map(toAuditEntry);
 }
 
 /** Creates or upgrades the schema; one writer at a time, so concurrent first opens are safe. */

@@ -1,8 +1,8 @@
-// What the CLI prints comes partly from the server (an address, an error's code and message) and
-// from files: written raw, a C0 ESC or a C1 CSI (0x9b) would drive the user's terminal, and a
-// bidi override would make a line read differently from what it holds. So every such character
-// is written as a \uXXXX escape, which JSON reads the same way: a JSON line escaped this way is
-// still valid JSON with the same value.
+// Text that a client or a server chose (a User-Agent header, an error message) shown to a person:
+// in a terminal (the CLIs) a C0 ESC or a C1 CSI (0x9b) written raw would drive it, and anywhere (the
+// page's session list too) a bidi override would make the text read differently from what it
+// holds. So every such character is written as a \uXXXX escape, which JSON reads the same way: a
+// JSON line escaped this way is still valid JSON with the same value.
 
 /**
  * C0 controls (U+0000–U+001F, line feed and tab included), DEL (U+007F), C1 controls
