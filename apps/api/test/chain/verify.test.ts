@@ -10,7 +10,7 @@ import {
 } from '@wallet-login/testkit';
 import { ChainError, isChainError } from '@wallet-login/api/chain/errors';
 import { createContractWalletVerifier, MAX_CONTRACT_SIGNATURE_BYTES, type RpcCheckOutcome } from '@wallet-login/api/chain/verify';
-import { viem, type Viem } from '@wallet-login/api/chain/viem';
+import { viem, viemActions, type Viem } from '@wallet-login/api/chain/viem';
 import { startCountingProxy, startScriptedRpc, startSilentServer, type CountingProxy } from './rpcServers';
 
 const CHAIN_ID = 84532;
@@ -38,12 +38,15 @@ const sign = (message: string, privateKey: string) => signMessage({ message, pri
 
 const anvil = useAnvil({ chainId: CHAIN_ID });
 let factory: Viem.Address;
+/** The owner's wallet, deployed (salt 1). */
+let deployedWallet: Viem.Address;
 let proxy: CountingProxy;
 const observed: { outcome: RpcCheckOutcome; ms: number; method: string; reason?: string }[] = [];
 let verifier: ReturnType<typeof createContractWalletVerifier>;
 
 beforeAll(async () => {
   factory = await deployFactory(anvil);
+  deployedWallet = await deployWallet(anvil, { factory, owner, salt: 1n });
   proxy = await startCountingProxy(anvil.url);
   verifier = createContractWalletVerifier({
     rpcUrls: [{ chainId: CHAIN_ID, url: proxy.url }],
@@ -88,8 +91,8 @@ async function expectUnavailable(promise: Promise<unknown>): Promise<ChainError>
 
 describe('a deployed wallet (ERC-1271)', () => {
   let wallet: Viem.Address;
-  beforeAll(async () => {
-    wallet = await deployWallet(anvil, { factory, owner, salt: 1n });
+  beforeAll(() => {
+    wallet = deployedWallet;
   });
 
   test('the factory deploys at the CREATE2 address (EIP-1014) it computes', async () => {
@@ -250,7 +253,7 @@ describe('decided without an RPC request', () => {
   });
 
   test('16 KiB exactly goes to the chain', async () => {
-    const wallet = await walletAddress(anvil, { factory, owner, salt: 1n });
+    const wallet = deployedWallet;
     await expect(oneCall(() => verifier.verifyContractSignature({ chainId: CHAIN_ID, address: wallet, message: messageFor(wallet), signature: `0x${'ab'.repeat(MAX_CONTRACT_SIGNATURE_BYTES)}` })))
       .resolves.toEqual({ valid: false, method: 'erc1271' });
   });
@@ -280,6 +283,20 @@ describe('an RPC that cannot decide is unavailable, never "invalid"', () => {
     expect(await down.check()).toEqual([expect.objectContaining({ name: `rpc:${CHAIN_ID}`, ok: false })]);
   });
 
+  test("where viem's own verifyHash would read the same down RPC as a false signature (why it is not used)", async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const wallet = deployedWallet;
+    const message = messageFor(wallet);
+    const signature = sign(message, TEST_KEYS.alice) as Viem.Hex;
+    const client = viem.createPublicClient({ transport: viem.http(url, { retryCount: 0 }) });
+    await expect(viemActions.verifyHash(client, { address: wallet, hash: viem.hashMessage(message), signature })).resolves.toBe(false);
+    const ours = createContractWalletVerifier({ rpcUrls: [{ chainId: CHAIN_ID, url }], timeoutMs: TIMEOUT_MS });
+    await expectUnavailable(ours.verifyContractSignature({ chainId: CHAIN_ID, address: wallet, message, signature }));
+    // The same wallet and signature through a live RPC: valid.
+    await expect(verifier.verifyContractSignature({ chainId: CHAIN_ID, address: wallet, message, signature })).resolves.toEqual({ valid: true, method: 'erc1271' });
+  });
+
   test('comes back: a later check asks eth_chainId once, then the call goes through', async () => {
     const port = await freePort();
     const late = createContractWalletVerifier({ rpcUrls: [{ chainId: CHAIN_ID, url: `http://127.0.0.1:${port}` }], timeoutMs: TIMEOUT_MS });
@@ -287,7 +304,7 @@ describe('an RPC that cannot decide is unavailable, never "invalid"', () => {
     await expectUnavailable(check(late));
     const back = await startCountingProxy(anvil.url, port);
     try {
-      const deployed = await walletAddress(anvil, { factory, owner, salt: 1n });
+      const deployed = deployedWallet;
       const message = messageFor(deployed);
       back.reset();
       expect(await late.verifyContractSignature({ chainId: CHAIN_ID, address: deployed, message, signature: sign(message, TEST_KEYS.alice) })).toEqual({ valid: true, method: 'erc1271' });
@@ -402,7 +419,7 @@ describe('the RPC serves another chain', () => {
 
 describe('concurrency and latency', () => {
   test('concurrent checks each make one eth_call, and answer in well under the timeout', async () => {
-    const wallet = await walletAddress(anvil, { factory, owner, salt: 1n });
+    const wallet = deployedWallet;
     const message = messageFor(wallet);
     const signature = sign(message, TEST_KEYS.alice);
     proxy.reset();
