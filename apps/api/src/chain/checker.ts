@@ -143,7 +143,7 @@ export function createChainChecker({ chainId, url, timeoutMs }: CreateChainCheck
   let asking: Promise<number> | undefined;
 
   const mismatch = (answered: number) =>
-    `RPC_URLS: the RPC configured for chain ${chainId} (${endpoint}) serves chain ${answered}; a message for chain ${chainId} must be checked on chain ${chainId}`;
+    `RPC_URLS: the RPC configured for chain ${chainId} (${endpoint}) serves chain ${answered} (eth_chainId), not chain ${chainId}`;
 
   /** Asks eth_chainId (one request at a time); records the state. Throws rpc_unavailable when it cannot. */
   const ask = (): Promise<number> => {
@@ -154,7 +154,9 @@ export function createChainChecker({ chainId, url, timeoutMs }: CreateChainCheck
           return answered;
         },
         (error: unknown) => {
-          state = 'unreachable';
+          // A chain that has proven itself stays proven: a failed readiness probe is the RPC's
+          // passing trouble, and the next check's own call will meet it if it lasts.
+          if (state !== 'ready') state = 'unreachable';
           const { reason, text } = describeRpcFailure(error, timeoutMs);
           throw new ChainError('rpc_unavailable', `the RPC for chain ${chainId} (${endpoint}) ${text}`, { cause: error, chainId, reason });
         },

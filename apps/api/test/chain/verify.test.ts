@@ -353,6 +353,21 @@ describe('an RPC that cannot decide is unavailable, never "invalid"', () => {
     }
   });
 
+  test('a failed readiness probe does not make a proven chain ask eth_chainId again', async () => {
+    const stalling = await startCountingProxy(anvil.url);
+    try {
+      const proven = createContractWalletVerifier({ rpcUrls: [{ chainId: CHAIN_ID, url: stalling.url }], timeoutMs: TIMEOUT_MS });
+      expect((await proven.start())[0]!.state).toBe('ready');
+      stalling.hang();
+      expect(await proven.check()).toEqual([expect.objectContaining({ name: `rpc:${CHAIN_ID}`, ok: false, error: expect.stringContaining('gave no answer') })]);
+      stalling.reset();
+      await expectUnavailable(check(proven));
+      expect(stalling.requests).toEqual([['eth_call']]);
+    } finally {
+      await stalling.close();
+    }
+  });
+
   test.each([
     ['an HTTP 500', () => ({ status: 500, body: 'upstream failed', contentType: 'text/plain' }), 'rpc_error', 'answered HTTP 500'],
     ['an HTTP 429', () => ({ status: 429, body: 'slow down', contentType: 'text/plain' }), 'rpc_error', 'answered HTTP 429'],
@@ -392,7 +407,7 @@ describe('the RPC serves another chain', () => {
     const error = await wrong.start().then(() => undefined, (caught: unknown) => caught);
     expect(isChainError(error, 'chain_mismatch')).toBe(true);
     expect((error as ChainError).message).toBe(
-      `RPC_URLS: the RPC configured for chain 1 (${anvil.url}) serves chain ${CHAIN_ID}; a message for chain 1 must be checked on chain 1`,
+      `RPC_URLS: the RPC configured for chain 1 (${anvil.url}) serves chain ${CHAIN_ID} (eth_chainId), not chain 1`,
     );
     expect((error as ChainError).message).not.toContain('\n');
     expect((error as ChainError).message).not.toContain('secret');
