@@ -11,3 +11,4 @@ export * from './serving';
 export { CHROMIUM_PATH, buildWeb, launchBrowser, newContext } from './browser';
 export * from './testWallet';
 export { SIGNED_IN_HEADING, chooseWallet, serverSession, shortAddress, signInWithWallet, waitForLoaded } from './page';
+export * from './anvil';
