@@ -10,7 +10,7 @@ import type { Config } from './config';
 import { errorHandler } from './middleware/errors';
 import { refuseCrossSite } from './middleware/origin';
 import { jsonBody } from './middleware/body';
-import { createSessionMiddleware } from './middleware/session';
+import { createSessionLayer } from './middleware/session';
 import { requestLogger } from './middleware/requestLogger';
 import { authRoutes } from './routes/auth';
 import { readinessRoute } from './routes/health';
@@ -68,14 +68,16 @@ export function createApp({
   const secure = publicUrl.protocol === 'https:';
   const allowedOrigins = new Set(config.allowedOrigins);
 
-  const session = createSessionMiddleware(app, {
+  const session = createSessionLayer(app, {
     store: stores.sessions,
     clock,
     random,
+    events,
     cookieName: sessionCookieName(secure, config.cookieDomain),
     secure,
     ...(config.cookieDomain !== undefined ? { domain: config.cookieDomain } : {}),
     idleMs: config.sessionIdleMs,
+    absoluteMs: config.sessionAbsoluteMs,
   });
   const router = authRoutes({
     stores,
@@ -88,8 +90,6 @@ export function createApp({
     registration: config.registration,
     challengeTtlMs: config.challengeTtlMs,
     clockSkewMs: config.clockSkewMs,
-    sessionIdleMs: config.sessionIdleMs,
-    sessionAbsoluteMs: config.sessionAbsoluteMs,
     limits: createRateLimits(stores, {
       ipPerMinute: config.rateLimitIpPerMinute,
       addressFailuresPerHour: config.rateLimitAddressFailuresPerHour,
@@ -99,7 +99,6 @@ export function createApp({
     instanceId: config.instanceId,
     logger,
     recover,
-    events,
     siteOrigins: config.allowedOrigins,
   });
   const api = (middleware: Koa.Middleware): Koa.Middleware => (ctx, next) =>
