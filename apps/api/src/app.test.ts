@@ -11,7 +11,7 @@ import request from 'supertest';
 import { Web3 } from 'web3';
 import { createApp, type AppConfig } from './app';
 import { openSqliteStores } from './stores/sqlite';
-import type { Stores } from './stores/types';
+import type { StoredChallenge, Stores } from './stores/types';
 import { sessionStoreKey } from './middleware/session';
 import { createTestClock, type MutableClock, privateKeyToAddress, signMessage, startTestServer, TEST_KEY, TEST_START_TIME, testAppConfig } from '@wallet-login/testkit';
 
@@ -304,6 +304,61 @@ describe('register and login', () => {
     expect(Buffer.from(id, 'base64url')).toHaveLength(32);
     expect(await h.stores.sessions.get(id)).toBeUndefined();
     expect(await h.stores.sessions.get(sessionStoreKey(id))).toBeDefined();
+  });
+});
+
+describe('the site a challenge names', () => {
+  const SUBDOMAIN = 'https://b.example.test';
+
+  /** Stores whose challenges keep every field they were put with. */
+  const keepingChallenges = (stores: Stores): Stores => {
+    const issued = new Map<string, StoredChallenge>();
+    return {
+      ...stores,
+      challenges: {
+        ...stores.challenges,
+        put: async (challenge, ttlMs) => {
+          issued.set(challenge.sid, challenge);
+          await stores.challenges.put(challenge, ttlMs);
+        },
+        take: async (sid) => {
+          const taken = await stores.challenges.take(sid);
+          const kept = issued.get(sid);
+          issued.delete(sid);
+          return taken && kept ? { ...taken, ...kept } : taken;
+        },
+      },
+    };
+  };
+
+  async function challengeFrom(client: Client, origin: string) {
+    const { body } = await client.post('/api/auth/challenge', { address: ADDRESS }, { Origin: origin });
+    expect(body.message.split('\n')[0]).toBe(`${new URL(origin).host} wants you to sign in with your Ethereum account:`);
+    return { sid: body.sid as string, signature: signMessage({ message: body.message, privateKey: TEST_KEY }) };
+  }
+
+  test('login verifies against the site stored with the challenge, whichever origin the login comes from', async () => {
+    const h = setup({ allowedOrigins: [ORIGIN, SUBDOMAIN] }, keepingChallenges);
+    await register(h);
+    const client = new Client(h.server);
+    const c = await challengeFrom(client, SUBDOMAIN);
+    expect((await client.post('/api/auth/login', c)).status).toBe(200);
+  });
+
+  test('a challenge stored without its site is verified against the site the login comes from', async () => {
+    const h = setup({ allowedOrigins: [ORIGIN, SUBDOMAIN] }, (stores) => ({
+      ...stores,
+      challenges: { ...stores.challenges, take: async (sid) => {
+        const taken = await stores.challenges.take(sid);
+        if (!taken) return taken;
+        const { domain: _domain, uri: _uri, ...older } = taken as StoredChallenge & { domain?: string; uri?: string };
+        return older;
+      } },
+    }));
+    await register(h);
+    const client = new Client(h.server);
+    expect((await client.post('/api/auth/login', await challengeFrom(client, SUBDOMAIN), { Origin: SUBDOMAIN })).status).toBe(200);
+    expectError(await client.post('/api/auth/login', await challengeFrom(client, SUBDOMAIN), { Origin: ORIGIN }), 401, 'message_mismatch');
   });
 });
 

@@ -11,14 +11,13 @@ import {
   createChallengeMessage,
   isSid,
   normalizeAddress,
-  parseChallengeMessage,
   parseSignature,
   verifyChallenge,
   type ChallengeFormat,
   type RecoverAddress,
 } from '@wallet-login/challenge';
 import { ApiError } from '../errors';
-import type { AuditAction, Clock, Stores } from '../stores/types';
+import type { AuditAction, Clock, StoredChallenge, Stores } from '../stores/types';
 import type { SessionState } from '../middleware/session';
 import { toApiError } from '../middleware/errors';
 import type { RateLimits } from '../middleware/rateLimit';
@@ -64,6 +63,13 @@ interface Site {
   uri: string;
 }
 
+/**
+ * A challenge as this router stores it: with the site its message names, so that login verifies
+ * against that site without reading the message again. A challenge stored without them (by an
+ * older version) is verified against the site the login request comes from.
+ */
+type IssuedChallenge = StoredChallenge & Partial<Site>;
+
 /** How long past its expiry a challenge is kept, so a late login hears "expired", not "not found". */
 const EXPIRED_CHALLENGE_RETENTION_MS = 60_000;
 /** How often the live challenge count is read from the store (between reads it is estimated). */
@@ -89,17 +95,6 @@ export function authRoutes(options: AuthRoutesOptions): Router<SessionState> {
   /** The site the request comes from (its Origin, else its own origin) if allowed, else the public origin. */
   const siteOfRequest = (ctx: Context): Site =>
     sites.get(ctx.get('Origin')) ?? sites.get(`${ctx.protocol}://${ctx.host}`) ?? publicSite;
-  /** The allowed site an issued EIP-4361 message names; login verifies against it. */
-  const siteOfMessage = (message: string): Site => {
-    try {
-      const parsed = parseChallengeMessage(message);
-      if (parsed.format === 'siwe') return sites.get(parsed.fields.uri) ?? publicSite;
-    } catch {
-      // verifyChallenge reports it
-    }
-    return publicSite;
-  };
-
   /** Appends to the audit log without holding up the answer; a failed write is logged. */
   const audit = (ctx: Context, action: AuditAction, outcome: string, address?: string): void => {
     const userAgent = ctx.get('User-Agent').slice(0, USER_AGENT_MAX);
@@ -137,15 +132,16 @@ export function authRoutes(options: AuthRoutesOptions): Router<SessionState> {
 
     const challenge = createChallenge({ now, random });
     const expiresAt = now + options.challengeTtlMs;
-    const { domain, uri } = siteOfRequest(ctx);
+    const site = siteOfRequest(ctx);
     const message =
       format === 'siwe'
         ? createChallengeMessage({
             format, challenge, address, expiresAt,
-            domain, uri, chainId: options.chainId, statement: options.statement,
+            ...site, chainId: options.chainId, statement: options.statement,
           })
         : createChallengeMessage({ format, challenge });
-    await stores.challenges.put({ ...challenge, expiresAt, format, message, binding }, options.challengeTtlMs + EXPIRED_CHALLENGE_RETENTION_MS);
+    const issued: IssuedChallenge = { ...challenge, expiresAt, format, message, binding, ...site };
+    await stores.challenges.put(issued, options.challengeTtlMs + EXPIRED_CHALLENGE_RETENTION_MS);
     counted.live += 1;
     // A session holds a bounded number of outstanding challenges: the oldest beyond it is dropped.
     const dropped = session.recordChallenge({ sid: challenge.sid, ...(address !== undefined ? { address } : {}) }, options.maxChallengesPerSession);
@@ -153,25 +149,30 @@ export function authRoutes(options: AuthRoutesOptions): Router<SessionState> {
     ctx.body = { sid: challenge.sid, timestamp: challenge.timestamp, expiresAt, format, message };
   });
 
-  const authenticate = (mode: 'login' | 'register') => async (ctx: ParameterizedContext<SessionState & { address?: string }>) => {
+  const authenticate = (mode: 'login' | 'register') => async (ctx: ParameterizedContext<SessionState>) => {
+    let signer: string | undefined;
     try {
-      await signIn(mode, ctx);
-      audit(ctx, mode, 'ok', ctx.state.address as string);
+      signer = await verifySignIn(mode, ctx);
+      const created = await signIn(mode, ctx, signer);
+      audit(ctx, mode, 'ok', signer);
+      ctx.status = created ? 201 : 200;
+      ctx.body = { address: signer };
     } catch (error) {
-      const address = ctx.state.address as string | undefined;
       const outcome = toApiError(error).code;
-      audit(ctx, mode, outcome, address);
-      if (address !== undefined && outcome !== 'rate_limited' && outcome !== 'service_unavailable') {
-        await limits.failAddress(address);
+      audit(ctx, mode, outcome, signer);
+      if (signer !== undefined && outcome !== 'rate_limited' && outcome !== 'service_unavailable') {
+        await limits.failAddress(signer);
       }
       throw error;
     }
   };
 
-  const signIn = async (mode: 'login' | 'register', ctx: ParameterizedContext<SessionState & { address?: string }>): Promise<void> => {
+  /** Takes the challenge the body names and returns who signed it; throws on the first check that fails. */
+  const verifySignIn = async (mode: 'login' | 'register', ctx: ParameterizedContext<SessionState>): Promise<string> => {
     const body = parseBody(loginBody, ctx.request.body);
     if (!isSid(body.sid)) throw new ApiError('invalid_request', 'sid is not a challenge id.');
-    // A malformed signature is refused (400) before the challenge is taken, so it does not use it up.
+    // A malformed signature is refused (400) before the challenge is taken, so it does not use it
+    // up. (verifyChallenge decodes it again: it takes the signature as sent, not parsed.)
     parseSignature(body.signature);
     if (mode === 'register' && options.registration === 'closed') {
       throw new ApiError('registration_closed', 'Registration is closed on this server.');
@@ -179,7 +180,7 @@ export function authRoutes(options: AuthRoutesOptions): Router<SessionState> {
 
     // Single use: taken (deleted) before anything else is checked, so a second attempt fails
     // whatever became of the first.
-    const challenge = await stores.challenges.take(body.sid);
+    const challenge: IssuedChallenge | undefined = await stores.challenges.take(body.sid);
     const session = ctx.state.session;
     if (!challenge || session.binding === undefined || challenge.binding !== session.binding) {
       throw new ApiError('challenge_not_found', 'No such challenge for this session; it may have been used already.');
@@ -189,26 +190,27 @@ export function authRoutes(options: AuthRoutesOptions): Router<SessionState> {
     }
 
     // ChallengeErrors thrown here reach the error middleware, which maps them to API codes.
-    const now = clock.now();
-    const { domain, uri } = siteOfMessage(challenge.message);
+    const { domain, uri } = challenge.domain !== undefined && challenge.uri !== undefined ? { domain: challenge.domain, uri: challenge.uri } : siteOfRequest(ctx);
     const { address } = verifyChallenge({
-      challenge, message: challenge.message, signature: body.signature, now,
+      challenge, message: challenge.message, signature: body.signature, now: clock.now(),
       ttlMs: options.challengeTtlMs, skewMs: options.clockSkewMs,
       domain, uri, chainId: options.chainId, recover: options.recover,
     });
-    ctx.state.address = address;
+    return address;
+  };
+
+  /** Admits the verified signer `address` (registering it first for `register`) and signs this session in; returns whether the user is new. */
+  const signIn = async (mode: 'login' | 'register', ctx: ParameterizedContext<SessionState>, address: string): Promise<boolean> => {
     // The failure count and the user list live in different stores: both are asked at once.
     const [, registered] = await Promise.all([limits.checkAddress(address), mode === 'login' ? stores.users.has(address) : true]);
 
     let created = false;
-    if (mode === 'register') created = await stores.users.add(address, now);
+    if (mode === 'register') created = await stores.users.add(address, clock.now());
     else if (!registered) {
       throw new ApiError('address_not_registered', 'This address is not registered here.');
     }
-
-    await session.rotate(address);
-    ctx.status = created ? 201 : 200;
-    ctx.body = { address };
+    await ctx.state.session.rotate(address);
+    return created;
   };
 
   router.post('/login', limits.perIp, authenticate('login'));
