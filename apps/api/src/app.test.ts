@@ -588,6 +588,49 @@ describe('sessions', () => {
   });
 });
 
+describe('routing', () => {
+  test.each([
+    ['/API/auth/logout', '/API/auth/challenge'],
+    ['/api/AUTH/logout', '/api/AUTH/challenge'],
+    ['/api/auth/Logout', '/api/auth/Challenge'],
+  ])('paths match case-sensitively: POST %s is 404 and no guard is skipped', async (logout, challenge) => {
+    const h = setup();
+    await register(h);
+    const client = new Client(h.server);
+    await client.signIn();
+    const before = await h.stores.challenges.count();
+    expectError(await client.post(logout, undefined, { Origin: 'https://evil.test' }), 404, 'not_found');
+    expectError(await client.post(challenge, {}, { Origin: 'https://evil.test' }), 404, 'not_found');
+    expect(await h.stores.challenges.count()).toBe(before);
+    expectError(await client.get('/API/auth/me'), 404, 'not_found');
+    expect((await client.get('/api/auth/me')).status).toBe(200);
+  });
+
+  test.each([
+    ['GET', '/healthz'], ['GET', '/readyz'], ['GET', '/api/config'], ['GET', '/api/openapi.json'], ['GET', '/api/ws'], ['GET', '/api/auth/me'],
+    ['POST', '/api/auth/challenge'], ['POST', '/api/auth/logout'], ['GET', '/nope'], ['GET', '/api/nope'],
+  ])('%s %s is not stored by caches', async (method, path) => {
+    const { server } = setup();
+    const res = method === 'GET' ? await request(server).get(path) : await request(server).post(path);
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  test.each([
+    ['POST', '/healthz', ['GET', 'HEAD']],
+    ['DELETE', '/readyz', ['GET', 'HEAD']],
+    ['POST', '/api/config', ['GET', 'HEAD']],
+    ['POST', '/api/openapi.json', ['GET', 'HEAD']],
+    ['DELETE', '/api/ws', ['GET', 'HEAD']],
+    ['GET', '/api/auth/challenge', ['POST']],
+    ['POST', '/api/auth/sessions/abc', ['DELETE']],
+  ])('%s %s is 405 method_not_allowed with Allow', async (method, path, allowed) => {
+    const { server } = setup();
+    const res = await request(server)[method === 'POST' ? 'post' : method === 'DELETE' ? 'delete' : 'get'](path);
+    expectError(res, 405, 'method_not_allowed');
+    expect(String(res.headers.allow).split(', ').sort()).toEqual([...allowed].sort());
+  });
+});
+
 describe('bad input and cross-site requests', () => {
   test.each([
     ['invalid JSON', '{"sid":', 'application/json', 400, 'invalid_request'],

@@ -1,20 +1,14 @@
-// GET /api/openapi.json: the API description (document.ts), serialised once.
+// GET /api/openapi.json: the API description (document.ts), serialised once. Mounted under /api.
 
-import type { Middleware } from 'koa';
-import { ApiError } from '../errors';
+import Router from 'koa-router';
 import { openApiDocument } from './document';
 
-export const OPENAPI_PATH = '/api/openapi.json';
-
-export function openApiRoute(): Middleware {
+export function openApiRoutes(): Router {
   const body = JSON.stringify(openApiDocument);
-  return async (ctx, next) => {
-    if (ctx.path !== OPENAPI_PATH) return next();
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
-      ctx.set('Allow', 'GET, HEAD');
-      throw new ApiError('method_not_allowed', 'That method is not allowed here.');
-    }
+  const router = new Router({ sensitive: true });
+  router.get('/openapi.json', (ctx) => {
     ctx.type = 'application/json';
     ctx.body = body;
-  };
+  });
+  return router;
 }

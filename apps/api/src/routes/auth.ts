@@ -89,7 +89,7 @@ const loginBody = z.object({
 
 export function authRoutes(options: AuthRoutesOptions): Router<SessionState> {
   const { stores, clock, random, limits } = options;
-  const router = new Router<SessionState>({ prefix: '/api/auth' });
+  const router = new Router<SessionState>({ sensitive: true });
   const publicSite: Site = { domain: options.domain, uri: options.uri };
   const sites = new Map<string, Site>((options.siteOrigins ?? []).map((origin) => [origin, { domain: new URL(origin).host, uri: origin }]));
   /** The site the request comes from (its Origin, else its own origin) if allowed, else the public origin. */

@@ -1,4 +1,4 @@
-// /readyz, and the API's answers while Redis or PostgreSQL is away: through createApp on stores
+// /healthz, /readyz, and the API's answers while Redis or PostgreSQL is away: through createApp on stores
 // opened from configuration, with each service behind a proxy the test cuts, hangs and restores.
 // While a service is away, every request that needs it gets a quick 503 service_unavailable
 // (never a 401 that would sign the user out, never a 500, never a hang); afterwards the same app
