@@ -328,6 +328,41 @@ describe('register and login', () => {
   });
 });
 
+describe('the site a challenge names', () => {
+  const SUBDOMAIN = 'https://b.example.test';
+
+  /** Stores whose challenges keep every field they were put with. */
+  async function challengeFrom(client: Client, origin: string) {
+    const { body } = await client.post('/api/auth/challenge', { address: ADDRESS }, { Origin: origin });
+    expect(body.message.split('\n')[0]).toBe(`${new URL(origin).host} wants you to sign in with your Ethereum account:`);
+    return { sid: body.sid as string, signature: signMessage({ message: body.message, privateKey: TEST_KEY }) };
+  }
+
+  test('login verifies against the site stored with the challenge, whichever origin the login comes from', async () => {
+    const h = setup({ allowedOrigins: [ORIGIN, SUBDOMAIN] });
+    await register(h);
+    const client = new Client(h.server);
+    const c = await challengeFrom(client, SUBDOMAIN);
+    expect((await client.post('/api/auth/login', c)).status).toBe(200);
+  });
+
+  test('a challenge stored without its site is verified against the site the login comes from', async () => {
+    const h = setup({ allowedOrigins: [ORIGIN, SUBDOMAIN] }, (stores) => ({
+      ...stores,
+      challenges: { ...stores.challenges, take: async (sid, binding) => {
+        const taken = await stores.challenges.take(sid, binding);
+        if (!taken) return taken;
+        const { domain: _domain, uri: _uri, ...older } = taken;
+        return older;
+      } },
+    }));
+    await register(h);
+    const client = new Client(h.server);
+    expect((await client.post('/api/auth/login', await challengeFrom(client, SUBDOMAIN), { Origin: SUBDOMAIN })).status).toBe(200);
+    expectError(await client.post('/api/auth/login', await challengeFrom(client, SUBDOMAIN), { Origin: ORIGIN }), 401, 'message_mismatch');
+  });
+});
+
 describe('challenge use', () => {
   async function issue(client: Client, key = TEST_KEY) {
     const { body } = await client.post('/api/auth/challenge', { address: privateKeyToAddress(key) });
@@ -551,6 +586,49 @@ describe('sessions', () => {
     const me = await request(second.url).get('/api/auth/me').set('Cookie', client.cookieHeader());
     expect(me.status).toBe(200);
     expect(me.body.address).toBe(ADDRESS);
+  });
+});
+
+describe('routing', () => {
+  test.each([
+    ['/API/auth/logout', '/API/auth/challenge'],
+    ['/api/AUTH/logout', '/api/AUTH/challenge'],
+    ['/api/auth/Logout', '/api/auth/Challenge'],
+  ])('paths match case-sensitively: POST %s is 404 and no guard is skipped', async (logout, challenge) => {
+    const h = setup();
+    await register(h);
+    const client = new Client(h.server);
+    await client.signIn();
+    const before = await h.stores.challenges.count();
+    expectError(await client.post(logout, undefined, { Origin: 'https://evil.test' }), 404, 'not_found');
+    expectError(await client.post(challenge, {}, { Origin: 'https://evil.test' }), 404, 'not_found');
+    expect(await h.stores.challenges.count()).toBe(before);
+    expectError(await client.get('/API/auth/me'), 404, 'not_found');
+    expect((await client.get('/api/auth/me')).status).toBe(200);
+  });
+
+  test.each([
+    ['GET', '/healthz'], ['GET', '/readyz'], ['GET', '/api/config'], ['GET', '/api/openapi.json'], ['GET', '/api/ws'], ['GET', '/api/auth/me'],
+    ['POST', '/api/auth/challenge'], ['POST', '/api/auth/logout'], ['GET', '/nope'], ['GET', '/api/nope'],
+  ])('%s %s is not stored by caches', async (method, path) => {
+    const { server } = setup();
+    const res = method === 'GET' ? await request(server).get(path) : await request(server).post(path);
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  test.each([
+    ['POST', '/healthz', ['GET', 'HEAD']],
+    ['DELETE', '/readyz', ['GET', 'HEAD']],
+    ['POST', '/api/config', ['GET', 'HEAD']],
+    ['POST', '/api/openapi.json', ['GET', 'HEAD']],
+    ['DELETE', '/api/ws', ['GET', 'HEAD']],
+    ['GET', '/api/auth/challenge', ['POST']],
+    ['POST', '/api/auth/sessions/abc', ['DELETE']],
+  ])('%s %s is 405 method_not_allowed with Allow', async (method, path, allowed) => {
+    const { server } = setup();
+    const res = await request(server)[method === 'POST' ? 'post' : method === 'DELETE' ? 'delete' : 'get'](path);
+    expectError(res, 405, 'method_not_allowed');
+    expect(String(res.headers.allow).split(', ').sort()).toEqual([...allowed].sort());
   });
 });
 

@@ -2,6 +2,7 @@
 // Clock, randomness, stores and logger come in as dependencies so tests pin time and data.
 
 import Koa from 'koa';
+import Router from 'koa-router';
 import cors from '@koa/cors';
 import type { Logger } from 'pino';
 import type { RecoverAddress } from '@wallet-login/challenge';
@@ -10,20 +11,24 @@ import type { Config } from './config';
 import { errorHandler } from './middleware/errors';
 import { refuseCrossSite } from './middleware/origin';
 import { jsonBody } from './middleware/body';
-import { createSessionMiddleware } from './middleware/session';
+import { noStore } from './middleware/noStore';
+import { createSessionLayer } from './middleware/session';
 import { requestLogger } from './middleware/requestLogger';
 import { authRoutes } from './routes/auth';
-import { readinessRoute } from './routes/health';
+import { opsRoutes } from './routes/ops';
 import { createRateLimits } from './middleware/rateLimit';
 import { metaRoutes } from './routes/meta';
 import { DEFAULT_WEB_DIR, serveWeb } from './middleware/static';
 import { securityHeaders } from './middleware/securityHeaders';
-import { createMetrics, metricsMiddleware, metricsRoute, type Metrics } from './metrics';
+import { createMetrics, metricsMiddleware, type Metrics } from './metrics';
 import { createLocalSessionEvents } from './events/local';
 import type { SessionEvents } from './events/types';
-import { liveSessionRoute } from './server/liveSession';
-import { openApiRoute } from './openapi/route';
+import { requireUpgrade } from './server/liveSession';
+import { openApiRoutes } from './openapi/route';
 import type { Clock, Stores } from './stores/types';
+
+/** The API's path prefix: the API answers everything under it (and the page nothing). */
+export const API_PREFIX = '/api';
 
 /** Everything in Config but what only the process itself uses (where to listen, how many workers). */
 export type AppConfig = Omit<Config, 'port' | 'host' | 'logLevel' | 'workers' | 'tls'>;
@@ -68,16 +73,25 @@ export function createApp({
   const secure = publicUrl.protocol === 'https:';
   const allowedOrigins = new Set(config.allowedOrigins);
 
-  const session = createSessionMiddleware(app, {
-    store: stores.sessions,
-    clock,
-    random,
-    cookieName: sessionCookieName(secure, config.cookieDomain),
-    secure,
-    ...(config.cookieDomain !== undefined ? { domain: config.cookieDomain } : {}),
-    idleMs: config.sessionIdleMs,
-  });
-  const router = authRoutes({
+  // Every route is on one router, matched case-sensitively: a path either names a route exactly,
+  // and then passes every guard mounted with it, or is answered 404 (405 with Allow when only the
+  // method is wrong) without reaching any handler.
+  const api = new Router({ prefix: API_PREFIX, sensitive: true });
+  // Guards of every API route: cross-site refusal, then JSON bodies only.
+  api.use(refuseCrossSite(config.allowedOrigins), jsonBody());
+  api.use(
+    metaRoutes({
+      domain: publicUrl.host,
+      uri: config.publicOrigin,
+      chainId: config.chainId,
+      registration: config.registration,
+      devKeySignIn: config.devKeySignIn,
+    }).routes(),
+    openApiRoutes().routes(),
+  );
+  // /api/ws is a WebSocket (server/liveSession.ts); a plain GET is told so.
+  api.get('/ws', requireUpgrade);
+  const auth = authRoutes({
     stores,
     clock,
     random,
@@ -88,8 +102,6 @@ export function createApp({
     registration: config.registration,
     challengeTtlMs: config.challengeTtlMs,
     clockSkewMs: config.clockSkewMs,
-    sessionIdleMs: config.sessionIdleMs,
-    sessionAbsoluteMs: config.sessionAbsoluteMs,
     limits: createRateLimits(stores, {
       ipPerMinute: config.rateLimitIpPerMinute,
       addressFailuresPerHour: config.rateLimitAddressFailuresPerHour,
@@ -99,56 +111,53 @@ export function createApp({
     instanceId: config.instanceId,
     logger,
     recover,
-    events,
     siteOrigins: config.allowedOrigins,
   });
-  const api = (middleware: Koa.Middleware): Koa.Middleware => (ctx, next) =>
-    ctx.path === '/api' || ctx.path.startsWith('/api/') ? middleware(ctx, next) : next();
+  // The session (a store read) only for the routes that use it.
+  api.use(
+    '/auth',
+    createSessionLayer(app, {
+      store: stores.sessions,
+      clock,
+      random,
+      events,
+      cookieName: sessionCookieName(secure, config.cookieDomain),
+      secure,
+      ...(config.cookieDomain !== undefined ? { domain: config.cookieDomain } : {}),
+      idleMs: config.sessionIdleMs,
+      absoluteMs: config.sessionAbsoluteMs,
+    }),
+    auth.routes(),
+  );
+
+  const router = new Router({ sensitive: true });
+  router.use(
+    opsRoutes({
+      stores,
+      ...(config.metrics ? { metrics: { render: () => metrics.render(), contentType: metrics.registry.contentType } } : {}),
+    }).routes(),
+    api.routes(),
+  );
 
   app.use(requestLogger(logger, random));
   app.use(metricsMiddleware(metrics));
   app.use(errorHandler(logger));
   app.use(securityHeaders({ publicHttps: secure }));
-  app.use(async (ctx, next) => {
-    if (ctx.path.startsWith('/api/')) ctx.set('Cache-Control', 'no-store');
-    await next();
-  });
+  app.use(noStore);
   app.use(
-    api(
-      cors({
-        // An exact allowlist: @koa/cors would otherwise reflect any Origin with credentials.
-        origin: (ctx) => (allowedOrigins.has(ctx.get('Origin')) ? ctx.get('Origin') : ''),
-        credentials: true,
-        allowMethods: ['GET', 'HEAD', 'POST', 'DELETE'],
-        allowHeaders: ['Content-Type'],
-        maxAge: 600,
-      }),
-    ),
+    cors({
+      // An exact allowlist: @koa/cors would otherwise reflect any Origin with credentials. It
+      // grants reads only; what a request may change is the guards' to decide.
+      origin: (ctx) => (allowedOrigins.has(ctx.get('Origin')) ? ctx.get('Origin') : ''),
+      credentials: true,
+      allowMethods: ['GET', 'HEAD', 'POST', 'DELETE'],
+      allowHeaders: ['Content-Type'],
+      maxAge: 600,
+    }),
   );
-  app.use(async (ctx, next) => {
-    if (ctx.path !== '/healthz') return next();
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = { status: 'ok' };
-  });
-  app.use(readinessRoute({ stores }));
-  if (config.metrics) app.use(metricsRoute(metrics));
-  app.use(api(refuseCrossSite(config.allowedOrigins)));
-  app.use(api(jsonBody()));
-  app.use(async (ctx, next) => (ctx.path.startsWith('/api/auth/') ? session(ctx, next) : next()));
-  const meta = metaRoutes({
-    domain: publicUrl.host,
-    uri: config.publicOrigin,
-    chainId: config.chainId,
-    registration: config.registration,
-    devKeySignIn: config.devKeySignIn,
-  });
-  app.use(meta.routes());
-  app.use(meta.allowedMethods());
-  app.use(openApiRoute());
-  app.use(liveSessionRoute());
   app.use(router.routes());
   app.use(router.allowedMethods());
-  // The sign-in page, for every path the API does not answer (never /api/*).
-  app.use(serveWeb({ root: config.webDir ?? DEFAULT_WEB_DIR }));
+  // The sign-in page, for every path the router does not answer (never one under API_PREFIX).
+  app.use(serveWeb({ root: config.webDir ?? DEFAULT_WEB_DIR, apiPrefix: API_PREFIX }));
   return app;
 }

@@ -3,9 +3,9 @@
 // session and challenge counts. Labels are bounded sets (route patterns, error codes), never
 // addresses, ids or anything a client chooses freely.
 
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
+import type Router from 'koa-router';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ApiError } from './errors';
 import type { Stores } from './stores/types';
 
 /** Seconds: most challenges take about a millisecond, a login a few (one secp256k1 recovery). */
@@ -116,13 +116,13 @@ export function metricsMiddleware(metrics: Metrics): Middleware {
       await next();
     } finally {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const route = routeLabel(ctx._matchedRoute, ctx.path, ctx.status);
+      const route = routeLabel(ctx);
       metrics.httpRequests.inc({ method: ctx.method, route, status: String(ctx.status) });
       if (ctx.method === 'POST') {
         const outcome = outcomeOf(ctx.status, ctx.body);
-        if (ctx.path === '/api/auth/challenge') metrics.challengeSeconds.observe({ outcome }, seconds);
-        else if (ctx.path === '/api/auth/login' || ctx.path === '/api/auth/register') {
-          const action = ctx.path === '/api/auth/login' ? 'login' : 'register';
+        if (route === '/api/auth/challenge') metrics.challengeSeconds.observe({ outcome }, seconds);
+        else if (route === '/api/auth/login' || route === '/api/auth/register') {
+          const action = route === '/api/auth/login' ? 'login' : 'register';
           metrics.logins.inc({ action, outcome });
           metrics.verifySeconds.observe({ action, outcome }, seconds);
         }
@@ -138,12 +138,18 @@ function outcomeOf(status: number, body: unknown): string {
   return typeof code === 'string' && /^[a-z_]{1,40}$/.test(code) ? code : String(status);
 }
 
-/** The router's pattern (`/api/auth/sessions/:id`), or a fixed bucket: never a raw path. */
-function routeLabel(matched: unknown, path: string, status: number): string {
-  if (typeof matched === 'string') return matched;
-  if (path === '/metrics' || path === '/healthz' || path === '/readyz') return path;
-  if (path === '/api' || path.startsWith('/api/')) return status === 404 ? 'unmatched' : 'api';
-  return 'page';
+/**
+ * The pattern of the route the path matched (`/api/auth/sessions/:id`), whatever the method; else
+ * `page` for what the sign-in page answered and `unmatched` for the rest. Never a raw path.
+ */
+function routeLabel(ctx: Context): string {
+  const matched = (ctx.matched as Router.Layer[] | undefined) ?? [];
+  // Router middleware (the API's guards) matches paths too, but only routes have methods.
+  for (let i = matched.length - 1; i >= 0; i -= 1) {
+    const layer = matched[i]!;
+    if (layer.methods.length > 0) return layer.path;
+  }
+  return ctx.status < 400 ? 'page' : 'unmatched';
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -152,18 +158,4 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error('timed out')), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** GET /metrics: the Prometheus text exposition. Keep it off the public internet (see deploy/nginx.conf). */
-export function metricsRoute(metrics: Metrics): Middleware {
-  return async (ctx, next) => {
-    if (ctx.path !== '/metrics') return next();
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
-      ctx.set('Allow', 'GET, HEAD');
-      throw new ApiError('method_not_allowed', 'That method is not allowed here.');
-    }
-    ctx.set('Cache-Control', 'no-store');
-    ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.render();
-  };
 }

@@ -32,7 +32,6 @@ export function errorHandler(logger: Logger): Middleware {
         logger[level]({ err: caught, reqId: ctx.state.requestId, method: ctx.method, path: ctx.path }, 'request failed');
       }
       ctx.status = error.status;
-      ctx.set('Cache-Control', 'no-store');
       if (error.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(error.retryAfterSeconds));
       ctx.body = { error: { code: error.code, message: error.message } };
     }

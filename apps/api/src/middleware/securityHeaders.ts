@@ -5,7 +5,7 @@
 // images from its origin or data: URLs, fetches and the live-session WebSocket to its own origin.
 // API responses are JSON and never render, so they get the strictest policy.
 
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 
 /** RFC 6797: one year, subdomains included (the SSO subdomains share the cookie, so share TLS). */
 export const HSTS = 'max-age=31536000; includeSubDomains';
@@ -40,17 +40,24 @@ export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 
 
 const HOST = /^[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/;
 
+/**
+ * The headers of every answer. Its Content-Security-Policy is the API's strict one: only the
+ * sign-in page's own answers (serveWeb) replace it with `pagePolicyFor`.
+ */
 export function securityHeaders({ publicHttps }: SecurityHeadersOptions): Middleware {
   return async (ctx, next) => {
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('Cross-Origin-Resource-Policy', 'same-origin');
-    const isApi = ctx.path === '/api' || ctx.path.startsWith('/api/') || ctx.path === '/metrics' || ctx.path === '/healthz' || ctx.path === '/readyz';
-    // The Host header is the client's to choose: only a plain host[:port] goes into the policy.
-    const websocketOrigin = HOST.test(ctx.host) ? `${ctx.secure ? 'wss' : 'ws'}://${ctx.host}` : '';
-    ctx.set('Content-Security-Policy', isApi ? API_CONTENT_SECURITY_POLICY : pageContentSecurityPolicy(websocketOrigin));
+    ctx.set('Content-Security-Policy', API_CONTENT_SECURITY_POLICY);
     if (ctx.secure || publicHttps) ctx.set('Strict-Transport-Security', HSTS);
     await next();
   };
+}
+
+/** The page's policy for this request: its WebSocket origin is the request's own. */
+export function pagePolicyFor(ctx: Context): string {
+  // The Host header is the client's to choose: only a plain host[:port] goes into the policy.
+  return pageContentSecurityPolicy(HOST.test(ctx.host) ? `${ctx.secure ? 'wss' : 'ws'}://${ctx.host}` : '');
 }

@@ -1,15 +1,43 @@
-// Server-side sessions: koa-session with the session store behind it. The cookie holds only a
-// random id (256 bits, signed with the app keys); the data lives in the store, keyed by the
-// SHA-256 of the id so a leaked store does not hand out live cookies.
-// Idle timeout: rolling cookie and store TTL; absolute timeout: `absoluteExpiresAt` in the data.
+// Server-side sessions, and the one handle routes act on them through: `ctx.state.session`.
+//
+// koa-session is the mechanism, used as designed: an external store (one ContextStore per
+// request), a cookie that holds only a random id (256 bits from the injected random, signed with
+// the app keys), `regenerate()` at sign-in and `ctx.session = null` at logout. The data lives in
+// the session store keyed by the SHA-256 of the id, so a leaked store does not hand out live
+// cookies. Idle timeout: a rolling cookie and the store's TTL, on the injected clock; absolute
+// timeout: `absoluteExpiresAt` in the data.
+//
+// Routes never touch koa-session or the store's session verbs: they call the verbs of Session
+// (start, rotate, end, endAll, revoke, list), and the layer keeps the rest (lastSeenAt, which store
+// key this request loaded, which store writes to skip).
 
 import { createHash } from 'node:crypto';
 import type Koa from 'koa';
-import session from 'koa-session';
+import createSession from 'koa-session';
+import { ApiError } from '../errors';
+import type { SessionEvents } from '../events/types';
 import type { Clock, SessionData, SessionStore } from '../stores/types';
 
-/** Our fields of the session data. koa-session adds `_expire` and `_maxAge`. */
-export interface AuthSession {
+/**
+ * koa-session rewrites the session at every request (rolling) to push its store expiry back. An
+ * unchanged session last written less than this long ago (or a tenth of the idle timeout, if
+ * less) is not rewritten, so a busy session costs no store write per request; the idle timeout
+ * then counts from the last write, at most this much before the last request.
+ */
+export const SESSION_REFRESH_MS = 60_000;
+
+/** lastSeenAt is kept to this resolution, so a busy session is not rewritten for it every request. */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+/** The stored User-Agent (for the session list) is cut to this length. */
+const USER_AGENT_MAX = 256;
+
+/** SHA-256 of the cookie's id: what the store is keyed by. */
+export function sessionStoreKey(id: string): string {
+  return createHash('sha256').update(id).digest('base64url');
+}
+
+/** Our fields of the session data. koa-session adds `_expire` and `_maxAge`, the store `_storedAt`. */
+interface SessionFields {
   /** The signed-in address (EIP-55); absent before login. */
   address?: string;
   /** Secret tying challenges to this browser session; set when a challenge is issued. */
@@ -22,24 +50,60 @@ export interface AuthSession {
   lastSeenAt?: number;
   /** The browser's User-Agent at sign-in (truncated); for the session list. */
   userAgent?: string;
-  /** Sids of this session's outstanding challenges, oldest first (bounded). */
-  challenges?: string[];
+  /** This session's outstanding challenges, oldest first (bounded); read through `outstandingChallenges`. */
+  challenges?: unknown;
 }
 
-export type SessionObject = AuthSession & {
-  regenerate(): Promise<void> | undefined;
-};
+/** koa-session's session object, as far as this module uses it. */
+type KoaSession = SessionFields & { regenerate(): Promise<void> | undefined };
 
 declare module 'koa' {
   interface ExtendableContext {
-    session: SessionObject | null;
+    /** koa-session's session; only this module uses it (routes use `ctx.state.session`). */
+    session: KoaSession | null;
   }
 }
 
-export interface SessionOptions {
+/** A challenge this session was issued and has not used, with the address it was asked for. */
+export interface OutstandingChallenge {
+  sid: string;
+  /** The address the challenge was asked for; absent when it named none (any signer). */
+  address?: string;
+}
+
+/** The signed-in session, as GET /api/auth/me answers it. */
+export interface SignedIn {
+  address: string;
+  /** When it was signed in (ms). */
+  createdAt: number;
+  /** When it ends if idle from now on, or its absolute end if sooner (ms). */
+  expiresAt: number;
+}
+
+/** One live session of the signed-in address, as GET /api/auth/sessions lists it. */
+export interface ListedSession {
+  /** The store key (never the cookie's value). */
+  id: string;
+  createdAt: number | null;
+  /** To the minute; the sign-in time when no later request was seen. */
+  lastSeenAt: number | null;
+  expiresAt: number;
+  userAgent: string | null;
+  /** The session this request is made with. */
+  current: boolean;
+}
+
+/** What the session layer adds to `ctx.state` of the routes it is mounted on. */
+export interface SessionState {
+  session: Session;
+}
+
+export interface SessionLayerOptions {
   store: SessionStore;
   clock: Clock;
   random: (length: number) => Uint8Array;
+  /** Told when a session ends (logout, revoke, logout-all), after it is gone from the store. */
+  events: SessionEvents;
   /** Cookie name; `__Host-` (host-only) or `__Secure-` (with a domain) prefixed whenever the cookie is Secure. */
   cookieName: string;
   /** Secure cookie (the public origin is https). */
@@ -47,51 +111,220 @@ export interface SessionOptions {
   /** Domain attribute: the cookie is shared with every subdomain (COOKIE_DOMAIN); host-only when absent. */
   domain?: string;
   idleMs: number;
+  /** How long a signed-in session lasts, whatever its activity. */
+  absoluteMs: number;
+}
+
+/** What every request's Session shares. */
+interface Shared extends SessionLayerOptions {
+  refreshMs: number;
 }
 
 /**
- * koa-session rewrites the session at every request (rolling) to push its store expiry back. An
- * unchanged session last written less than this long ago (or a tenth of the idle timeout, if
- * less) is not rewritten, so a busy session costs no store write per request; the idle timeout
- * then counts from the last write, at most this much before the last request.
+ * What one request did with the store, kept for its Session: koa-session calls get, set and
+ * destroy (it makes one of these per request, its ContextStore), Session reads and marks it.
  */
-export const SESSION_REFRESH_MS = 60_000;
-
-/** SHA-256 of the cookie's id: what the store is keyed by. */
-export function sessionStoreKey(id: string): string {
-  return createHash('sha256').update(id).digest('base64url');
+interface RequestRecord {
+  /** The store key this request loaded from its cookie, what it held, and when that was written (our clock). */
+  loaded?: { key: string; fingerprint: string; storedAt: number };
+  /** What this request last wrote: koa-session saves at regenerate() and again when the request ends. */
+  written?: string;
+  /** A store key a verb deleted itself (so that it is gone before the sign-out is announced). */
+  deleted?: string;
 }
 
-/** The store key of the session this request loaded from its cookie, if any. */
-export function loadedSessionKey(ctx: Koa.Context): string | undefined {
-  const key: unknown = ctx.state.sessionKey;
-  return typeof key === 'string' ? key : undefined;
+/** The session of one request, with the verbs routes use. */
+export class Session {
+  readonly #ctx: Koa.Context;
+  readonly #record: RequestRecord;
+  readonly #shared: Shared;
+
+  constructor(ctx: Koa.Context, record: RequestRecord, shared: Shared) {
+    this.#ctx = ctx;
+    this.#record = record;
+    this.#shared = shared;
+  }
+
+  /** The signed-in address, or undefined before sign-in (and after the session ended). */
+  get address(): string | undefined {
+    return this.#ctx.session?.address || undefined;
+  }
+
+  /** The store key of the session this request loaded from its cookie, if any. */
+  get storeKey(): string | undefined {
+    return this.#record.loaded?.key;
+  }
+
+  /** The secret tying challenges to this browser session, once `start` made one. */
+  get binding(): string | undefined {
+    return this.#ctx.session?.binding;
+  }
+
+  /** The signed-in session, or undefined. */
+  signedIn(): SignedIn | undefined {
+    const data = this.#ctx.session;
+    if (!data?.address) return undefined;
+    const now = this.#shared.clock.now();
+    return {
+      address: data.address,
+      createdAt: data.createdAt ?? now,
+      expiresAt: Math.min(now + this.#shared.idleMs, data.absoluteExpiresAt ?? Infinity),
+    };
+  }
+
+  /**
+   * Starts the pre-login session, or continues this one: a binding (made once, kept until sign-in)
+   * ties the challenges it is issued to this browser. A session not signed in lives only until
+   * `until` (ms), so it lasts as long as its newest challenge can be answered. Returns the binding.
+   */
+  start(until: number): string {
+    const data = this.#data();
+    data.binding ??= Buffer.from(this.#shared.random(16)).toString('base64url');
+    data.createdAt ??= this.#shared.clock.now();
+    if (!data.address) data.absoluteExpiresAt = until;
+    return data.binding;
+  }
+
+  /**
+   * Notes a challenge issued to this session, with the address it was asked for. A session holds
+   * at most `keep`; returns the sids of the oldest ones dropped to make room.
+   */
+  recordChallenge(challenge: OutstandingChallenge, keep: number): string[] {
+    const data = this.#data();
+    const outstanding = [...this.outstandingChallenges(), challenge];
+    const dropped = outstanding.splice(0, Math.max(0, outstanding.length - keep));
+    data.challenges = outstanding;
+    return dropped.map(({ sid }) => sid);
+  }
+
+  /** The challenge `sid` this session was issued and has not used, or undefined. */
+  outstandingChallenge(sid: string): OutstandingChallenge | undefined {
+    return this.outstandingChallenges().find((challenge) => challenge.sid === sid);
+  }
+
+  /** This session's outstanding challenges, oldest first; anything malformed in the stored data is left out. */
+  outstandingChallenges(): OutstandingChallenge[] {
+    const stored = this.#ctx.session?.challenges;
+    if (!Array.isArray(stored)) return [];
+    return stored.flatMap((entry: unknown): OutstandingChallenge[] => {
+      // A bare sid: written before challenges recorded the address asked for.
+      if (typeof entry === 'string') return [{ sid: entry }];
+      const { sid, address } = (entry ?? {}) as Record<string, unknown>;
+      if (typeof sid !== 'string') return [];
+      return [typeof address === 'string' ? { sid, address } : { sid }];
+    });
+  }
+
+  /**
+   * Signs in `address`: a new session id at the privilege change (OWASP session fixation: the
+   * pre-login id dies), the signed-in data, and one store write.
+   */
+  async rotate(address: string): Promise<void> {
+    const data = this.#data();
+    const now = this.#shared.clock.now();
+    delete data.binding;
+    delete data.challenges;
+    data.address = address;
+    data.createdAt = now;
+    data.lastSeenAt = now;
+    data.absoluteExpiresAt = now + this.#shared.absoluteMs;
+    const userAgent = this.#ctx.get('User-Agent').slice(0, USER_AGENT_MAX);
+    if (userAgent) data.userAgent = userAgent;
+    else delete data.userAgent;
+    await data.regenerate();
+  }
+
+  /** Notes that the signed-in session was used now, to the minute (the layer calls it for every request). */
+  touch(): void {
+    const data = this.#ctx.session;
+    if (!data?.address) return;
+    const now = this.#shared.clock.now();
+    if (data.lastSeenAt === undefined || now - data.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) data.lastSeenAt = now;
+  }
+
+  /**
+   * Logout: a signed-in session is deleted from the store, then its end is announced (to the
+   * live-session sockets of every instance); the cookie is cleared either way. Returns the address
+   * that was signed in, if any.
+   */
+  async end(): Promise<string | undefined> {
+    const address = this.address;
+    const storeKey = this.storeKey;
+    if (address !== undefined && storeKey !== undefined) {
+      await this.#destroy(storeKey);
+      await this.#shared.events.publish({ address, storeKey });
+    }
+    // koa-session clears the cookie, and deletes a session not deleted above (a pre-login one).
+    this.#ctx.session = null;
+    return address;
+  }
+
+  /**
+   * Ends the signed-in address's session `storeKey` (this one or another): deleted, then announced.
+   * Returns false, changing nothing, when it is not one of that address's live sessions.
+   */
+  async revoke(storeKey: string): Promise<boolean> {
+    const address = this.#requireAddress();
+    const owned = (await this.#shared.store.listFor(address)).some((session) => session.id === storeKey);
+    if (!owned) return false;
+    await this.#destroy(storeKey);
+    if (storeKey === this.storeKey) this.#ctx.session = null;
+    await this.#shared.events.publish({ address, storeKey });
+    return true;
+  }
+
+  /** Ends every session of the signed-in address, this one included; returns how many were live. */
+  async endAll(): Promise<number> {
+    const address = this.#requireAddress();
+    const revoked = await this.#shared.store.destroyAllFor(address);
+    // This session was among them: koa-session only clears the cookie.
+    this.#record.deleted = this.storeKey;
+    this.#ctx.session = null;
+    await this.#shared.events.publish({ address });
+    return revoked;
+  }
+
+  /** The signed-in address's live sessions, in no particular order. */
+  async list(): Promise<ListedSession[]> {
+    const address = this.#requireAddress();
+    const current = this.storeKey;
+    return (await this.#shared.store.listFor(address)).map(({ id, data, expiresAt }) => ({
+      id,
+      createdAt: numberOrNull(data.createdAt),
+      lastSeenAt: numberOrNull(data.lastSeenAt) ?? numberOrNull(data.createdAt),
+      expiresAt: Math.min(expiresAt, numberOrNull(data.absoluteExpiresAt) ?? Infinity),
+      userAgent: typeof data.userAgent === 'string' ? data.userAgent : null,
+      current: id === current,
+    }));
+  }
+
+  #data(): KoaSession {
+    const data = this.#ctx.session;
+    if (!data) throw new Error('this request ended its session already');
+    return data;
+  }
+
+  #requireAddress(): string {
+    const address = this.address;
+    if (address === undefined) throw new ApiError('unauthenticated', 'Not signed in.');
+    return address;
+  }
+
+  async #destroy(storeKey: string): Promise<void> {
+    await this.#shared.store.destroy(storeKey);
+    this.#record.deleted = storeKey;
+  }
 }
 
 /**
- * Clears this request's session and cookie after the route deleted the session from the store
- * itself (so that it is gone before the sign-out is announced); koa-session then does not delete
- * it a second time.
+ * The session layer: koa-session over `options.store`, and `ctx.state.session` for the routes
+ * after it.
  */
-export function forgetDeletedSession(ctx: Koa.Context): void {
-  ctx.state.sessionDeleted = loadedSessionKey(ctx);
-  ctx.session = null;
-}
-
-export function createSessionMiddleware(app: Koa, options: SessionOptions): Koa.Middleware {
+export function createSessionLayer(app: Koa, options: SessionLayerOptions): Koa.Middleware<SessionState> {
   const { store, clock } = options;
-  // Which store key each request loaded: a later save of that key is an update, which fails if
-  // the session was deleted meanwhile (a logout racing this request never revives it).
-  const loaded = new WeakMap<object, string>();
-  // What each request last wrote: koa-session saves at regenerate() and again when the request
-  // ends; the second, identical write is skipped (one store write per login).
-  const written = new WeakMap<object, string>();
-  // What each request loaded, and when (our clock) that was written: see SESSION_REFRESH_MS.
-  const loadedAs = new WeakMap<object, { fingerprint: string; storedAt: number }>();
-  const refreshMs = Math.min(SESSION_REFRESH_MS, options.idleMs / 10);
+  const shared: Shared = { ...options, refreshMs: Math.min(SESSION_REFRESH_MS, options.idleMs / 10) };
   const fingerprintOf = (key: string, data: SessionData): string =>
     `${key} ${JSON.stringify(data, (name, value: unknown) => (name === '_expire' || name === '_storedAt' ? undefined : value))}`;
-
   // The store's TTL is the idle timeout on our clock (koa-session's own maxAge argument carries a
   // 10 s margin and its expiry check uses the wall clock), capped by the absolute timeout.
   const remaining = (data: SessionData): number => {
@@ -99,51 +332,74 @@ export function createSessionMiddleware(app: Koa, options: SessionOptions): Koa.
     return Math.min(options.idleMs, absolute);
   };
 
-  return session(
-    {
-      key: options.cookieName,
-      maxAge: options.idleMs,
-      rolling: true,
-      httpOnly: true,
-      signed: true,
-      secure: options.secure,
-      domain: options.domain,
-      sameSite: 'lax',
-      genid: () => Buffer.from(options.random(32)).toString('base64url'),
-      valid: (_ctx: unknown, data: SessionData) => typeof data.absoluteExpiresAt !== 'number' || data.absoluteExpiresAt > clock.now(),
-      store: {
-        async get(id: string, _maxAge: number, { ctx }: { ctx: object }) {
-          const key = sessionStoreKey(id);
-          const data = await store.get(key);
-          if (data) {
-            loaded.set(ctx, key);
-            loadedAs.set(ctx, { fingerprint: fingerprintOf(key, data), storedAt: typeof data._storedAt === 'number' ? data._storedAt : -Infinity });
-            (ctx as Koa.Context).state.sessionKey = key;
-          }
-          return data;
-        },
-        async set(id: string, data: SessionData, _maxAge: number, { ctx }: { ctx: object }) {
-          const key = sessionStoreKey(id);
-          const fingerprint = fingerprintOf(key, data);
-          if (written.get(ctx) === fingerprint) return;
-          const now = clock.now();
-          const before = loadedAs.get(ctx);
-          if (loaded.get(ctx) === key && before?.fingerprint === fingerprint && now - before.storedAt < refreshMs) return;
-          written.set(ctx, fingerprint);
-          const ttl = remaining(data);
-          if (ttl <= 0) return void (await store.destroy(key));
-          const stored = { ...data, _storedAt: now };
-          if (loaded.get(ctx) === key) await store.update(key, stored, ttl);
-          else await store.set(key, stored, ttl);
-        },
-        async destroy(id: string, { ctx }: { ctx: Koa.Context }) {
-          const key = sessionStoreKey(id);
-          // A route that deleted the session itself (see forgetDeletedSession) is not repeated.
-          if (ctx.state.sessionDeleted === key) return;
-          await store.destroy(key);
-        },
-      },
-    } as unknown as Parameters<typeof session>[0],
-    app,
-  );
+  // koa-session makes one per request (`new ContextStore(ctx)`), and with it that request's Session.
+  class ContextStore {
+    readonly #record: RequestRecord = {};
+
+    constructor(ctx: Koa.Context) {
+      ctx.state.session = new Session(ctx, this.#record, shared);
+    }
+
+    async get(id: string): Promise<SessionData | undefined> {
+      const key = sessionStoreKey(id);
+      const data = await store.get(key);
+      if (data) {
+        const storedAt = typeof data._storedAt === 'number' ? data._storedAt : -Infinity;
+        this.#record.loaded = { key, fingerprint: fingerprintOf(key, data), storedAt };
+      }
+      return data;
+    }
+
+    async set(id: string, data: SessionData): Promise<void> {
+      const record = this.#record;
+      const key = sessionStoreKey(id);
+      const fingerprint = fingerprintOf(key, data);
+      if (record.written === fingerprint) return;
+      const now = clock.now();
+      // A save of the key this request loaded is an update, which fails if the session was
+      // deleted meanwhile: a logout racing this request never revives it.
+      const loaded = record.loaded?.key === key ? record.loaded : undefined;
+      if (loaded !== undefined && loaded.fingerprint === fingerprint && now - loaded.storedAt < shared.refreshMs) return;
+      record.written = fingerprint;
+      const ttl = remaining(data);
+      if (ttl <= 0) return void (await store.destroy(key));
+      const stored = { ...data, _storedAt: now };
+      if (loaded !== undefined) await store.update(key, stored, ttl);
+      else await store.set(key, stored, ttl);
+    }
+
+    async destroy(id: string): Promise<void> {
+      const key = sessionStoreKey(id);
+      // Only what this request loaded is in the store (a new session's id never was), and a
+      // session a verb deleted itself is not deleted twice.
+      if (key !== this.#record.loaded?.key || key === this.#record.deleted) return;
+      await store.destroy(key);
+      this.#record.deleted = key;
+    }
+  }
+
+  const sessionOptions = {
+    key: options.cookieName,
+    maxAge: options.idleMs,
+    rolling: true,
+    httpOnly: true,
+    signed: true,
+    secure: options.secure,
+    domain: options.domain,
+    sameSite: 'lax',
+    genid: () => Buffer.from(options.random(32)).toString('base64url'),
+    valid: (_ctx: unknown, data: SessionData) => typeof data.absoluteExpiresAt !== 'number' || data.absoluteExpiresAt > clock.now(),
+    ContextStore,
+  };
+  const koaSession = createSession(sessionOptions, app);
+
+  return (ctx, next) =>
+    koaSession(ctx, async () => {
+      ctx.state.session.touch();
+      await next();
+    });
+}
+
+function numberOrNull(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }

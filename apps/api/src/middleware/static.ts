@@ -2,13 +2,16 @@
 // cookie is first-party. Hashed build assets are cached for good; index.html is revalidated on
 // every load so a new build is picked up at once. Page navigations (Accept: text/html) to paths
 // without a file extension that match no file are client routes and get index.html (as
-// connect-history-api-fallback does); /api/* is never served from here.
+// connect-history-api-fallback does); nothing under the API's prefix is served from here. What it
+// serves gets the page's Content-Security-Policy and caching (every other answer is no-store with
+// the API's policy).
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Middleware } from 'koa';
 import koaStatic from 'koa-static';
+import { API_CONTENT_SECURITY_POLICY, pagePolicyFor } from './securityHeaders';
 
 /** apps/web/dist, from apps/api/src/middleware or apps/api/dist/middleware alike. */
 export const DEFAULT_WEB_DIR = join(__dirname, '..', '..', '..', 'web', 'dist');
@@ -21,9 +24,11 @@ const REVALIDATE = 'no-cache';
 export interface ServeWebOptions {
   /** The directory of the built page (holds index.html and assets/). */
   root: string;
+  /** The API's path prefix (`/api`): that path and everything under it are the API's, never the page's. */
+  apiPrefix: string;
 }
 
-export function serveWeb({ root }: ServeWebOptions): Middleware {
+export function serveWeb({ root, apiPrefix }: ServeWebOptions): Middleware {
   const assets = join(root, 'assets') + sep;
   const serveFile = koaStatic(root, {
     index: 'index.html',
@@ -37,7 +42,8 @@ export function serveWeb({ root }: ServeWebOptions): Middleware {
 
   return async (ctx, next) => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
-    if (ctx.path === '/api' || ctx.path.startsWith('/api/')) return next();
+    if (ctx.path === apiPrefix || ctx.path.startsWith(`${apiPrefix}/`)) return next();
+    ctx.set('Content-Security-Policy', pagePolicyFor(ctx));
     let served = true;
     await serveFile(ctx, async () => {
       served = false;
@@ -46,14 +52,16 @@ export function serveWeb({ root }: ServeWebOptions): Middleware {
     // A page navigation to a path like /account is a client route. A missing file (favicon.ico, a
     // stale asset) and a request that does not ask for HTML (an API client) get the API's 404.
     const lastSegment = ctx.path.slice(ctx.path.lastIndexOf('/') + 1);
-    if (lastSegment.includes('.') || !ctx.get('Accept').includes('text/html')) return next();
+    if (lastSegment.includes('.') || !ctx.get('Accept').includes('text/html')) {
+      ctx.set('Content-Security-Policy', API_CONTENT_SECURITY_POLICY);
+      return next();
+    }
 
     const index = join(root, 'index.html');
     const stats = await stat(index).catch(() => undefined);
     if (!stats?.isFile()) {
       ctx.status = 404;
       ctx.type = 'text/plain';
-      ctx.set('Cache-Control', 'no-store');
       ctx.body = 'The sign-in page is not built: run `npm run build` (npm start builds it too).\n';
       return;
     }

@@ -1,21 +1,15 @@
 // GET /api/openapi.json: the API description, generated from the wire contract
-// (@wallet-login/contract) and serialised once.
+// (@wallet-login/contract) and serialised once. Mounted under /api.
 
-import type { Middleware } from 'koa';
+import Router from 'koa-router';
 import { createOpenApiDocument } from '@wallet-login/contract';
-import { ApiError } from '../errors';
 
-export const OPENAPI_PATH = '/api/openapi.json';
-
-export function openApiRoute(): Middleware {
+export function openApiRoutes(): Router {
   const body = JSON.stringify(createOpenApiDocument());
-  return async (ctx, next) => {
-    if (ctx.path !== OPENAPI_PATH) return next();
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
-      ctx.set('Allow', 'GET, HEAD');
-      throw new ApiError('method_not_allowed', 'That method is not allowed here.');
-    }
+  const router = new Router({ sensitive: true });
+  router.get('/openapi.json', (ctx) => {
     ctx.type = 'application/json';
     ctx.body = body;
-  };
+  });
+  return router;
 }

@@ -13,18 +13,16 @@ import {
   createChallengeMessage,
   isSid,
   normalizeAddress,
-  parseChallengeMessage,
   parseSignature,
   verifyChallenge,
   type ChallengeFormat,
   type RecoverAddress,
 } from '@wallet-login/challenge';
 import { ApiError } from '../errors';
-import type { AuditAction, Clock, Stores } from '../stores/types';
-import { forgetDeletedSession, loadedSessionKey, type SessionObject } from '../middleware/session';
+import type { AuditAction, Clock, StoredChallenge, Stores } from '../stores/types';
+import type { SessionState } from '../middleware/session';
 import { toApiError } from '../middleware/errors';
 import type { RateLimits } from '../middleware/rateLimit';
-import type { SessionEvents } from '../events/types';
 
 export interface AuthRoutesOptions {
   stores: Stores;
@@ -39,8 +37,6 @@ export interface AuthRoutesOptions {
   registration: 'open' | 'closed';
   challengeTtlMs: number;
   clockSkewMs: number;
-  sessionIdleMs: number;
-  sessionAbsoluteMs: number;
   limits: RateLimits;
   /** Outstanding challenges one browser session may hold; issuing another drops the oldest. */
   maxChallengesPerSession: number;
@@ -54,8 +50,6 @@ export interface AuthRoutesOptions {
    * @default recoverAddressPure
    */
   recover?: RecoverAddress;
-  /** Told when a session ends here, so live-session sockets on every instance hear of it. */
-  events: SessionEvents;
   /**
    * Origins a challenge may name instead of `uri` (ALLOWED_ORIGINS, e.g. the SSO subdomains):
    * a challenge names the origin the request comes from when it is one of these, since wallets
@@ -75,29 +69,16 @@ interface Site {
 const EXPIRED_CHALLENGE_RETENTION_MS = 60_000;
 /** How often the live challenge count is read from the store (between reads it is estimated). */
 const CHALLENGE_COUNT_REFRESH_MS = 1_000;
-/** lastSeenAt is kept to this resolution, so a busy session is not rewritten for it every request. */
-const LAST_SEEN_RESOLUTION_MS = 60_000;
 const USER_AGENT_MAX = 256;
 
-export function authRoutes(options: AuthRoutesOptions): Router {
+export function authRoutes(options: AuthRoutesOptions): Router<SessionState> {
   const { stores, clock, random, limits } = options;
-  const router = new Router({ prefix: '/api/auth' });
+  const router = new Router<SessionState>({ sensitive: true });
   const publicSite: Site = { domain: options.domain, uri: options.uri };
   const sites = new Map<string, Site>((options.siteOrigins ?? []).map((origin) => [origin, { domain: new URL(origin).host, uri: origin }]));
   /** The site the request comes from (its Origin, else its own origin) if allowed, else the public origin. */
   const siteOfRequest = (ctx: Context): Site =>
     sites.get(ctx.get('Origin')) ?? sites.get(`${ctx.protocol}://${ctx.host}`) ?? publicSite;
-  /** The allowed site an issued EIP-4361 message names; login verifies against it. */
-  const siteOfMessage = (message: string): Site => {
-    try {
-      const parsed = parseChallengeMessage(message);
-      if (parsed.format === 'siwe') return sites.get(parsed.fields.uri) ?? publicSite;
-    } catch {
-      // verifyChallenge reports it
-    }
-    return publicSite;
-  };
-
   /** Appends to the audit log without holding up the answer; a failed write is logged. */
   const audit = (ctx: Context, action: AuditAction, outcome: string, address?: string): void => {
     const userAgent = ctx.get('User-Agent').slice(0, USER_AGENT_MAX);
@@ -117,16 +98,6 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     return counted.live;
   };
 
-  // Signed-in requests note when the session was last used (for the session list).
-  router.use(async (ctx, next) => {
-    const session = ctx.session;
-    if (session?.address) {
-      const now = clock.now();
-      if (session.lastSeenAt === undefined || now - session.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) session.lastSeenAt = now;
-    }
-    await next();
-  });
-
   router.post('/challenge', limits.perIp, async (ctx) => {
     const body = parseBody(challengeBody, ctx.request.body === undefined ? {} : ctx.request.body);
     const format: ChallengeFormat = body.format ?? 'siwe';
@@ -136,58 +107,56 @@ export function authRoutes(options: AuthRoutesOptions): Router {
       if (!address) throw new ApiError('invalid_request', 'address is not an Ethereum address (0x + 40 hex digits, valid EIP-55 checksum if mixed case).');
     }
 
-    const session = requireSession(ctx);
     const now = clock.now();
     if ((await liveChallenges(now)) >= options.maxChallenges) {
       throw new ApiError('service_unavailable', 'Too many sign-ins are in progress; try again shortly.', { retryAfterSeconds: 5 });
     }
-    session.binding ??= Buffer.from(random(16)).toString('base64url');
-    session.createdAt ??= now;
-    // A pre-login session lives only as long as its newest challenge can still be answered.
-    if (!session.address) session.absoluteExpiresAt = now + options.challengeTtlMs + EXPIRED_CHALLENGE_RETENTION_MS;
+    const session = ctx.state.session;
+    const binding = session.start(now + options.challengeTtlMs + EXPIRED_CHALLENGE_RETENTION_MS);
 
     const challenge = createChallenge({ now, random });
     const expiresAt = now + options.challengeTtlMs;
-    const { domain, uri } = siteOfRequest(ctx);
+    const site = siteOfRequest(ctx);
     const message =
       format === 'siwe'
         ? createChallengeMessage({
             format, challenge, address, expiresAt,
-            domain, uri, chainId: options.chainId, statement: options.statement,
+            ...site, chainId: options.chainId, statement: options.statement,
           })
         : createChallengeMessage({ format, challenge });
-    await stores.challenges.put(
-      { ...challenge, expiresAt, format, message, binding: session.binding, domain, uri },
-      options.challengeTtlMs + EXPIRED_CHALLENGE_RETENTION_MS,
-    );
+    const issued: StoredChallenge = { ...challenge, expiresAt, format, message, binding, ...site };
+    await stores.challenges.put(issued, options.challengeTtlMs + EXPIRED_CHALLENGE_RETENTION_MS);
     counted.live += 1;
     // A session holds a bounded number of outstanding challenges: the oldest beyond it is dropped.
-    const outstanding = [...(session.challenges ?? []), challenge.sid];
-    const dropped = outstanding.splice(0, Math.max(0, outstanding.length - options.maxChallengesPerSession));
-    session.challenges = outstanding;
-    for (const sid of dropped) await stores.challenges.take(sid, session.binding);
+    const dropped = session.recordChallenge({ sid: challenge.sid, ...(address !== undefined ? { address } : {}) }, options.maxChallengesPerSession);
+    for (const sid of dropped) await stores.challenges.take(sid, binding);
     ctx.body = { sid: challenge.sid, timestamp: challenge.timestamp, expiresAt, format, message };
   });
 
-  const authenticate = (mode: 'login' | 'register') => async (ctx: ParameterizedContext) => {
+  const authenticate = (mode: 'login' | 'register') => async (ctx: ParameterizedContext<SessionState>) => {
+    let signer: string | undefined;
     try {
-      await signIn(mode, ctx);
-      audit(ctx, mode, 'ok', ctx.state.address as string);
+      signer = await verifySignIn(mode, ctx);
+      const created = await signIn(mode, ctx, signer);
+      audit(ctx, mode, 'ok', signer);
+      ctx.status = created ? 201 : 200;
+      ctx.body = { address: signer };
     } catch (error) {
-      const address = ctx.state.address as string | undefined;
       const outcome = toApiError(error).code;
-      audit(ctx, mode, outcome, address);
-      if (address !== undefined && outcome !== 'rate_limited' && outcome !== 'service_unavailable') {
-        await limits.failAddress(address);
+      audit(ctx, mode, outcome, signer);
+      if (signer !== undefined && outcome !== 'rate_limited' && outcome !== 'service_unavailable') {
+        await limits.failAddress(signer);
       }
       throw error;
     }
   };
 
-  const signIn = async (mode: 'login' | 'register', ctx: ParameterizedContext): Promise<void> => {
+  /** Takes the challenge the body names and returns who signed it; throws on the first check that fails. */
+  const verifySignIn = async (mode: 'login' | 'register', ctx: ParameterizedContext<SessionState>): Promise<string> => {
     const body = parseBody(loginBody, ctx.request.body);
     if (!isSid(body.sid)) throw new ApiError('invalid_request', 'sid is not a challenge id.');
-    // A malformed signature is refused (400) before the challenge is taken, so it does not use it up.
+    // A malformed signature is refused (400) before the challenge is taken, so it does not use it
+    // up. (verifyChallenge decodes it again: it takes the signature as sent, not parsed.)
     parseSignature(body.signature);
     if (mode === 'register' && options.registration === 'closed') {
       throw new ApiError('registration_closed', 'Registration is closed on this server.');
@@ -195,8 +164,9 @@ export function authRoutes(options: AuthRoutesOptions): Router {
 
     // Single use: taken (deleted) before anything else is checked, so a second attempt fails
     // whatever became of the first. Only this browser session's own challenge is taken: another
-    // session posting the sid (any signature) neither uses it up nor learns it exists.
-    const session = requireSession(ctx);
+    // session posting the sid (any signature) neither uses it up nor learns it exists. A challenge
+    // stored without its site (by an older version) is verified against the request's site.
+    const session = ctx.state.session;
     const challenge = session.binding === undefined ? undefined : await stores.challenges.take(body.sid, session.binding);
     if (!challenge) {
       throw new ApiError('challenge_not_found', 'No such challenge for this session; it may have been used already.');
@@ -206,99 +176,62 @@ export function authRoutes(options: AuthRoutesOptions): Router {
     }
 
     // ChallengeErrors thrown here reach the error middleware, which maps them to API codes.
-    const now = clock.now();
-    const { domain, uri } = siteOfMessage(challenge.message);
+    const { domain, uri } = challenge.domain !== undefined && challenge.uri !== undefined ? { domain: challenge.domain, uri: challenge.uri } : siteOfRequest(ctx);
     const { address } = verifyChallenge({
-      challenge, message: challenge.message, signature: body.signature, now,
+      challenge, message: challenge.message, signature: body.signature, now: clock.now(),
       ttlMs: options.challengeTtlMs, skewMs: options.clockSkewMs,
       domain, uri, chainId: options.chainId, recover: options.recover,
     });
-    ctx.state.address = address;
+    return address;
+  };
+
+  /** Admits the verified signer `address` (registering it first for `register`) and signs this session in; returns whether the user is new. */
+  const signIn = async (mode: 'login' | 'register', ctx: ParameterizedContext<SessionState>, address: string): Promise<boolean> => {
     // The failure count and the user list live in different stores: both are asked at once.
     const [, registered] = await Promise.all([limits.checkAddress(address), mode === 'login' ? stores.users.has(address) : true]);
 
     let created = false;
-    if (mode === 'register') created = await stores.users.add(address, now);
+    if (mode === 'register') created = await stores.users.add(address, clock.now());
     else if (!registered) {
       throw new ApiError('address_not_registered', 'This address is not registered here.');
     }
-
-    // A new session id at the privilege change (OWASP session fixation): the pre-login id dies.
-    delete session.binding;
-    delete session.challenges;
-    session.address = address;
-    session.createdAt = now;
-    session.lastSeenAt = now;
-    session.absoluteExpiresAt = now + options.sessionAbsoluteMs;
-    const userAgent = ctx.get('User-Agent').slice(0, USER_AGENT_MAX);
-    if (userAgent) session.userAgent = userAgent;
-    await session.regenerate();
-    ctx.status = created ? 201 : 200;
-    ctx.body = { address };
+    await ctx.state.session.rotate(address);
+    return created;
   };
 
   router.post('/login', limits.perIp, authenticate('login'));
   router.post('/register', limits.perIp, authenticate('register'));
 
   router.get('/me', (ctx) => {
-    const session = ctx.session;
-    if (!session?.address) throw new ApiError('unauthenticated', 'Not signed in.');
-    const now = clock.now();
-    ctx.body = {
-      address: session.address,
-      createdAt: session.createdAt,
-      expiresAt: Math.min(now + options.sessionIdleMs, session.absoluteExpiresAt ?? Infinity),
-    };
+    const signedIn = ctx.state.session.signedIn();
+    if (!signedIn) throw new ApiError('unauthenticated', 'Not signed in.');
+    ctx.body = signedIn;
   });
 
   router.post('/logout', async (ctx) => {
-    // Deletes the session from the store and expires the cookie (koa-session commit).
-    const address = ctx.session?.address;
-    const storeKey = loadedSessionKey(ctx);
-    if (address !== undefined && storeKey !== undefined) {
-      // Gone from the store before the live-session sockets hear of it (on any instance).
-      await stores.sessions.destroy(storeKey);
-      await options.events.publish({ address, storeKey });
-    }
-    forgetDeletedSession(ctx);
+    const address = await ctx.state.session.end();
     if (address !== undefined) audit(ctx, 'logout', 'ok', address);
     ctx.status = 204;
   });
 
   router.get('/sessions', async (ctx) => {
-    const address = requireAddress(ctx);
-    const current = loadedSessionKey(ctx);
-    const sessions = (await stores.sessions.listFor(address))
-      .map(({ id, data, expiresAt }) => ({
-        id,
-        createdAt: numberOrNull(data.createdAt),
-        lastSeenAt: numberOrNull(data.lastSeenAt) ?? numberOrNull(data.createdAt),
-        expiresAt: Math.min(expiresAt, numberOrNull(data.absoluteExpiresAt) ?? Infinity),
-        userAgent: typeof data.userAgent === 'string' ? data.userAgent : null,
-        current: id === current,
-      }))
-      .sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0));
+    const sessions = (await ctx.state.session.list()).sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0));
     ctx.body = { sessions };
   });
 
   router.delete('/sessions/:id', async (ctx) => {
-    const address = requireAddress(ctx);
-    const id = ctx.params.id ?? '';
+    const session = ctx.state.session;
+    const address = requireAddress(session);
     // Only the signed-in address's own sessions can be revoked; anything else is "not found".
-    const owned = (await stores.sessions.listFor(address)).some((session) => session.id === id);
-    if (!owned) throw new ApiError('not_found', 'No such session of yours.');
-    await stores.sessions.destroy(id);
-    if (id === loadedSessionKey(ctx)) forgetDeletedSession(ctx);
-    await options.events.publish({ address, storeKey: id });
+    if (!(await session.revoke(ctx.params.id ?? ''))) throw new ApiError('not_found', 'No such session of yours.');
     audit(ctx, 'revoke', 'ok', address);
     ctx.status = 204;
   });
 
   router.post('/logout-all', async (ctx) => {
-    const address = requireAddress(ctx);
-    const revoked = await stores.sessions.destroyAllFor(address);
-    forgetDeletedSession(ctx);
-    await options.events.publish({ address });
+    const session = ctx.state.session;
+    const address = requireAddress(session);
+    const revoked = await session.endAll();
     audit(ctx, 'logout_all', 'ok', address);
     ctx.body = { revoked };
   });
@@ -306,20 +239,10 @@ export function authRoutes(options: AuthRoutesOptions): Router {
   return router;
 }
 
-function requireAddress(ctx: { session: SessionObject | null }): string {
-  const address = ctx.session?.address;
-  if (!address) throw new ApiError('unauthenticated', 'Not signed in.');
+function requireAddress(session: SessionState['session']): string {
+  const address = session.address;
+  if (address === undefined) throw new ApiError('unauthenticated', 'Not signed in.');
   return address;
-}
-
-function numberOrNull(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-
-function requireSession(ctx: { session: SessionObject | null }): SessionObject {
-  const session = ctx.session;
-  if (!session) throw new Error('session middleware is not mounted');
-  return session;
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {

@@ -1,5 +1,6 @@
 // GET /api/config: the public facts the sign-in page needs before it draws anything (which site
 // the challenges name, whether it may offer "Create account" and the development-key mode).
+// Mounted under /api.
 
 import Router from 'koa-router';
 import type { PublicConfig } from '@wallet-login/contract';
@@ -19,7 +20,7 @@ export interface MetaRoutesOptions {
 export type { PublicConfig };
 
 export function metaRoutes(options: MetaRoutesOptions): Router {
-  const router = new Router({ prefix: '/api' });
+  const router = new Router({ sensitive: true });
   const body: PublicConfig = {
     domain: options.domain,
     uri: options.uri,

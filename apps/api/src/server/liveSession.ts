@@ -239,16 +239,10 @@ function refuse(duplex: Duplex, code: ApiErrorCode, message: string): void {
 const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
 
 /**
- * The HTTP side of /api/ws: a plain request (no upgrade) is told to upgrade instead of getting a
- * 404, so the route exists for clients and for the API description.
+ * The HTTP side of GET /api/ws (mounted under /api as GET /ws): a plain request (no upgrade) is
+ * told to upgrade instead of getting a 404, so the route exists for clients and for the API
+ * description. Upgrades never reach it: the server's upgrade listener takes them.
  */
-export function liveSessionRoute(): Koa.Middleware {
-  return async (ctx, next) => {
-    if (ctx.path !== LIVE_SESSION_PATH) return next();
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
-      ctx.set('Allow', 'GET, HEAD');
-      throw new ApiError('method_not_allowed', 'That method is not allowed here.');
-    }
-    throw new ApiError('invalid_request', 'Connect with a WebSocket upgrade (GET with Upgrade: websocket).');
-  };
-}
+export const requireUpgrade: Koa.Middleware = () => {
+  throw new ApiError('invalid_request', 'Connect with a WebSocket upgrade (GET with Upgrade: websocket).');
+};

@@ -1,8 +1,9 @@
-// /readyz, and the API's answers while Redis or PostgreSQL is away or the SQLite file cannot be
-// written: through createApp on stores opened from configuration, with each service behind a
-// proxy the test cuts, hangs and restores, and a full disk under SQLite. While a service is away,
-// every request that needs it gets a quick 503 service_unavailable (never a 401 that would sign
-// the user out, never a 500, never a hang); afterwards the same app serves again on its own.
+// /healthz, /readyz, and the API's answers while Redis or PostgreSQL is away or the SQLite file
+// cannot be written: through createApp on stores opened from configuration, with each service
+// behind a proxy the test cuts, hangs and restores, and a full disk under SQLite. While a service
+// is away, every request that needs it gets a quick 503 service_unavailable (never a 401 that
+// would sign the user out, never a 500, never a hang); afterwards the same app serves again on
+// its own.
 
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';

@@ -1,0 +1,66 @@
+// The operators' routes: GET /healthz (the process is up), GET /readyz (whether this instance can
+// serve sign-ins now, with each backing service's state, for load balancers and orchestrators) and
+// GET /metrics (Prometheus). A store is not ready while it is away, and also while it answers but
+// its writes fail (a full disk, a read-only file or server): the stores' check tells (Stores.check).
+// /healthz stays 200 then: restarting the process would not bring a service back.
+
+import Router from 'koa-router';
+import type { DependencyStatus, Stores } from '../stores/types';
+
+/** What GET /readyz answers, with 200 when every dependency is ok, else 503. */
+export interface Readiness {
+  status: 'ready' | 'unavailable';
+  dependencies: DependencyStatus[];
+}
+
+/** Where GET /metrics takes its answer from. */
+export interface MetricsSource {
+  /** The text exposition (a cluster's, aggregated, in a cluster). */
+  render(): Promise<string>;
+  contentType: string;
+}
+
+export interface OpsRoutesOptions {
+  /** Serves /readyz, pinging these stores. @default not served */
+  stores?: Pick<Stores, 'check'>;
+  /** Serves /metrics. @default not served */
+  metrics?: MetricsSource;
+}
+
+export function opsRoutes({ stores, metrics }: OpsRoutesOptions): Router {
+  const router = new Router({ sensitive: true });
+
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+
+  if (stores !== undefined) {
+    // Requests arriving while a check runs share it, so a burst of probes costs the services one
+    // round of pings.
+    let running: Promise<Readiness> | undefined;
+    const check = async (): Promise<Readiness> => {
+      const dependencies = (await stores.check()).map((dependency) => ({
+        ...dependency,
+        ...(dependency.latencyMs === undefined ? {} : { latencyMs: Math.round(dependency.latencyMs * 10) / 10 }),
+      }));
+      return { status: dependencies.every((dependency) => dependency.ok) ? 'ready' : 'unavailable', dependencies };
+    };
+    router.get('/readyz', async (ctx) => {
+      running ??= check().finally(() => {
+        running = undefined;
+      });
+      const readiness = await running;
+      ctx.status = readiness.status === 'ready' ? 200 : 503;
+      ctx.body = readiness;
+    });
+  }
+
+  if (metrics !== undefined) {
+    router.get('/metrics', async (ctx) => {
+      ctx.type = metrics.contentType;
+      ctx.body = await metrics.render();
+    });
+  }
+
+  return router;
+}
