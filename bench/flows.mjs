@@ -69,6 +69,9 @@ export const referenceFlow = {
   },
 };
 
+/** The floor (bench/reference/floor.mjs): wallet-login's three requests, with no user list to register in. */
+export const floorFlow = { ...walletFlow, async setUp() {} };
+
 /** The ceiling row (bench/reference/bare-http.mjs): the same three requests, answered with no work. */
 export const bareFlow = {
   async setUp() {},

@@ -215,6 +215,11 @@ export function startReference() {
   return startServer({ script: 'bench/reference/server.mjs', label: 'the reference stand-in' });
 }
 
+/** The floor of this product's stack (bench/reference/floor.mjs). */
+export function startFloor() {
+  return startServer({ script: 'bench/reference/floor.mjs', label: 'the Koa floor' });
+}
+
 /** The no-work ceiling (bench/reference/bare-http.mjs). */
 export function startBareHttp() {
   return startServer({ script: 'bench/reference/bare-http.mjs', label: 'the bare node:http ceiling' });

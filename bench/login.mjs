@@ -2,20 +2,23 @@
 // concurrent clients, against real server processes: wallet-login on the embedded SQLite store
 // and on Redis + PostgreSQL, in one process and as cluster workers, and the reference stand-in
 // written the usual way (bench/reference: express + express-session + siwe + ethers), all in
-// the same run, interleaved over 3 rounds, so the ratios compare like with like.
+// the same run, interleaved over 3 rounds, so the ratios compare like with like. The floor
+// (bench/reference/floor.mjs: Koa + koa-router + koa-session, the challenge in a Map, native
+// recovery, regenerate() at sign-in; it keeps nothing and checks nothing else) is the least any
+// login on this stack can do: each configuration is also printed as a fraction of it.
 //
 // Signing is off the clock (bench/flows.mjs says how logins/s and latency are counted). Every
 // level is bounded in count and in time, and every request goes to 127.0.0.1.
 // A last row runs bare node:http answering the same three requests with no work: the ceiling of
 // this machine and this load generator.
 //   npm run bench:login                       all configurations
-//   node bench/login.mjs --only=sqlite-1,reference   (ids: sqlite-1 sqlite-2 redis-pg-1 redis-pg-2 reference ceiling)
+//   node bench/login.mjs --only=sqlite-1,floor   (ids: sqlite-1 sqlite-2 redis-pg-1 redis-pg-2 floor reference ceiling)
 //   node bench/login.mjs --profile            also writes V8 CPU profiles of the wallet-login servers
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bareFlow, measureLogins, referenceFlow, walletFlow } from './flows.mjs';
-import { childPids, prepareExternalStores, startBareHttp, startReference, startWalletLogin, usesExternalStores } from './lib.mjs';
+import { bareFlow, floorFlow, measureLogins, referenceFlow, walletFlow } from './flows.mjs';
+import { childPids, prepareExternalStores, startBareHttp, startFloor, startReference, startWalletLogin, usesExternalStores } from './lib.mjs';
 
 const LEVELS = [1, 8, 32];
 const LOGINS = { 1: 300, 8: 1_000, 32: 2_000 };
@@ -34,6 +37,7 @@ const configurations = [
     id: `redis-pg-${workers}`, name: `wallet-login, Redis + PostgreSQL, ${workers === 1 ? '1 process' : `WORKERS=${workers}`}`, flow: walletFlow, workers, external: true,
     start: () => startWalletLogin({ workers, redisUrl: external.redisUrl, databaseUrl: external.databaseUrl, nodeArgs: cpuProfile(`redis-pg-${workers}`) }),
   })),
+  { id: 'floor', name: 'floor: Koa + koa-router + koa-session, Map, native recovery (keeps and checks nothing else)', flow: floorFlow, start: startFloor },
   { id: 'reference', name: 'reference stand-in (express + express-session + siwe + ethers)', flow: referenceFlow, start: startReference },
   { id: 'ceiling', name: 'ceiling: bare node:http, same 3 requests, no work', flow: bareFlow, start: startBareHttp },
 ].filter((configuration) => !only || only.has(configuration.id));
@@ -96,18 +100,19 @@ try {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const reference = running.find((configuration) => configuration.id === 'reference');
+const floor = running.find((configuration) => configuration.id === 'floor');
+/** The median over rounds of this configuration's logins/s over `base`'s in the same round. */
+const ratioTo = (base, results, concurrency) =>
+  base ? `${median(results.map((result, round) => result.perSecond / base.results.get(concurrency)[round].perSecond)).toFixed(2)}×` : '–';
 console.log(`\nfull logins (challenge → login → me) on 127.0.0.1, signing off the clock, median of ${ROUNDS} interleaved rounds (node ${process.version})`);
-console.log('| configuration | clients | logins/s | p50 ms | p99 ms | × reference | server CPU ms/login |');
-console.log('|---|---:|---:|---:|---:|---:|---:|');
+console.log('| configuration | clients | logins/s | p50 ms | p99 ms | × floor | × reference | server CPU ms/login |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const configuration of running) {
   for (const concurrency of LEVELS) {
     const results = configuration.results.get(concurrency);
     const of = (field) => median(results.map((result) => result[field]));
-    const ratio = reference
-      ? `${median(results.map((result, round) => result.perSecond / reference.results.get(concurrency)[round].perSecond)).toFixed(1)}×`
-      : '–';
-    console.log(`| ${configuration.label} | ${concurrency} | ${of('perSecond').toFixed(0)} | ${of('p50').toFixed(1)} | ${of('p99').toFixed(1)} | ${ratio} | ${of('cpuMsPerLogin').toFixed(2)} |`);
+    console.log(`| ${configuration.label} | ${concurrency} | ${of('perSecond').toFixed(0)} | ${of('p50').toFixed(1)} | ${of('p99').toFixed(1)} | ${ratioTo(floor, results, concurrency)} | ${ratioTo(reference, results, concurrency)} | ${of('cpuMsPerLogin').toFixed(2)} |`);
   }
 }
-for (const { name, reason } of unavailable) console.log(`| ${name} | – | unavailable: ${reason} | | | | |`);
+for (const { name, reason } of unavailable) console.log(`| ${name} | – | unavailable: ${reason} | | | | | |`);
 if (profileDir) console.log(`\nCPU profiles of the wallet-login servers: ${profileDir}`);
