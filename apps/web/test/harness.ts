@@ -160,7 +160,7 @@ export function useE2e(options: E2eOptions = {}): E2e {
  * The test kit's context (newContext) with a touch screen: touch is fixed when a context is made,
  * so this one is made here with the same settings.
  */
-async function newTouchContext(browser: Browser, userAgent: string | undefined): Promise<BrowserContext> {
+export async function newTouchContext(browser: Browser, userAgent: string | undefined): Promise<BrowserContext> {
   const context = await browser.newContext({
     ...(userAgent !== undefined ? { userAgent } : {}),
     locale: 'en-US',
