@@ -2,7 +2,8 @@
 // wrong state on reload), then shows the signed-in or signed-out state. While signed in through a
 // wallet, the wallet switching accounts or disconnecting signs out on the server too. While signed
 // in, the live session (/api/ws) switches the page to signed out the moment the session ends
-// anywhere else. `clock` is the page's one clock (main.tsx reads it), for "5 minutes ago".
+// anywhere else. `clock` is the page's one clock (main.tsx reads it), for "5 minutes ago". The
+// document's title follows the state, so a tab says whether it is signed in.
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { getConfig, getMe, logout, logoutAll, type Me, type PublicConfig } from './api';
@@ -12,13 +13,21 @@ import { ErrorNotice } from './components/Status';
 import type { Clock } from './format';
 import { watchWallet, type Wallet, type WalletLoss } from './signers/wallet';
 import { watchSession } from './liveSession';
+import type { SignInResult } from './signIn';
 import { useWallets } from './useWallets';
 
 type View =
   | { kind: 'loading' }
   | { kind: 'failed'; error: unknown }
   | { kind: 'signedOut'; config: PublicConfig; notice?: string }
-  | { kind: 'signedIn'; config: PublicConfig; me: Me };
+  | { kind: 'signedIn'; config: PublicConfig; me: Me; created?: boolean };
+
+const TITLES: Record<View['kind'], string> = {
+  loading: 'wallet-login',
+  failed: 'Sign-in unavailable · wallet-login',
+  signedOut: 'Sign in · wallet-login',
+  signedIn: 'Signed in · wallet-login',
+};
 
 const NOTICES: Record<'signed_out' | 'signed_out_everywhere' | 'ended_elsewhere' | WalletLoss, string> = {
   signed_out: 'You signed out.',
@@ -76,6 +85,10 @@ export function App({ clock }: { clock: Clock }) {
     void load();
   }, [load]);
 
+  useEffect(() => {
+    document.title = TITLES[view.kind];
+  }, [view.kind]);
+
   // Focus follows the state (signed in, signed out), except on the first load.
   useEffect(() => {
     if (view.kind === 'loading') return;
@@ -88,19 +101,24 @@ export function App({ clock }: { clock: Clock }) {
     setWalletKey(key);
   };
 
-  const onSignedIn = (config: PublicConfig) => (me: Me, wallet?: Wallet) => {
+  const onSignedIn = (config: PublicConfig) => ({ me, created }: SignInResult, wallet?: Wallet) => {
     rememberWallet(wallet?.key);
     setSignOutError(undefined);
-    setView({ kind: 'signedIn', config, me });
+    setView({ kind: 'signedIn', config, me, created });
   };
 
+  /**
+   * Signs out; when the server cannot (down, or a store failure), the page stays signed in and
+   * says so until a retry works or the server answers again. A retry keeps the last failure on
+   * screen until it has an answer of its own.
+   */
   const signOut = useCallback(async (config: PublicConfig, reason: 'signed_out' | WalletLoss) => {
     setSigningOut(true);
-    setSignOutError(undefined);
     signingOutHere.current = true;
     try {
       await logout();
       rememberWallet(undefined);
+      setSignOutError(undefined);
       setView({ kind: 'signedOut', config, notice: NOTICES[reason] });
     } catch (error) {
       signingOutHere.current = false;
@@ -109,6 +127,8 @@ export function App({ clock }: { clock: Clock }) {
       setSigningOut(false);
     }
   }, []);
+
+  const clearSignOutError = useCallback(() => setSignOutError(undefined), []);
 
   /** Sign out everywhere (the session list confirms first); a failure is the list's to show. */
   const signOutEverywhere = useCallback(async (config: PublicConfig) => {
@@ -180,17 +200,26 @@ export function App({ clock }: { clock: Clock }) {
             <SignedIn
               me={view.me}
               wallet={signedInWallet}
+              created={view.created === true}
               signingOut={signingOut}
               onSignOut={() => void signOut(view.config, 'signed_out')}
               signOutError={signOutError}
               clock={clock}
               registration={view.config.registration}
               onSignOutEverywhere={() => signOutEverywhere(view.config)}
+              onServerReached={clearSignOutError}
             />
           </>
         )}
         {view.kind === 'signedOut' && (
-          <SignedOut config={view.config} wallets={wallets} notice={view.notice} headingRef={heading} onSignedIn={onSignedIn(view.config)} />
+          <SignedOut
+            config={view.config}
+            wallets={wallets}
+            notice={view.notice}
+            headingRef={heading}
+            clock={clock}
+            onSignedIn={onSignedIn(view.config)}
+          />
         )}
       </main>
       <footer className="footer">

@@ -26,7 +26,13 @@ export type Intent = 'login' | 'register';
 /** POST /api/auth/login and /register; `message` is the issued one, sent back so the server can say when it differs. */
 export type SignedChallenge = SignInRequest;
 
-async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+/** An answer's body and status (201 from /register says the account was created). */
+interface Answer<T> {
+  status: number;
+  data: T;
+}
+
+async function send<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, signal?: AbortSignal): Promise<Answer<T>> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -35,18 +41,24 @@ async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?
       cache: 'no-store',
       headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
     });
   } catch (cause) {
+    if (signal?.aborted) throw new AppError('cancelled', { cause });
     throw new AppError('network_error', { cause });
   }
-  if (response.status === 204) return undefined as T;
+  if (response.status === 204) return { status: 204, data: undefined as T };
   const data: unknown = await response.json().catch(() => undefined);
   if (!response.ok) {
     const code = apiErrorCode(data);
     throw new AppError(code ?? (response.status >= 500 ? 'internal_error' : 'bad_response'), { status: response.status });
   }
   if (data === undefined) throw new AppError('bad_response', { status: response.status });
-  return data as T;
+  return { status: response.status, data: data as T };
+}
+
+async function request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  return (await send<T>(method, path, body, signal)).data;
 }
 
 /** `{ error: { code } }` → code. */
@@ -72,14 +84,27 @@ export async function getMe(): Promise<Me | undefined> {
   }
 }
 
-/** A new EIP-4361 challenge; with `address`, only that account's signature is accepted. */
-export function createChallenge(address?: string): Promise<Challenge> {
-  return request('POST', '/api/auth/challenge', (address === undefined ? {} : { address }) satisfies ChallengeRequest);
+/**
+ * A new EIP-4361 challenge; with `address`, only that account's signature is accepted. `signal`
+ * abandons the request (AppError 'cancelled').
+ */
+export function createChallenge(address?: string, signal?: AbortSignal): Promise<Challenge> {
+  return request('POST', '/api/auth/challenge', (address === undefined ? {} : { address }) satisfies ChallengeRequest, signal);
 }
 
-/** Trades a signed challenge for a session (login), or registers the signer first (register). */
-export async function submitSignature(intent: Intent, signed: SignedChallenge): Promise<SignedInResponse> {
-  return request('POST', intent === 'register' ? '/api/auth/register' : '/api/auth/login', signed);
+/** What a signed challenge opened: the session's address, and whether /register created the account. */
+export interface SignedIn extends SignedInResponse {
+  /** 201 from /register: the address had no account before. */
+  created: boolean;
+}
+
+/**
+ * Trades a signed challenge for a session (login), or signs in and creates the account when the
+ * address has none (register: an existing address is simply signed in, 200).
+ */
+export async function submitSignature(intent: Intent, signed: SignedChallenge): Promise<SignedIn> {
+  const { status, data } = await send<SignedInResponse>('POST', intent === 'register' ? '/api/auth/register' : '/api/auth/login', signed);
+  return { ...data, created: status === 201 };
 }
 
 export async function logout(): Promise<void> {

@@ -1,10 +1,11 @@
 // The built page stays small and CSP-friendly: the entry's JavaScript (what every visitor loads)
 // and all of it together stay within budget, web3.js stays in the chunk only developer mode loads,
-// and index.html has nothing inline for a strict Content-Security-Policy to refuse.
+// index.html has nothing inline for a strict Content-Security-Policy to refuse, and every script
+// and stylesheet has the brotli and gzip copies the server sends.
 
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { buildWeb } from '@wallet-login/testkit';
 
 /** The issue's budget for the sign-in page's JavaScript, gzipped. */
@@ -43,4 +44,20 @@ test('index.html loads files only: no inline script, style or handler', () => {
   const html = readFileSync(join(dir, 'index.html'), 'utf8');
   expect(html).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
   expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
+});
+
+test('every script and stylesheet has a brotli and a gzip copy that decode to it, brotli the smaller', () => {
+  const files = readdirSync(join(dir, 'assets')).filter((file) => /\.(js|css)$/.test(file));
+  expect(files.length).toBeGreaterThanOrEqual(3);
+  for (const file of files) {
+    const content = readFileSync(join(dir, 'assets', file));
+    const br = readFileSync(join(dir, 'assets', `${file}.br`));
+    const gz = readFileSync(join(dir, 'assets', `${file}.gz`));
+    expect(brotliDecompressSync(br).equals(content)).toBe(true);
+    expect(gunzipSync(gz).equals(content)).toBe(true);
+    expect(br.length).toBeLessThan(gz.length);
+    expect(gz.length).toBeLessThan(content.length);
+  }
+  // index.html is small and revalidated on every load: it is sent as it is.
+  expect(existsSync(join(dir, 'index.html.br'))).toBe(false);
 });

@@ -19,8 +19,8 @@ export type PageErrorCode =
   | 'wallet_disconnected'
   /** Any other wallet failure. */
   | 'wallet_error'
-  /** Neither EIP-6963 announcements nor window.ethereum. */
-  | 'wallet_not_found'
+  /** The person cancelled a wait in the page (Cancel, Escape, another way to sign in). */
+  | 'cancelled'
   /** The wallet signed with, or switched to, another account than the one it connected. */
   | 'wrong_account'
   /** The server's challenge names another site than this page's (misconfigured PUBLIC_ORIGIN). */
@@ -71,12 +71,12 @@ export const ERROR_SENTENCES: Readonly<Record<string, string>> = {
   // The page's own.
   network_error: "Can't reach the server — check your connection and try again.",
   bad_response: 'The server sent an answer this page does not understand — try again in a moment.',
+  cancelled: 'Cancelled: nothing was signed in.',
   user_rejected: 'You cancelled in your wallet, so nothing was signed. Try again whenever you are ready.',
   wallet_locked: 'Your wallet is locked or has not shared an account — unlock it, then try again.',
   wallet_busy: 'Your wallet already has a request from this site waiting — open the wallet to finish or cancel it.',
   wallet_disconnected: 'Your wallet is not connected to a network — reconnect it, then try again.',
   wallet_error: 'Your wallet could not complete the request — try again.',
-  wallet_not_found: 'No wallet found in this browser. Install a wallet extension, or use one of the other ways to sign in below.',
   wrong_account: 'Your wallet signed with a different account than the one it connected — switch back to it and try again.',
   domain_mismatch: 'The server issues sign-in requests for a different site address — open the sign-in page at its own address.',
   challenge_mismatch: 'The server sent a sign-in request that is not for this sign-in — start again.',
@@ -90,6 +90,11 @@ export const GENERIC_SENTENCE = 'Something went wrong — try again.';
 /** The code of any thrown value: AppError's own, or 'unknown'. */
 export function errorCode(error: unknown): string {
   return error instanceof AppError ? error.code : 'unknown';
+}
+
+/** True for the page's own "the person cancelled": no error to show. */
+export function isCancelled(error: unknown): boolean {
+  return errorCode(error) === 'cancelled';
 }
 
 /** The sentence to show for any thrown value. */

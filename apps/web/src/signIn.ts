@@ -1,8 +1,11 @@
 // One sign-in, whatever signs: ask the server for a challenge, check it is for this page, have it
-// signed, trade the signature for a session, and read the session back.
+// signed, trade the signature for a session, and read the session back. An attempt can be
+// abandoned at any point (Cancel, Escape, another way to sign in): from then on nothing it hears
+// back is acted on, a late signature is never sent, and a session the server opened for it anyway
+// is ended at once.
 
 import { isChallengeError, verifyIssuedChallenge } from '@wallet-login/challenge';
-import { createChallenge, getMe, submitSignature, type Challenge, type Intent, type Me } from './api';
+import { createChallenge, getMe, logout, submitSignature, type Challenge, type Intent, type Me } from './api';
 import { AppError } from './errors';
 
 /** Where a sign-in is, for the progress line. */
@@ -17,6 +20,14 @@ export interface SignInParameters {
   /** Signs the challenge's message; the wallet, the development key. */
   sign(challenge: Challenge): Promise<string>;
   onStep(step: Step): void;
+  /** Abandons the attempt: the promise then rejects with AppError 'cancelled'. */
+  signal: AbortSignal;
+}
+
+/** The session a sign-in opened, and whether it created the account (registration open). */
+export interface SignInResult {
+  me: Me;
+  created: boolean;
 }
 
 /**
@@ -34,21 +45,63 @@ export function checkChallenge(challenge: Challenge, { host, address }: { host: 
   }
 }
 
-/** Runs one sign-in and returns the new session. */
-export async function signIn({ intent, address, host, sign, onStep }: SignInParameters): Promise<Me> {
-  onStep('requesting');
-  const challenge = await createChallenge(address);
-  checkChallenge(challenge, { host, address });
-  onStep('signing');
-  const signature = await sign(challenge);
-  onStep('verifying');
-  return finishSignIn(intent, { sid: challenge.sid, signature, message: challenge.message });
+/** Rejects with AppError 'cancelled' once `signal` aborts, whatever `promise` does later. */
+export function unlessCancelled<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new AppError('cancelled'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new AppError('cancelled'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
-/** Sends a signed challenge and reads the session it opened. */
-export async function finishSignIn(intent: Intent, signed: { sid: string; signature: string; message?: string }): Promise<Me> {
-  await submitSignature(intent, signed);
+function throwIfCancelled(signal: AbortSignal): void {
+  if (signal.aborted) throw new AppError('cancelled');
+}
+
+/** Runs one sign-in and returns the new session. */
+export async function signIn({ intent, address, host, sign, onStep, signal }: SignInParameters): Promise<SignInResult> {
+  throwIfCancelled(signal);
+  onStep('requesting');
+  const challenge = await createChallenge(address, signal);
+  throwIfCancelled(signal);
+  checkChallenge(challenge, { host, address });
+  onStep('signing');
+  const signature = await unlessCancelled(sign(challenge), signal);
+  onStep('verifying');
+  return finishSignIn(intent, { sid: challenge.sid, signature, message: challenge.message }, signal);
+}
+
+/**
+ * Sends a signed challenge and reads the session it opened. Once sent, the request is let finish
+ * even if the attempt is abandoned meanwhile (an aborted request may still have signed in on the
+ * server): a session it opened is then ended, and the attempt rejects with 'cancelled'.
+ */
+export async function finishSignIn(
+  intent: Intent,
+  signed: { sid: string; signature: string; message?: string },
+  signal: AbortSignal,
+): Promise<SignInResult> {
+  throwIfCancelled(signal);
+  const { created } = await submitSignature(intent, signed);
+  if (signal.aborted) {
+    await logout().catch(() => undefined);
+    throw new AppError('cancelled');
+  }
   const me = await getMe();
+  if (signal.aborted) {
+    await logout().catch(() => undefined);
+    throw new AppError('cancelled');
+  }
   if (!me) throw new AppError('unauthenticated');
-  return me;
+  return { me, created };
 }

@@ -1,7 +1,7 @@
 // Driving the sign-in page as a person would, for every browser suite (the page's own, and the
 // deployment tests through nginx): wait for it, choose a wallet, read the session it holds.
 
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 
 /** Waits until the page has asked the server who is signed in and drawn the answer. */
 export async function waitForLoaded(page: Page): Promise<void> {
@@ -18,9 +18,19 @@ export async function serverSession(page: Page): Promise<{ status: number; addre
 }
 
 
-/** Clicks "Sign in with wallet" (or "Create account with wallet"), then the named wallet. */
+/**
+ * The page's one wallet button: "Continue with wallet" with registration open (it signs in, or
+ * creates the account of an address new there, from one signature), "Sign in with wallet" with
+ * it closed. `'Create account'` insists on the first: the server must have registration open.
+ */
+function walletButton(page: Page, verb: 'Sign in' | 'Create account' = 'Sign in'): Locator {
+  const name = verb === 'Create account' ? 'Continue with wallet' : /^(Continue|Sign in) with wallet$/;
+  return page.getByRole('button', { name });
+}
+
+/** Clicks the wallet button (see walletButton), then the named wallet. */
 export async function chooseWallet(page: Page, walletName: string, verb: 'Sign in' | 'Create account' = 'Sign in'): Promise<void> {
-  await page.getByRole('button', { name: `${verb} with wallet` }).click();
+  await walletButton(page, verb).click();
   await page.getByRole('button', { name: walletName, exact: true }).click();
 }
 
@@ -31,10 +41,12 @@ export function shortAddress(address: string): string {
   return `${address.slice(0, 6)}…${address.slice(-4)}`;
 }
 
-/** On a loaded sign-in page: create the account or sign in with the named wallet, and wait until signed in. */
+/**
+ * On a loaded sign-in page: sign in with the named wallet (creating the account when the address
+ * is new and registration is open, which `'Create account'` requires), and wait until signed in.
+ */
 export async function signInWithWallet(page: Page, walletName: string, verb: 'Sign in' | 'Create account' = 'Sign in'): Promise<void> {
   await waitForLoaded(page);
-  if (verb === 'Create account') await page.getByRole('button', { name: 'Create an account' }).click();
   await chooseWallet(page, walletName, verb);
   await page.getByRole('heading', { name: SIGNED_IN_HEADING }).waitFor();
 }

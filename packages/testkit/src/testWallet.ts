@@ -1,7 +1,9 @@
 // A test wallet for the browser tests: an EIP-1193 provider injected into the page before its own
 // scripts (page.addInitScript), announced with EIP-6963 and/or set as window.ethereum, whose
 // requests are answered in node (page.exposeFunction) by a test private key. Tests steer it: say
-// no (EIP-1193 4001), be locked (4100), sign with another account, switch accounts, disconnect.
+// no (EIP-1193 4001), be locked (4100), sign with another account, switch accounts, disconnect,
+// or take its time (hold a request open until the test lets it answer, like a person who has not
+// looked at the wallet yet).
 
 import type { Page } from 'playwright-core';
 import { privateKeyToAddress, signMessage } from './keys';
@@ -37,8 +39,18 @@ export interface TestWalletBehaviour {
   locked: boolean;
   /** Signs with this key instead of the selected account's (a faulty or switched wallet). */
   signWith?: string;
+  /** Runs when the person is "looking at" the connection request, before it is answered. */
+  beforeConnect?: () => void | Promise<void>;
   /** Runs when the person is "looking at" the signature request, before it is answered. */
   beforeSign?: () => void | Promise<void>;
+}
+
+/** A request the wallet keeps open until `release()`: see TestWallet.hold. */
+export interface HeldRequest {
+  /** Resolves once the page has made the request (the wallet is "showing" it). */
+  readonly asked: Promise<void>;
+  /** Lets the wallet answer. */
+  release(): void;
 }
 
 interface RpcAnswer {
@@ -85,6 +97,7 @@ export class TestWallet {
     this.requests.push({ method, params });
     switch (method) {
       case 'eth_requestAccounts':
+        await this.behaviour.beforeConnect?.();
         if (this.behaviour.locked) return rpcError(4100, 'The wallet is locked.');
         if (this.behaviour.rejectConnect) return rpcError(4001, 'User rejected the request.');
         return { result: [this.address.toLowerCase()] };
@@ -108,6 +121,29 @@ export class TestWallet {
       default:
         return rpcError(4200, `The method ${method} is not supported.`);
     }
+  }
+
+  /**
+   * Keeps the next connection ('connect') or signature ('sign') request open until `release()`,
+   * then answers it as the behaviour says: a slow wallet, or one left unanswered while the page
+   * moves on.
+   */
+  hold(request: 'connect' | 'sign'): HeldRequest {
+    let asked = (): void => undefined;
+    let release = (): void => undefined;
+    const askedPromise = new Promise<void>((resolve) => {
+      asked = resolve;
+    });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const hook = async (): Promise<void> => {
+      asked();
+      await released;
+    };
+    if (request === 'connect') this.behaviour.beforeConnect = hook;
+    else this.behaviour.beforeSign = hook;
+    return { asked: askedPromise, release };
   }
 
   /** Selects another account and tells the page (EIP-1193 accountsChanged). */

@@ -1,15 +1,20 @@
 // Serving the built sign-in page: index.html at `/` and for client routes, hashed assets cached
-// for good, index.html revalidated, and /api/*, other methods and missing files left to the API.
+// for good, index.html revalidated, and /api/*, other methods and missing files left to the API;
+// the build's brotli and gzip copies sent to browsers that accept them, by Accept-Encoding.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { startTestServer, type TestServer } from '@wallet-login/testkit';
+import { chooseEncoding, parseAcceptEncoding } from './static';
 
 const INDEX = '<!doctype html><title>Sign in</title><div id="root"></div>';
 const SCRIPT = 'console.log("app");';
 const HTML = { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+const BIG_SCRIPT = `export const app = ${JSON.stringify('sign in with a wallet '.repeat(200))};\n`;
+const STYLES = `${'.card { padding: 2rem; }\n'.repeat(100)}`;
 
 let webDir: string;
 let server: TestServer;
@@ -18,6 +23,12 @@ beforeAll(async () => {
   mkdirSync(join(webDir, 'assets'));
   writeFileSync(join(webDir, 'index.html'), INDEX);
   writeFileSync(join(webDir, 'assets', 'index-AbC123.js'), SCRIPT);
+  // As the build writes them (apps/web/vite.config.mts): the copies beside the file.
+  writeFileSync(join(webDir, 'assets', 'app-XyZ789.js'), BIG_SCRIPT);
+  writeFileSync(join(webDir, 'assets', 'app-XyZ789.js.br'), brotliCompressSync(BIG_SCRIPT));
+  writeFileSync(join(webDir, 'assets', 'app-XyZ789.js.gz'), gzipSync(BIG_SCRIPT));
+  writeFileSync(join(webDir, 'assets', 'index-Css456.css'), STYLES);
+  writeFileSync(join(webDir, 'assets', 'index-Css456.css.gz'), gzipSync(STYLES));
   writeFileSync(join(webDir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   server = await startTestServer({ config: { webDir } });
 });
@@ -108,4 +119,115 @@ test('without a build, a page navigation is told how to build it', async () => {
   } finally {
     await unbuilt.close();
   }
+});
+
+/** A raw GET (fetch would decode the body), with the body's bytes as sent. */
+function rawGet(path: string, headers: Record<string, string>, method = 'GET'): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const { port } = new URL(server.url);
+    httpRequest({ host: '127.0.0.1', port, path, method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('precompressed assets', () => {
+  test("Chrome's Accept-Encoding gets the brotli copy, typed as the script, cached for good, varying by Accept-Encoding", async () => {
+    const res = await rawGet('/assets/app-XyZ789.js', { 'Accept-Encoding': 'gzip, deflate, br, zstd' });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-encoding']).toBe('br');
+    expect(res.headers['content-type']).toMatch(/^(text|application)\/javascript/);
+    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(res.headers.vary).toBe('Accept-Encoding');
+    expect(Number(res.headers['content-length'])).toBe(res.body.length);
+    expect(res.body.length).toBeLessThan(BIG_SCRIPT.length);
+    expect(brotliDecompressSync(res.body).toString()).toBe(BIG_SCRIPT);
+  });
+
+  test('a browser without brotli gets the gzip copy', async () => {
+    const res = await rawGet('/assets/app-XyZ789.js', { 'Accept-Encoding': 'gzip, deflate' });
+    expect(res.headers['content-encoding']).toBe('gzip');
+    expect(res.headers.vary).toBe('Accept-Encoding');
+    expect(gunzipSync(res.body).toString()).toBe(BIG_SCRIPT);
+  });
+
+  test('q-values are respected: a lower weight for brotli gets gzip, q=0 refuses a coding', async () => {
+    await expect(rawGet('/assets/app-XyZ789.js', { 'Accept-Encoding': 'br;q=0.5, gzip;q=0.9' })).resolves.toMatchObject({ headers: { 'content-encoding': 'gzip' } });
+    await expect(rawGet('/assets/app-XyZ789.js', { 'Accept-Encoding': 'br;q=0, *' })).resolves.toMatchObject({ headers: { 'content-encoding': 'gzip' } });
+    const neither = await rawGet('/assets/app-XyZ789.js', { 'Accept-Encoding': 'br;q=0, gzip;q=0' });
+    expect(neither.headers['content-encoding']).toBeUndefined();
+    expect(neither.headers.vary).toBe('Accept-Encoding');
+    expect(neither.body.toString()).toBe(BIG_SCRIPT);
+  });
+
+  test('without Accept-Encoding, or with identity only, the file itself is sent, still varying by Accept-Encoding', async () => {
+    for (const headers of [{}, { 'Accept-Encoding': 'identity' }, { 'Accept-Encoding': '' }] as Record<string, string>[]) {
+      const res = await rawGet('/assets/app-XyZ789.js', headers);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-encoding']).toBeUndefined();
+      expect(res.headers.vary).toBe('Accept-Encoding');
+      expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(res.body.toString()).toBe(BIG_SCRIPT);
+    }
+  });
+
+  test('an asset with a gzip copy only is sent as gzip even to a brotli browser; one without copies is sent as it is, without Vary', async () => {
+    const css = await rawGet('/assets/index-Css456.css', { 'Accept-Encoding': 'gzip, deflate, br' });
+    expect(css.headers['content-encoding']).toBe('gzip');
+    expect(css.headers['content-type']).toMatch(/^text\/css/);
+    expect(gunzipSync(css.body).toString()).toBe(STYLES);
+
+    const small = await rawGet('/assets/index-AbC123.js', { 'Accept-Encoding': 'gzip, deflate, br' });
+    expect(small.headers['content-encoding']).toBeUndefined();
+    expect(small.headers.vary).toBeUndefined();
+    expect(small.body.toString()).toBe(SCRIPT);
+  });
+
+  test('HEAD answers with the headers of the copy, without a body', async () => {
+    const res = await rawGet('/assets/app-XyZ789.js', { 'Accept-Encoding': 'br' }, 'HEAD');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-encoding']).toBe('br');
+    expect(Number(res.headers['content-length'])).toBe(brotliCompressSync(BIG_SCRIPT).length);
+    expect(res.body.length).toBe(0);
+  });
+
+  test('fetch, as a browser, decodes the copy to the script', async () => {
+    const res = await get('/assets/app-XyZ789.js', { 'Accept-Encoding': 'br, gzip' });
+    expect(res.headers.get('content-encoding')).toBe('br');
+    await expect(res.text()).resolves.toBe(BIG_SCRIPT);
+  });
+});
+
+describe('chooseEncoding', () => {
+  const both = ['br', 'gzip'] as const;
+  test.each([
+    ['gzip, deflate, br, zstd', both, 'br'],
+    ['br;q=1.0, gzip;q=1', both, 'br'],
+    ['gzip;q=1, br;q=0.999', both, 'gzip'],
+    ['x-gzip', both, 'gzip'],
+    ['*', both, 'br'],
+    ['*;q=0.5, gzip', both, 'gzip'],
+    ['GZIP', both, 'gzip'],
+    ['gzip, br', ['gzip'], 'gzip'],
+    ['br', ['gzip'], undefined],
+    ['identity;q=1, br;q=0.5, gzip;q=0.5', both, undefined],
+    ['identity;q=0.5, br;q=0.5', both, 'br'],
+    ['br;q=2, gzip;q=abc', both, undefined],
+    ['', both, undefined],
+    [undefined, both, undefined],
+  ] as const)('Accept-Encoding %p with copies %p → %p', (header, available, expected) => {
+    expect(chooseEncoding(header, available)).toBe(expected);
+  });
+
+  test('parseAcceptEncoding reads weights, defaults them to 1 and keeps the first mention', () => {
+    expect([...parseAcceptEncoding(' gzip ;q=0.8, br, deflate;q=0.000, gzip;q=1, ;q=1')]).toEqual([
+      ['gzip', 0.8],
+      ['br', 1],
+      ['deflate', 0],
+    ]);
+  });
 });

@@ -1,10 +1,12 @@
-// A "Copy" button for an address, a message or a sid, that says when it worked.
+// A "Copy" button for an address or a message, that says when it worked. Its name says what it
+// copies ("Copy address") and contains its visible text, as speech input needs (WCAG 2.5.3); the
+// outcome is a status beside it, shown and announced.
 
 import { useEffect, useState } from 'react';
 
 export interface CopyButtonProps {
   text: string;
-  /** What is copied, for screen readers: "Copy address". */
+  /** What is copied, for screen readers: "Copy address". Starts with "Copy". */
   label: string;
 }
 
@@ -26,13 +28,13 @@ export function CopyButton({ text, label }: CopyButtonProps) {
   };
 
   return (
-    <>
-      <button type="button" className="button button-small" aria-label={label} onClick={() => void copy()}>
-        {state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed' : 'Copy'}
+    <span className="copy">
+      <button type="button" className="button button-small" onClick={() => void copy()}>
+        Copy<span className="visually-hidden">{label.replace(/^Copy/, '')}</span>
       </button>
-      <span className="visually-hidden" role="status">
-        {state === 'copied' ? 'Copied' : state === 'failed' ? 'Could not copy; select the text and copy it by hand' : ''}
+      <span className="copy-status" role="status">
+        {state === 'copied' ? 'Copied' : state === 'failed' ? 'Could not copy: select the text and copy it by hand' : ''}
       </span>
-    </>
+    </span>
   );
 }

@@ -3,24 +3,35 @@
 // cleared at once, and lives in a local variable for one sign-in: never in React state, never in
 // storage, never sent.
 
-import { useId, useRef, useState, type FormEvent } from 'react';
-import type { Intent, Me } from '../api';
-import { AppError } from '../errors';
-import { signIn, type Step } from '../signIn';
-import { ErrorNotice, Progress } from './Status';
+import { useEffect, useId, useRef, useState, type FormEvent, type Ref } from 'react';
+import type { Intent } from '../api';
+import { AppError, isCancelled } from '../errors';
+import { signIn, type SignInResult, type Step } from '../signIn';
+import { ErrorNotice, Waiting } from './Status';
 
 export interface DevKeyPanelProps {
   intent: Intent;
   registration: 'open' | 'closed';
-  onSignedIn(me: Me): void;
-  onIntentChange(intent: Intent): void;
+  /** The panel's heading, focused when the panel is switched to. */
+  headingRef: Ref<HTMLHeadingElement>;
+  onSignedIn(result: SignInResult): void;
 }
 
-export function DevKeyPanel({ intent, registration, onSignedIn, onIntentChange }: DevKeyPanelProps) {
+export function DevKeyPanel({ intent, registration, headingRef, onSignedIn }: DevKeyPanelProps) {
   const keyInput = useRef<HTMLInputElement>(null);
   const [step, setStep] = useState<Step>();
-  const [error, setError] = useState<unknown>();
+  const [error, setError] = useState<{ error: unknown; address?: string }>();
+  const attempt = useRef<AbortController | undefined>(undefined);
   const ids = useId();
+
+  useEffect(() => () => attempt.current?.abort(), []);
+
+  const cancel = (): void => {
+    attempt.current?.abort();
+    attempt.current = undefined;
+    setStep(undefined);
+    keyInput.current?.focus();
+  };
 
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
@@ -29,33 +40,40 @@ export function DevKeyPanel({ intent, registration, onSignedIn, onIntentChange }
     const privateKey = input.value;
     input.value = '';
     setError(undefined);
+    attempt.current?.abort();
+    const controller = new AbortController();
+    attempt.current = controller;
+    const { signal } = controller;
     setStep('requesting');
+    let address: string | undefined;
     try {
       if (privateKey.trim() === '') throw new AppError('key_invalid');
       // web3-eth-accounts is loaded only here, so the sign-in page stays small for everyone else.
       const { addressOfKey, signWithKey } = await import('../signers/devKey');
-      const address = addressOfKey(privateKey);
-      onSignedIn(
-        await signIn({
-          intent,
-          address,
-          host: window.location.host,
-          sign: async (challenge) => signWithKey({ message: challenge.message, privateKey }),
-          onStep: setStep,
-        }),
-      );
+      address = addressOfKey(privateKey);
+      const result = await signIn({
+        intent,
+        address,
+        host: window.location.host,
+        sign: async (challenge) => signWithKey({ message: challenge.message, privateKey }),
+        onStep: (next) => {
+          if (!signal.aborted) setStep(next);
+        },
+        signal,
+      });
+      if (signal.aborted) return;
+      onSignedIn(result);
     } catch (caught) {
-      setError(caught);
-      input.focus();
-    } finally {
+      if (signal.aborted || isCancelled(caught)) return;
+      setError({ error: caught, address });
       setStep(undefined);
+      input.focus();
     }
   };
 
-  const verb = intent === 'register' ? 'Create account' : 'Sign in';
   return (
     <form className="panel" onSubmit={(event) => void submit(event)} aria-busy={step !== undefined}>
-      <h2 className="panel-title">
+      <h2 className="panel-title" ref={headingRef} tabIndex={-1}>
         Developer key <span className="badge">Developer mode</span>
       </h2>
       <p className="notice notice-warning">
@@ -77,25 +95,14 @@ export function DevKeyPanel({ intent, registration, onSignedIn, onIntentChange }
           spellCheck={false}
         />
       </div>
-      <button type="submit" className="button button-primary button-wide" disabled={step !== undefined}>
-        {verb} with key
-      </button>
-      {step !== undefined && <Progress step={step} />}
-      {error !== undefined && (
-        <ErrorNotice
-          error={error}
-          registration={registration}
-          onCreateAccount={
-            intent === 'login'
-              ? () => {
-                  onIntentChange('register');
-                  setError(undefined);
-                  keyInput.current?.focus();
-                }
-              : undefined
-          }
-        />
+      {step !== undefined ? (
+        <Waiting step={step} intent={intent} onCancel={cancel} focusCancel />
+      ) : (
+        <button type="submit" className="button button-primary button-wide">
+          {intent === 'register' ? 'Continue with key' : 'Sign in with key'}
+        </button>
       )}
+      {error !== undefined && <ErrorNotice error={error.error} registration={registration} address={error.address} />}
     </form>
   );
 }

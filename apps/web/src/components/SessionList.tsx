@@ -1,8 +1,8 @@
-// "Your sessions": every live session of the signed-in address (GET /api/auth/sessions), each
-// with its device, when it signed in and was last used, and a Sign out for every one but this
-// browser's; then "Sign out everywhere", confirmed in the page, which ends them all. The list is
-// read again after each revoke and whenever the page is shown again (a sign-in on another device
-// meanwhile).
+// "Your sessions": every live session of the signed-in address (GET /api/auth/sessions), this
+// browser's first and the others newest first, each with its device, the date it signed in and
+// when it was last used, and an "End session" for every one but this browser's; then "Sign out
+// everywhere", confirmed in the page, which ends them all. The list is read again after each
+// revoke and whenever the page is shown again (a sign-in on another device meanwhile).
 
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { listSessions, revokeSession, type SessionInfo } from '../api';
@@ -22,6 +22,8 @@ export interface SessionListProps {
    * rejects with the failure, which the list then shows.
    */
   onSignOutEverywhere(): Promise<void>;
+  /** Called when a read or a revoke worked: the server is reachable again. */
+  onServerReached?(): void;
 }
 
 type ListState = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'loaded'; sessions: SessionInfo[] };
@@ -29,7 +31,12 @@ type ListState = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { ki
 /** How often "5 minutes ago" is brought up to date while the page is open. */
 const TICK_MS = 30_000;
 
-export function SessionList({ clock, registration, onSignOutEverywhere }: SessionListProps) {
+/** This browser's session first (it is the one people look for), the others as the server sorts them: newest first. */
+function thisDeviceFirst(sessions: SessionInfo[]): SessionInfo[] {
+  return [...sessions.filter((session) => session.current), ...sessions.filter((session) => !session.current)];
+}
+
+export function SessionList({ clock, registration, onSignOutEverywhere, onServerReached }: SessionListProps) {
   const id = useId();
   const headingId = `${id}-heading`;
   const confirmId = `${id}-confirm`;
@@ -47,12 +54,15 @@ export function SessionList({ clock, registration, onSignOutEverywhere }: Sessio
   /** Only the latest read of the list is shown, whatever order the answers arrive in. */
   const latestRead = useRef(0);
   /**
-   * Once a revoke is over, focus goes to the Sign out button at this position: the next session's
+   * Once a revoke is over, focus goes to the End session button at this position: the next session's
    * after a removal (else the last one's, else the heading), the same one's after a failure.
    */
   const focusAfterRevoke = useRef<number | undefined>(undefined);
   /** Where focus goes as the confirm step opens (Cancel) or closes (its button again). */
   const confirmFocus = useRef<'cancel' | 'everywhere' | undefined>(undefined);
+
+  const reached = useRef(onServerReached);
+  reached.current = onServerReached;
 
   const load = useCallback(async (): Promise<void> => {
     const read = ++latestRead.current;
@@ -60,7 +70,10 @@ export function SessionList({ clock, registration, onSignOutEverywhere }: Sessio
       const sessions = await listSessions();
       if (read !== latestRead.current) return;
       setNow(clock.now());
-      setList({ kind: 'loaded', sessions });
+      setList({ kind: 'loaded', sessions: thisDeviceFirst(sessions) });
+      // The list is current again: an earlier failure's sentence would now mislead.
+      setActionError(undefined);
+      reached.current?.();
     } catch (error) {
       if (read !== latestRead.current) return;
       setList({ kind: 'failed', error });
@@ -113,7 +126,7 @@ export function SessionList({ clock, registration, onSignOutEverywhere }: Sessio
         return;
       }
     }
-    setAnnouncement(`${name} is signed out.`);
+    setAnnouncement(`The session on ${name} has ended.`);
     await load();
     setRevoking(undefined);
   };
@@ -187,7 +200,10 @@ export function SessionList({ clock, registration, onSignOutEverywhere }: Sessio
                   <p className="session-times" id={detailsId}>
                     {session.createdAt !== null && (
                       <span>
-                        Signed in <RelativeTime ms={session.createdAt} now={now} />
+                        Signed in{' '}
+                        <time dateTime={isoTime(session.createdAt)} title={formatTimeAgo(session.createdAt, now)}>
+                          {formatTime(session.createdAt)}
+                        </time>
                       </span>
                     )}
                     {session.createdAt !== null && ' · '}
@@ -205,12 +221,12 @@ export function SessionList({ clock, registration, onSignOutEverywhere }: Sessio
                     type="button"
                     className="button button-small"
                     data-revoke=""
-                    aria-label={`Sign out ${name}`}
+                    aria-label={`End session on ${name}`}
                     aria-describedby={detailsId}
                     disabled={revoking !== undefined || endingAll}
                     onClick={() => void revoke(session, position)}
                   >
-                    {revoking === session.id ? 'Signing out…' : 'Sign out'}
+                    {revoking === session.id ? 'Ending…' : 'End session'}
                   </button>
                 )}
               </li>

@@ -1,9 +1,13 @@
-// The signed-out state: sign in (or create an account) with a wallet, a pasted signature or, in
-// developer mode, a test key.
+// The signed-out state: with registration open, one way in that signs in or creates the account
+// from one signature (POST /api/auth/register signs an existing address in); with it closed, sign
+// in only. Sign with a wallet, a pasted signature or, in developer mode, a test key; switching
+// between them moves focus to the new panel's heading, which announces it.
 
-import { useState, type Ref } from 'react';
-import type { Intent, Me, PublicConfig } from '../api';
+import { useEffect, useRef, useState, type Ref } from 'react';
+import type { PublicConfig } from '../api';
+import type { Clock } from '../format';
 import type { Wallet } from '../signers/wallet';
+import type { SignInResult } from '../signIn';
 import type { Wallets } from '../useWallets';
 import { DevKeyPanel } from './DevKeyPanel';
 import { PastePanel } from './PastePanel';
@@ -23,25 +27,36 @@ export interface SignedOutProps {
   /** Why the person is here: shown once, above the sign-in. */
   notice?: string;
   headingRef: Ref<HTMLHeadingElement>;
-  onSignedIn(me: Me, wallet?: Wallet): void;
+  /** The page's clock, for the paste mode's countdown. */
+  clock: Clock;
+  onSignedIn(result: SignInResult, wallet?: Wallet): void;
 }
 
-export function SignedOut({ config, wallets, notice, headingRef, onSignedIn }: SignedOutProps) {
-  const [intent, setIntent] = useState<Intent>('login');
+export function SignedOut({ config, wallets, notice, headingRef, clock, onSignedIn }: SignedOutProps) {
   const [mode, setMode] = useState<Mode>('wallet');
+  const panelHeading = useRef<HTMLHeadingElement>(null);
+  const shownMode = useRef<Mode>(mode);
   const registrationOpen = config.registration === 'open';
+  const intent = registrationOpen ? 'register' : 'login';
   const modes: Mode[] = config.devKeySignIn ? ['wallet', 'paste', 'devKey'] : ['wallet', 'paste'];
-  const panelProps = { intent, registration: config.registration, onIntentChange: setIntent };
+  const panelProps = { intent, registration: config.registration, headingRef: panelHeading } as const;
+
+  // Focus follows a switch of panel (not the first one shown: the page's heading has it then).
+  useEffect(() => {
+    if (shownMode.current === mode) return;
+    shownMode.current = mode;
+    panelHeading.current?.focus();
+  }, [mode]);
 
   return (
     <>
       <h1 ref={headingRef} tabIndex={-1}>
-        {intent === 'register' ? 'Create an account' : 'Sign in'}
+        {registrationOpen ? 'Sign in or create an account' : 'Sign in'}
       </h1>
       <p className="lead">
-        {intent === 'register'
-          ? 'Your Ethereum address is your account: no password, no email. Sign one message to create it.'
-          : 'Prove you hold your Ethereum address by signing one message: no password.'}
+        {registrationOpen
+          ? 'Your Ethereum address is your account: sign one message to sign in, or to create your account if you are new. No password, no email.'
+          : 'Prove you hold your Ethereum address by signing one message: no password. Accounts here are added by the site’s administrator.'}
       </p>
       {notice && (
         <p className="notice notice-info" role="status">
@@ -49,8 +64,8 @@ export function SignedOut({ config, wallets, notice, headingRef, onSignedIn }: S
         </p>
       )}
       {mode === 'wallet' && <WalletPanel {...panelProps} wallets={wallets} onSignedIn={onSignedIn} />}
-      {mode === 'paste' && <PastePanel {...panelProps} onSignedIn={(me) => onSignedIn(me)} />}
-      {mode === 'devKey' && config.devKeySignIn && <DevKeyPanel {...panelProps} onSignedIn={(me) => onSignedIn(me)} />}
+      {mode === 'paste' && <PastePanel {...panelProps} clock={clock} onSignedIn={(result) => onSignedIn(result)} />}
+      {mode === 'devKey' && config.devKeySignIn && <DevKeyPanel {...panelProps} onSignedIn={(result) => onSignedIn(result)} />}
 
       <nav className="other-modes" aria-label="Other ways to sign in">
         <p className="divider">
@@ -67,26 +82,6 @@ export function SignedOut({ config, wallets, notice, headingRef, onSignedIn }: S
             ))}
         </div>
       </nav>
-
-      {registrationOpen && (
-        <p className="switch">
-          {intent === 'login' ? (
-            <>
-              New here?{' '}
-              <button type="button" className="link" onClick={() => setIntent('register')}>
-                Create an account
-              </button>
-            </>
-          ) : (
-            <>
-              Already have an account?{' '}
-              <button type="button" className="link" onClick={() => setIntent('login')}>
-                Sign in instead
-              </button>
-            </>
-          )}
-        </p>
-      )}
     </>
   );
 }
