@@ -74,8 +74,7 @@ export default defineConfig({
     rolldownOptions: {
       treeshake: {
         // The challenge library is pure (no work at import time), so what the page does not use
-        // is dropped: web3-eth-accounts, behind its index's signMessage re-export, then lands
-        // only in the development-key chunk that does use it.
+        // of it is dropped from the entry (the native recovery path, the server's checks).
         moduleSideEffects: [{ test: /[\\/]packages[\\/]challenge[\\/]src[\\/]/, sideEffects: false }],
       },
     },
