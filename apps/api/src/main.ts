@@ -78,6 +78,7 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
     config: { ...config, sessionKeys },
     port: config.port,
     host: config.host,
+    http: config.http,
     ...(tls ? { tls } : {}),
     stores,
     events,

@@ -7,6 +7,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp, sessionCookieName, type AppConfig } from '../app';
+import { HTTP_DEFAULTS, type HttpSettings } from '../config';
 import type { SessionEvents } from '../events/types';
 import type { Metrics } from '../metrics';
 import type { Clock, Stores } from '../stores/types';
@@ -14,10 +15,10 @@ import { attachLiveSessions, type LiveSessions } from './liveSession';
 import type { TlsCredentials } from './tls';
 
 /**
- * Longer than a proxy keeps an idle upstream connection (nginx keepalive_timeout 60 s), so the
- * proxy, not this server, closes it, and never reuses a connection the server is closing (502).
+ * How often Node looks for requests past their headers or request timeout (its default, 30 s,
+ * would let a slow client hold a connection that long past the bound).
  */
-export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+export const CONNECTIONS_CHECK_MS = 1000;
 
 export interface ServeOptions {
   /** The app's settings; a function is given the URL the server listens on (tests: ephemeral ports). */
@@ -28,6 +29,8 @@ export interface ServeOptions {
   host?: string;
   /** HTTPS with this certificate; plain HTTP when absent. */
   tls?: TlsCredentials;
+  /** Limits on slow and idle clients. @default HTTP_DEFAULTS (10 s headers, 30 s request, 5 s keep-alive) */
+  http?: HttpSettings;
   stores: Stores;
   events: SessionEvents;
   metrics: Metrics;
@@ -53,11 +56,22 @@ export interface Serving {
 
 export async function serve(options: ServeOptions): Promise<Serving> {
   const { tls, stores, events, metrics, clock, random, logger } = options;
+  const http = options.http ?? HTTP_DEFAULTS;
+  // Slow clients (slowloris: a header byte now and then) and idle connections hold a socket and
+  // memory each; a login server's requests are small, so they get seconds, not Node's minutes
+  // (RFC 9112 §9.5: a server may close an inactive connection). Behind nginx, its upstream
+  // keepalive_timeout (deploy/nginx.conf) is shorter than keepAliveTimeout, so the proxy closes an
+  // idle connection first and never reuses one the server is closing.
+  const limits = {
+    headersTimeout: http.headersTimeoutMs,
+    requestTimeout: http.requestTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.min(CONNECTIONS_CHECK_MS, http.headersTimeoutMs),
+  };
   const server: HttpServer | HttpsServer = tls
-    ? createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' })
-    : createHttpServer();
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
+    ? // A TLS handshake comes before any header: it gets the headers timeout (Node's own: 120 s).
+      createHttpsServer({ ...limits, handshakeTimeout: http.headersTimeoutMs, cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' })
+    : createHttpServer(limits);
 
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
