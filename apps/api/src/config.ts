@@ -83,6 +83,7 @@ const env = z.object({
   HTTP_HEADERS_TIMEOUT_MS: integer(100, 300_000).default(HTTP_DEFAULTS.headersTimeoutMs),
   HTTP_REQUEST_TIMEOUT_MS: integer(100, 600_000).default(HTTP_DEFAULTS.requestTimeoutMs),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(100, 600_000).default(HTTP_DEFAULTS.keepAliveTimeoutMs),
+  SHUTDOWN_GRACE_MS: integer(0, 600_000).default(5000),
 });
 
 /** Everything the app needs, in ms and normalised forms. */
@@ -136,6 +137,8 @@ export interface Config {
   /** Outstanding challenges in all; past it the API answers 503 until some expire. */
   maxChallenges: number;
   http: HttpSettings;
+  /** Bound on a clean stop (SIGTERM): connections still open then are dropped. */
+  shutdownGraceMs: number;
 }
 
 /** How long the HTTP server waits for slow and idle clients before closing their connection. */
@@ -223,6 +226,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     maxChallengesPerSession: e.MAX_CHALLENGES_PER_SESSION,
     maxChallenges: e.MAX_CHALLENGES,
     http: { headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS, keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }
 
