@@ -36,6 +36,8 @@ describe('loadConfig', () => {
       rateLimitAddressFailuresPerHour: 20,
       maxChallengesPerSession: 5,
       maxChallenges: 100_000,
+      http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5000 },
+      shutdownGraceMs: 5000,
     });
   });
 
@@ -85,6 +87,20 @@ describe('loadConfig', () => {
       chainId: 137, registration: 'closed', challengeTtlMs: 60_000, clockSkewMs: 0, sessionIdleMs: 600_000, sessionAbsoluteMs: 3_600_000,
       sessionKeys: ['k'.repeat(32), 'j'.repeat(40)], trustProxy: true, logLevel: 'warn',
     });
+  });
+
+  test('reads the HTTP limits and the shutdown grace, and refuses what Node or a login server cannot use', () => {
+    expect(loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '2000', HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000', SHUTDOWN_GRACE_MS: '0' })).toMatchObject({
+      http: { headersTimeoutMs: 2000, requestTimeoutMs: 5000, keepAliveTimeoutMs: 1000 },
+      shutdownGraceMs: 0,
+    });
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '40000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS: must be at most HTTP_REQUEST_TIMEOUT_MS/);
+    expect(() => loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '5s' })).toThrow(/HTTP_REQUEST_TIMEOUT_MS: must be a whole number/);
+    // 0 turns Node's timeouts off: never what a server facing slow clients wants.
+    expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '0' })).toThrow(/HTTP_KEEP_ALIVE_TIMEOUT_MS: must be at least 100/);
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '0' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS: must be at least 100/);
+    expect(() => loadConfig({ SHUTDOWN_GRACE_MS: '-1' })).toThrow(/SHUTDOWN_GRACE_MS: must be at least 0/);
+    expect(() => loadConfig({ SHUTDOWN_GRACE_MS: '3600000' })).toThrow(/SHUTDOWN_GRACE_MS: must be at most 600000/);
   });
 
   test('an empty variable counts as unset', () => {

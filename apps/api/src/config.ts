@@ -45,6 +45,9 @@ const origin = z.string().transform((value, ctx) => {
   return z.NEVER;
 });
 
+/** The HTTP server's limits on slow and idle clients, when not configured. */
+export const HTTP_DEFAULTS: HttpSettings = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5000 };
+
 const env = z.object({
   PORT: integer(0, 65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -78,6 +81,10 @@ const env = z.object({
   RATE_LIMIT_ADDRESS_FAILURES_PER_HOUR: integer(1, 1_000_000_000).default(20),
   MAX_CHALLENGES_PER_SESSION: integer(1, 1000).default(5),
   MAX_CHALLENGES: integer(1, 100_000_000).default(100_000),
+  HTTP_HEADERS_TIMEOUT_MS: integer(100, 300_000).default(HTTP_DEFAULTS.headersTimeoutMs),
+  HTTP_REQUEST_TIMEOUT_MS: integer(100, 600_000).default(HTTP_DEFAULTS.requestTimeoutMs),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(100, 600_000).default(HTTP_DEFAULTS.keepAliveTimeoutMs),
+  SHUTDOWN_GRACE_MS: integer(0, 600_000).default(5000),
 });
 
 /** Everything the app needs, in ms and normalised forms. */
@@ -130,6 +137,19 @@ export interface Config {
   maxChallengesPerSession: number;
   /** Outstanding challenges in all; past it the API answers 503 until some expire. */
   maxChallenges: number;
+  http: HttpSettings;
+  /** Bound on a clean stop (SIGTERM): connections still open then are dropped. */
+  shutdownGraceMs: number;
+}
+
+/** How long the HTTP server waits for slow and idle clients before closing their connection. */
+export interface HttpSettings {
+  /** From a request's first byte (a new connection's opening) to the end of its headers. */
+  headersTimeoutMs: number;
+  /** From a request's first byte to the end of its body. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection between requests. */
+  keepAliveTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -151,6 +171,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const e = result.data;
   if (e.SESSION_ABSOLUTE_SECONDS < e.SESSION_IDLE_SECONDS) {
     throw new ConfigError('Invalid configuration:\n  SESSION_ABSOLUTE_SECONDS: must be at least SESSION_IDLE_SECONDS');
+  }
+  // Node refuses a headers timeout past the request timeout: the headers are part of the request.
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError('Invalid configuration:\n  HTTP_HEADERS_TIMEOUT_MS: must be at most HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
   }
   if ((e.TLS_CERT === undefined) !== (e.TLS_KEY === undefined)) {
     throw new ConfigError('Invalid configuration:\n  TLS_CERT, TLS_KEY: give both or neither');
@@ -202,6 +226,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     rateLimitAddressFailuresPerHour: e.RATE_LIMIT_ADDRESS_FAILURES_PER_HOUR,
     maxChallengesPerSession: e.MAX_CHALLENGES_PER_SESSION,
     maxChallenges: e.MAX_CHALLENGES,
+    http: { headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS, keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }
 

@@ -15,13 +15,14 @@ import { createClusterWorkerSessionEvents } from './events/cluster';
 import { createLocalSessionEvents } from './events/local';
 import { openRedisSessionEvents } from './events/redis';
 import type { SessionEvents } from './events/types';
-import { clusterMetricsFromPrimary, runPrimary } from './server/cluster';
+import { clusterMetricsFromPrimary, connectToPrimary, runPrimary } from './server/cluster';
 import { serve } from './server/serve';
 import { loadTlsCredentials } from './server/tls';
 import type { Logger } from 'pino';
 
 const SWEEP_INTERVAL_MS = 60_000;
-const SHUTDOWN_GRACE_MS = 5000;
+/** Past the drain's bound (SHUTDOWN_GRACE_MS), for closing the stores; then the process gives up. */
+const STOP_SLACK_MS = 2000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -40,14 +41,18 @@ async function startCluster(config: Config, logger: Logger): Promise<void> {
   const stores = await openStores({ config, clock: systemClock, logger });
   await stores.close();
 
-  await runPrimary({
+  const clean = await runPrimary({
     workers: config.workers,
+    port: config.port,
+    host: config.host,
+    // Each worker drains within the grace, closes its stores, and gives up itself at the slack.
+    stopTimeoutMs: config.shutdownGraceMs + STOP_SLACK_MS + 1000,
     logger,
     workerEnv: (index) => ({ INSTANCE_ID: `${config.instanceId}-${index}` }),
     onListening: ({ port }) => logListening(config, logger, port, `${config.workers} workers`),
   });
-  logger.info('stopped');
-  process.exit(0);
+  logger.info({ clean }, 'stopped');
+  process.exit(clean ? 0 : 1);
 }
 
 /** One serving process: the only one, or a cluster worker. */
@@ -81,6 +86,9 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
     config: { ...config, sessionKeys },
     port: config.port,
     host: config.host,
+    // A worker's primary listens and hands it connections.
+    listen: !cluster.isWorker,
+    http: config.http,
     ...(tls ? { tls } : {}),
     stores,
     events,
@@ -89,8 +97,7 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
     random,
     logger,
   });
-  if (cluster.isWorker) logger.debug({ port: serving.port }, 'worker listening');
-  else logListening(config, logger, serving.port, 'one process');
+  if (!cluster.isWorker) logListening(config, logger, serving.port, 'one process');
 
   if (config.publicOrigin.startsWith('https:') && config.tls.mode === 'off' && !config.trustProxy) {
     logger.warn('PUBLIC_ORIGIN is https but TRUST_PROXY is off: this server speaks plain HTTP, so Secure cookies can only be set behind a TLS proxy with TRUST_PROXY=1');
@@ -105,18 +112,35 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
   const stop = (reason: string): void => {
     if (stopping) return;
     stopping = true;
-    logger.info({ reason }, 'shutting down');
+    const started = performance.now();
+    logger.info({ reason, graceMs: config.shutdownGraceMs }, 'shutting down');
     clearInterval(sweep);
-    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS + 2000).unref();
+    setTimeout(() => {
+      logger.error({ afterMs: config.shutdownGraceMs + STOP_SLACK_MS }, 'did not stop in time; exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs + STOP_SLACK_MS).unref();
     serving
-      .close(SHUTDOWN_GRACE_MS)
+      .close(config.shutdownGraceMs)
       .then(() => Promise.allSettled([events.close(), stores.close()]))
-      .finally(() => process.exit(0));
+      .then(() => {
+        logger.info({ ms: Math.round(performance.now() - started) }, 'stopped');
+        process.exit(0);
+      });
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  // A worker whose primary is gone has no one to serve for.
-  if (cluster.isWorker) process.once('disconnect', () => stop('primary gone'));
+  // `on`, not `once`: a second signal with no listener would kill the process mid-drain.
+  if (cluster.isWorker) {
+    // A signal reaches a worker itself when it is sent to the whole process group (a terminal's
+    // Ctrl-C, systemd's KillMode=control-group) or to the worker alone: the primary stops sending
+    // it connections first, so none is left unserved.
+    const primary = connectToPrimary({ accept: (socket) => serving.accept(socket), stop });
+    process.on('SIGINT', () => primary.requestStop('SIGINT'));
+    process.on('SIGTERM', () => primary.requestStop('SIGTERM'));
+    primary.ready();
+    logger.debug('worker ready');
+  } else {
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  }
 }
 
 function logListening(config: Config, logger: Logger, port: number, processes: string): void {
