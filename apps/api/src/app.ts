@@ -14,7 +14,9 @@ import { jsonBody } from './middleware/body';
 import { noStore } from './middleware/noStore';
 import { createSessionLayer } from './middleware/session';
 import { requestLogger } from './middleware/requestLogger';
-import { authRoutes } from './routes/auth';
+import { createAudit } from './routes/audit';
+import { sessionRoutes } from './routes/sessions';
+import { signInRoutes } from './routes/signIn';
 import { opsRoutes } from './routes/ops';
 import { createRateLimits } from './middleware/rateLimit';
 import { metaRoutes } from './routes/meta';
@@ -91,7 +93,8 @@ export function createApp({
   );
   // /api/ws is a WebSocket (server/liveSession.ts); a plain GET is told so.
   api.get('/ws', requireUpgrade);
-  const auth = authRoutes({
+  const audit = createAudit({ stores, clock, instanceId: config.instanceId, logger });
+  const signIn = signInRoutes({
     stores,
     clock,
     random,
@@ -99,6 +102,7 @@ export function createApp({
     uri: config.publicOrigin,
     chainId: config.chainId,
     statement: config.statement,
+    siteOrigins: config.allowedOrigins,
     registration: config.registration,
     challengeTtlMs: config.challengeTtlMs,
     clockSkewMs: config.clockSkewMs,
@@ -108,10 +112,8 @@ export function createApp({
     }),
     maxChallengesPerSession: config.maxChallengesPerSession,
     maxChallenges: config.maxChallenges,
-    instanceId: config.instanceId,
-    logger,
     recover,
-    siteOrigins: config.allowedOrigins,
+    audit,
   });
   // The session (a store read) only for the routes that use it.
   api.use(
@@ -127,7 +129,8 @@ export function createApp({
       idleMs: config.sessionIdleMs,
       absoluteMs: config.sessionAbsoluteMs,
     }),
-    auth.routes(),
+    signIn.routes(),
+    sessionRoutes({ audit }).routes(),
   );
 
   const router = new Router({ sensitive: true });
