@@ -77,6 +77,15 @@ describe('bad input and cross-site requests', () => {
     expectError(res, status, code);
   });
 
+  test.each(['application/json; charset=UTF-8', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"', 'application/json; charset=UTF8', 'Application/JSON; Charset=Utf-8'])(
+    'a UTF-8 body declared as %s is read (RFC 9110 §8.3.2: charset names are case-insensitive)',
+    async (type) => {
+      const res = await request(setup().server).post('/api/auth/challenge').set('Content-Type', type).send('{"format":"siwe"}');
+      expect(res.status).toBe(200);
+      expect(res.body.format).toBe('siwe');
+    },
+  );
+
   test('a 2 MB body is 413 payload_too_large', async () => {
     const res = await request(setup().server).post('/api/auth/login').set('Content-Type', 'application/json').send(`{"sid":"${'a'.repeat(2 * 1024 * 1024)}"}`);
     expectError(res, 413, 'payload_too_large');
