@@ -88,6 +88,7 @@ export function createApp({
       chainId: config.chainId,
       registration: config.registration,
       devKeySignIn: config.devKeySignIn,
+      challengeFormats: config.challengeFormats,
     }).routes(),
     openApiRoutes().routes(),
   );
@@ -102,6 +103,7 @@ export function createApp({
     uri: config.publicOrigin,
     chainId: config.chainId,
     statement: config.statement,
+    formats: config.challengeFormats,
     siteOrigins: config.allowedOrigins,
     registration: config.registration,
     challengeTtlMs: config.challengeTtlMs,

@@ -36,7 +36,15 @@ describe('loadConfig', () => {
       rateLimitAddressFailuresPerHour: 20,
       maxChallengesPerSession: 5,
       maxChallenges: 100_000,
+      challengeFormats: ['siwe'],
     });
+  });
+
+  test('CHALLENGE_FORMATS lists the challenge forms issued; EIP-4361 is always among them', () => {
+    expect(loadConfig({ CHALLENGE_FORMATS: 'siwe,json' }).challengeFormats).toEqual(['siwe', 'json']);
+    expect(loadConfig({ CHALLENGE_FORMATS: ' json , siwe, json ' }).challengeFormats).toEqual(['json', 'siwe']);
+    expect(() => loadConfig({ CHALLENGE_FORMATS: 'json' })).toThrow(/CHALLENGE_FORMATS: must include siwe/);
+    expect(() => loadConfig({ CHALLENGE_FORMATS: 'siwe,xml' })).toThrow(/CHALLENGE_FORMATS: .*siwe.*json/);
   });
 
   test('reads the scale-out, TLS and limit settings', () => {

@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { CHALLENGE_FORMATS, type ChallengeFormat } from '@wallet-login/challenge';
 
 /** The wall clock: what main.ts and the CLIs inject; everything else receives a Clock. */
 export const systemClock = { now: (): number => Date.now() };
@@ -30,6 +31,21 @@ const list = z
   .string()
   .default('')
   .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+
+/**
+ * The challenge forms issued: EIP-4361 always (the sign-in page asks for it), the JSON form only
+ * when listed (see the README's Security section for what it gives up).
+ */
+const challengeFormats = z
+  .string()
+  .default('siwe')
+  .transform((value, ctx) => {
+    const formats = [...new Set(value.split(',').map((item) => item.trim()).filter(Boolean))];
+    const unknown = formats.filter((format) => !(CHALLENGE_FORMATS as readonly string[]).includes(format));
+    if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `"${unknown.join('", "')}" is not a challenge form (${CHALLENGE_FORMATS.join(', ')})` });
+    else if (!formats.includes('siwe')) ctx.addIssue({ code: 'custom', message: 'must include siwe (EIP-4361, which the sign-in page asks for)' });
+    return formats as ChallengeFormat[];
+  });
 
 /** An origin (`scheme://host[:port]`), normalised: lower-case, no default port, no path. */
 const origin = z.string().transform((value, ctx) => {
@@ -77,6 +93,7 @@ const env = z.object({
   RATE_LIMIT_ADDRESS_FAILURES_PER_HOUR: integer(1, 1_000_000_000).default(20),
   MAX_CHALLENGES_PER_SESSION: integer(1, 1000).default(5),
   MAX_CHALLENGES: integer(1, 100_000_000).default(100_000),
+  CHALLENGE_FORMATS: challengeFormats,
 });
 
 /** Everything the app needs, in ms and normalised forms. */
@@ -129,6 +146,11 @@ export interface Config {
   maxChallengesPerSession: number;
   /** Outstanding challenges in all; past it the API answers 503 until some expire. */
   maxChallenges: number;
+  /**
+   * The challenge forms issued: `siwe` (EIP-4361) always; `json` (`{sid, timestamp}`, which names
+   * no site) only for development tooling.
+   */
+  challengeFormats: ChallengeFormat[];
 }
 
 export class ConfigError extends Error {
@@ -201,6 +223,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     rateLimitAddressFailuresPerHour: e.RATE_LIMIT_ADDRESS_FAILURES_PER_HOUR,
     maxChallengesPerSession: e.MAX_CHALLENGES_PER_SESSION,
     maxChallenges: e.MAX_CHALLENGES,
+    challengeFormats: e.CHALLENGE_FORMATS,
   };
 }
 

@@ -5,12 +5,16 @@
 
 import request from 'supertest';
 import { Web3 } from 'web3';
+import type { AppConfig } from '../app';
 import type { StoredChallenge, Stores } from '../stores/types';
 import { sessionStoreKey } from '../middleware/session';
 import { privateKeyToAddress, signMessage, TEST_KEY, TEST_START_TIME } from '@wallet-login/testkit';
 import { ADDRESS, Client, closeApps, expectError, OTHER_KEY, ORIGIN, register, setup } from '../../test/support/app';
 
 afterEach(closeApps);
+
+/** CHALLENGE_FORMATS=siwe,json: the JSON form for development tooling. */
+const WITH_JSON: Partial<AppConfig> = { challengeFormats: ['siwe', 'json'] };
 
 describe('POST /api/auth/challenge', () => {
   test('issues an EIP-4361 message bound to a new HttpOnly session cookie', async () => {
@@ -49,10 +53,21 @@ describe('POST /api/auth/challenge', () => {
     expect(await h.stores.challenges.count()).toBe(1);
   });
 
-  test('renders the JSON form exactly', async () => {
-    const res = await new Client(setup().server).post('/api/auth/challenge', { format: 'json' });
+  test('renders the JSON form exactly, when CHALLENGE_FORMATS enables it', async () => {
+    const res = await new Client(setup(WITH_JSON).server).post('/api/auth/challenge', { format: 'json' });
     expect(res.status).toBe(200);
     expect(res.body.message).toBe(`{"sid":"${res.body.sid}","timestamp":"${TEST_START_TIME}"}`);
+  });
+
+  test('the JSON form is off by default: asking for it is 400 invalid_request naming the formats issued, and stores nothing', async () => {
+    const h = setup();
+    const client = new Client(h.server);
+    const res = await client.post('/api/auth/challenge', { format: 'json', address: ADDRESS });
+    expectError(res, 400, 'invalid_request');
+    expect(res.body.error.message).toBe('This server does not issue json challenges; it issues: siwe.');
+    expect(await h.stores.challenges.count()).toBe(0);
+    expect(await h.stores.sessions.count()).toBe(0);
+    expect((await client.post('/api/auth/challenge', { format: 'siwe' })).status).toBe(200);
   });
 
   test('accepts no body at all, and a lower-case address (checksummed in the message)', async () => {
@@ -119,7 +134,7 @@ describe('register and login', () => {
   });
 
   test('login of a registered address with either format', async () => {
-    const h = setup();
+    const h = setup(WITH_JSON);
     await register(h);
     for (const format of ['siwe', 'json'] as const) {
       const client = new Client(h.server);
@@ -129,7 +144,7 @@ describe('register and login', () => {
   });
 
   test('the JSON form signed the older way (web3.utils.toHex) logs in without sending the message', async () => {
-    const h = setup();
+    const h = setup(WITH_JSON);
     await register(h);
     const client = new Client(h.server);
     const { body } = await client.post('/api/auth/challenge', { format: 'json' });

@@ -53,6 +53,11 @@ export interface SignInRoutesOptions {
   siteOrigins?: readonly string[];
   chainId: number;
   statement: string;
+  /**
+   * The challenge forms issued (CHALLENGE_FORMATS); asking for another is 400. The JSON form names
+   * no site, so a wallet cannot warn that the page asking is not this server.
+   */
+  formats: readonly ChallengeFormat[];
   registration: 'open' | 'closed';
   challengeTtlMs: number;
   clockSkewMs: number;
@@ -106,6 +111,9 @@ export function signInRoutes(options: SignInRoutesOptions): Router<SessionState>
   router.post('/challenge', limits.perIp, async (ctx) => {
     const body = parseBody(challengeBody, ctx.request.body === undefined ? {} : ctx.request.body);
     const format: ChallengeFormat = body.format ?? 'siwe';
+    if (!options.formats.includes(format)) {
+      throw new ApiError('invalid_request', `This server does not issue ${format} challenges; it issues: ${options.formats.join(', ')}.`);
+    }
     let address: string | undefined;
     if (body.address !== undefined) {
       address = normalizeAddress(body.address);
