@@ -7,6 +7,7 @@ import Router from 'koa-router';
 import type { Context, ParameterizedContext } from 'koa';
 import { z } from 'zod';
 import {
+  ChallengeError,
   createChallenge,
   createChallengeMessage,
   isSid,
@@ -179,7 +180,9 @@ export function signInRoutes(options: SignInRoutesOptions): Router<SessionState>
     // whatever became of the first.
     const challenge: IssuedChallenge | undefined = await stores.challenges.take(body.sid);
     const session = ctx.state.session;
-    if (!challenge || session.binding === undefined || challenge.binding !== session.binding) {
+    // The session's record of the challenge holds the address it was asked for (below).
+    const asked = session.outstandingChallenge(body.sid);
+    if (!challenge || session.binding === undefined || challenge.binding !== session.binding || asked === undefined) {
       throw new ApiError('challenge_not_found', 'No such challenge for this session; it may have been used already.');
     }
     if (body.message !== undefined && body.message !== challenge.message) {
@@ -193,6 +196,12 @@ export function signInRoutes(options: SignInRoutesOptions): Router<SessionState>
       ttlMs: options.challengeTtlMs, skewMs: options.clockSkewMs,
       domain, uri, chainId: options.chainId, recover: options.recover,
     });
+    // Only the address a challenge was asked for may sign it. An EIP-4361 message names it and
+    // verifyChallenge holds the signer to it; the JSON form names none, so it is held here, and
+    // refused the same way.
+    if (asked.address !== undefined && address !== asked.address) {
+      throw new ChallengeError('signature_invalid', 'signature is not by the address the challenge was asked for');
+    }
     return address;
   };
 
