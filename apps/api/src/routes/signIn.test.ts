@@ -438,9 +438,9 @@ describe('outstanding challenges', () => {
   test('a session holds at most MAX_CHALLENGES_PER_SESSION; the oldest is dropped', async () => {
     const { server, stores } = setup({ maxChallengesPerSession: 2 });
     const client = new Client(server, 'TestBrowser/1.0');
-    const first = await client.post('/api/auth/challenge', {});
-    const second = await client.post('/api/auth/challenge', {});
-    const third = await client.post('/api/auth/challenge', {});
+    const first = await client.post('/api/auth/challenge', { address: ADDRESS });
+    const second = await client.post('/api/auth/challenge', { address: ADDRESS });
+    const third = await client.post('/api/auth/challenge', { address: ADDRESS });
     expect(await stores.challenges.count()).toBe(2);
     const signature = signMessage({ message: first.body.message, privateKey: TEST_KEY });
     const late = await client.post('/api/auth/register', { sid: first.body.sid, signature });

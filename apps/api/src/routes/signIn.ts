@@ -176,12 +176,18 @@ export function signInRoutes(options: SignInRoutesOptions): Router<SessionState>
       throw new ApiError('registration_closed', 'Registration is closed on this server.');
     }
 
+    // This session's record of the challenge: the address it was asked for.
+    const session = ctx.state.session;
+    const asked = session.outstandingChallenge(body.sid);
+    // Registering adds whoever signed. Over a challenge that names no address any signature, even
+    // one over other text, recovers to some address: registering needs one that names it.
+    if (mode === 'register' && asked !== undefined && asked.address === undefined) {
+      throw new ApiError('invalid_request', 'Registering needs a challenge that names the address: ask for one with {"address": "0x…"}.');
+    }
+
     // Single use: taken (deleted) before anything else is checked, so a second attempt fails
     // whatever became of the first.
     const challenge: IssuedChallenge | undefined = await stores.challenges.take(body.sid);
-    const session = ctx.state.session;
-    // The session's record of the challenge holds the address it was asked for (below).
-    const asked = session.outstandingChallenge(body.sid);
     if (!challenge || session.binding === undefined || challenge.binding !== session.binding || asked === undefined) {
       throw new ApiError('challenge_not_found', 'No such challenge for this session; it may have been used already.');
     }
