@@ -14,7 +14,9 @@ import { jsonBody } from './middleware/body';
 import { noStore } from './middleware/noStore';
 import { createSessionLayer } from './middleware/session';
 import { requestLogger } from './middleware/requestLogger';
-import { authRoutes } from './routes/auth';
+import { createAudit } from './routes/audit';
+import { sessionRoutes } from './routes/sessions';
+import { signInRoutes } from './routes/signIn';
 import { opsRoutes } from './routes/ops';
 import { createRateLimits } from './middleware/rateLimit';
 import { metaRoutes } from './routes/meta';
@@ -86,12 +88,14 @@ export function createApp({
       chainId: config.chainId,
       registration: config.registration,
       devKeySignIn: config.devKeySignIn,
+      challengeFormats: config.challengeFormats,
     }).routes(),
     openApiRoutes().routes(),
   );
   // /api/ws is a WebSocket (server/liveSession.ts); a plain GET is told so.
   api.get('/ws', requireUpgrade);
-  const auth = authRoutes({
+  const audit = createAudit({ stores, clock, instanceId: config.instanceId, logger });
+  const signIn = signInRoutes({
     stores,
     clock,
     random,
@@ -99,6 +103,8 @@ export function createApp({
     uri: config.publicOrigin,
     chainId: config.chainId,
     statement: config.statement,
+    formats: config.challengeFormats,
+    siteOrigins: config.allowedOrigins,
     registration: config.registration,
     challengeTtlMs: config.challengeTtlMs,
     clockSkewMs: config.clockSkewMs,
@@ -108,10 +114,8 @@ export function createApp({
     }),
     maxChallengesPerSession: config.maxChallengesPerSession,
     maxChallenges: config.maxChallenges,
-    instanceId: config.instanceId,
-    logger,
     recover,
-    siteOrigins: config.allowedOrigins,
+    audit,
   });
   // The session (a store read) only for the routes that use it.
   api.use(
@@ -127,7 +131,8 @@ export function createApp({
       idleMs: config.sessionIdleMs,
       absoluteMs: config.sessionAbsoluteMs,
     }),
-    auth.routes(),
+    signIn.routes(),
+    sessionRoutes({ audit }).routes(),
   );
 
   const router = new Router({ sensitive: true });

@@ -38,7 +38,15 @@ describe('loadConfig', () => {
       maxChallenges: 100_000,
       http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5000 },
       shutdownGraceMs: 5000,
+      challengeFormats: ['siwe'],
     });
+  });
+
+  test('CHALLENGE_FORMATS lists the challenge forms issued; EIP-4361 is always among them', () => {
+    expect(loadConfig({ CHALLENGE_FORMATS: 'siwe,json' }).challengeFormats).toEqual(['siwe', 'json']);
+    expect(loadConfig({ CHALLENGE_FORMATS: ' json , siwe, json ' }).challengeFormats).toEqual(['json', 'siwe']);
+    expect(() => loadConfig({ CHALLENGE_FORMATS: 'json' })).toThrow(/CHALLENGE_FORMATS: must include siwe/);
+    expect(() => loadConfig({ CHALLENGE_FORMATS: 'siwe,xml' })).toThrow(/CHALLENGE_FORMATS: .*siwe.*json/);
   });
 
   test('reads the scale-out, TLS and limit settings', () => {

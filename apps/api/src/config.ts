@@ -7,6 +7,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { createDataDir } from './stores/dataDir';
+import { CHALLENGE_FORMATS, type ChallengeFormat } from '@wallet-login/challenge';
 
 /** The wall clock: what main.ts and the CLIs inject; everything else receives a Clock. */
 export const systemClock = { now: (): number => Date.now() };
@@ -31,6 +32,21 @@ const list = z
   .string()
   .default('')
   .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
+
+/**
+ * The challenge forms issued: EIP-4361 always (the sign-in page asks for it), the JSON form only
+ * when listed (see the README's Security section for what it gives up).
+ */
+const challengeFormats = z
+  .string()
+  .default('siwe')
+  .transform((value, ctx) => {
+    const formats = [...new Set(value.split(',').map((item) => item.trim()).filter(Boolean))];
+    const unknown = formats.filter((format) => !(CHALLENGE_FORMATS as readonly string[]).includes(format));
+    if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `"${unknown.join('", "')}" is not a challenge form (${CHALLENGE_FORMATS.join(', ')})` });
+    else if (!formats.includes('siwe')) ctx.addIssue({ code: 'custom', message: 'must include siwe (EIP-4361, which the sign-in page asks for)' });
+    return formats as ChallengeFormat[];
+  });
 
 /** An origin (`scheme://host[:port]`), normalised: lower-case, no default port, no path. */
 const origin = z.string().transform((value, ctx) => {
@@ -85,6 +101,7 @@ const env = z.object({
   HTTP_REQUEST_TIMEOUT_MS: integer(100, 600_000).default(HTTP_DEFAULTS.requestTimeoutMs),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(100, 600_000).default(HTTP_DEFAULTS.keepAliveTimeoutMs),
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(5000),
+  CHALLENGE_FORMATS: challengeFormats,
 });
 
 /** Everything the app needs, in ms and normalised forms. */
@@ -137,6 +154,11 @@ export interface Config {
   maxChallengesPerSession: number;
   /** Outstanding challenges in all; past it the API answers 503 until some expire. */
   maxChallenges: number;
+  /**
+   * The challenge forms issued: `siwe` (EIP-4361) always; `json` (`{sid, timestamp}`, which names
+   * no site) only for development tooling.
+   */
+  challengeFormats: ChallengeFormat[];
   http: HttpSettings;
   /** Bound on a clean stop (SIGTERM): connections still open then are dropped. */
   shutdownGraceMs: number;
@@ -228,6 +250,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     maxChallenges: e.MAX_CHALLENGES,
     http: { headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS, keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    challengeFormats: e.CHALLENGE_FORMATS,
   };
 }
 

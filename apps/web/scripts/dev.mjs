@@ -57,6 +57,7 @@ const children = [
       HOST: '127.0.0.1',
       PUBLIC_ORIGIN: process.env.PUBLIC_ORIGIN || webOrigin,
       DEV_KEY_SIGNIN: process.env.DEV_KEY_SIGNIN || '1',
+      CHALLENGE_FORMATS: process.env.CHALLENGE_FORMATS || 'siwe,json', // the JSON form for dev tooling (README: Security)
     },
   }),
 ];

@@ -92,6 +92,7 @@ export const publicConfig = z
     chainId: z.int().min(1),
     registration: z.enum(['open', 'closed']),
     devKeySignIn: z.boolean(),
+    challengeFormats: z.array(challengeFormat).describe('The challenge forms this server issues (CHALLENGE_FORMATS): siwe always; json only when enabled for development tooling.'),
   })
   .meta({ id: 'PublicConfig' });
 

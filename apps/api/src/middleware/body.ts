@@ -31,7 +31,8 @@ export function jsonBody(limit = BODY_LIMIT_BYTES): Middleware {
     if (ctx.is('application/json') !== 'application/json') {
       throw new ApiError('unsupported_media_type', 'Send the request body as application/json.');
     }
-    const charset = ctx.request.charset;
+    // RFC 9110 §8.3.2: charset names are case-insensitive (UTF-8 and utf-8 are one charset).
+    const charset = ctx.request.charset.toLowerCase();
     if (charset && charset !== 'utf-8' && charset !== 'utf8') {
       throw new ApiError('unsupported_media_type', 'JSON bodies must be UTF-8.');
     }

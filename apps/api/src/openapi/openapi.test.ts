@@ -152,9 +152,9 @@ async function challenge(server: TestServing, address?: string): Promise<{ sid: 
   return { sid, message, cookie: cookiesOf(res) };
 }
 
-/** A challenge signed by `signer` (naming `named` when given) and posted to `path`. */
+/** A challenge naming `named` (by default the signer's address) signed by `signer` and posted to `path`. */
 async function signedAttempt(server: TestServing, path: string, signer: string, options: { named?: string; message?: string; shiftMs?: number } = {}): Promise<Answer> {
-  const issued = await challenge(server, options.named);
+  const issued = await challenge(server, options.named ?? privateKeyToAddress(signer));
   const signature = signMessage({ message: issued.message, privateKey: signer });
   const start = server.clock.now();
   server.clock.advance(options.shiftMs ?? 0);

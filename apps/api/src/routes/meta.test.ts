@@ -2,8 +2,8 @@
 
 import { startTestServer } from '@wallet-login/testkit';
 
-test('answers the domain, URI, chain, registration and developer mode, uncached', async () => {
-  const server = await startTestServer({ registration: 'closed', config: { chainId: 11155111, devKeySignIn: true } });
+test('answers the domain, URI, chain, registration, developer mode and challenge formats, uncached', async () => {
+  const server = await startTestServer({ registration: 'closed', config: { chainId: 11155111, devKeySignIn: true, challengeFormats: ['siwe', 'json'] } });
   try {
     const res = await fetch(`${server.url}/api/config`);
     expect(res.status).toBe(200);
@@ -14,13 +14,14 @@ test('answers the domain, URI, chain, registration and developer mode, uncached'
       chainId: 11155111,
       registration: 'closed',
       devKeySignIn: true,
+      challengeFormats: ['siwe', 'json'],
     });
   } finally {
     await server.close();
   }
 });
 
-test('developer mode is off and registration open by default', async () => {
+test('developer mode and the JSON challenge form are off and registration open by default', async () => {
   const server = await startTestServer({ publicOrigin: 'https://login.example.com' });
   try {
     const res = await fetch(`${server.url}/api/config`);
@@ -30,6 +31,7 @@ test('developer mode is off and registration open by default', async () => {
       chainId: 1,
       registration: 'open',
       devKeySignIn: false,
+      challengeFormats: ['siwe'],
     });
     const post = await fetch(`${server.url}/api/config`, { method: 'POST' });
     expect(post.status).toBe(405);

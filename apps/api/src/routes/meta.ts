@@ -1,8 +1,10 @@
 // GET /api/config: the public facts the sign-in page needs before it draws anything (which site
-// the challenges name, whether it may offer "Create account" and the development-key mode).
+// the challenges name, whether it may offer "Create account" and the development-key mode, which
+// challenge forms it may ask for).
 // Mounted under /api.
 
 import Router from 'koa-router';
+import type { ChallengeFormat } from '@wallet-login/challenge';
 import type { PublicConfig } from '@wallet-login/contract';
 
 export interface MetaRoutesOptions {
@@ -14,6 +16,8 @@ export interface MetaRoutesOptions {
   registration: 'open' | 'closed';
   /** Whether the page offers signing with a pasted development key (DEV_KEY_SIGNIN). */
   devKeySignIn: boolean;
+  /** The challenge forms the server issues (CHALLENGE_FORMATS). */
+  challengeFormats: readonly ChallengeFormat[];
 }
 
 /** What GET /api/config answers (the wire contract's PublicConfig). */
@@ -27,6 +31,7 @@ export function metaRoutes(options: MetaRoutesOptions): Router {
     chainId: options.chainId,
     registration: options.registration,
     devKeySignIn: options.devKeySignIn,
+    challengeFormats: [...options.challengeFormats],
   };
   router.get('/config', (ctx) => {
     ctx.body = body;

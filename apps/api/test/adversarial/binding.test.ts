@@ -58,6 +58,36 @@ describe('session binding', () => {
   });
 });
 
+describe('the address a challenge is asked for', () => {
+  const withJson = useServer({ config: { challengeFormats: ['siwe', 'json'] } });
+
+  test.each(['siwe', 'json'] as const)('a %s challenge asked for A and signed by registered B: 401 signature_invalid; A then signs in', async (format) => {
+    const { url, stores } = withJson();
+    await stores.users.add(ADDRESS, 0);
+    await stores.users.add(OTHER_ADDRESS, 0);
+    const browser = new Browser(url);
+    const asked = await browser.post('/api/auth/challenge', { format, address: ADDRESS });
+    expect(asked.status).toBe(200);
+    const before = await snapshot(stores);
+    const byOther = signMessage({ message: asked.body.message, privateKey: OTHER_KEY });
+    expectError(await browser.login({ sid: asked.body.sid, signature: byOther }), 401, 'signature_invalid');
+    expect(await snapshot(stores)).toEqual({ ...before, challenges: before.challenges - 1 });
+    expect(await browser.whoami()).toBeUndefined();
+
+    const again = await browser.post('/api/auth/challenge', { format, address: ADDRESS });
+    const byAsked = signMessage({ message: again.body.message, privateKey: KEY });
+    expect((await browser.login({ sid: again.body.sid, signature: byAsked })).body).toEqual({ address: ADDRESS });
+  });
+
+  test('a JSON challenge asked for no address is signed by any registered key', async () => {
+    const { url, stores } = withJson();
+    await stores.users.add(OTHER_ADDRESS, 0);
+    const browser = new Browser(url);
+    const c = await browser.challenge(OTHER_KEY, { format: 'json', named: false });
+    expect((await browser.login({ sid: c.sid, signature: c.signature })).body).toEqual({ address: OTHER_ADDRESS });
+  });
+});
+
 type Edit = (message: string, host: string) => string;
 
 const replaceLine = (label: string, value: string): Edit => (message) =>

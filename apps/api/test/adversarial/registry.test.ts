@@ -1,7 +1,7 @@
 // Registry: only registered addresses sign in; an address is one user whatever case it is typed
 // in (EIP-55 checksummed in storage); a mixed-case address with a bad checksum is refused.
 
-import { ADDRESS, Browser, expectError, KEY, OTHER_ADDRESS, snapshot, useServer } from './support';
+import { ADDRESS, Browser, expectError, KEY, OTHER_ADDRESS, OTHER_KEY, snapshot, useServer } from './support';
 import { signMessage } from '@wallet-login/testkit';
 
 describe('an unregistered signer', () => {
@@ -27,6 +27,39 @@ describe('an unregistered signer', () => {
     expectError(await browser.login({ sid: c.sid, signature: c.signature }), 403, 'address_not_registered');
     expect(await snapshot(stores)).toEqual({ ...before, challenges: 0 });
     expect(before.users).toEqual([]);
+  });
+});
+
+describe('registering', () => {
+  const server = useServer({ config: { challengeFormats: ['siwe', 'json'] } });
+
+  test.each(['siwe', 'json'] as const)('with a %s challenge naming no address: 400 invalid_request, no user, the challenge still usable for login', async (format) => {
+    const { url, stores } = server();
+    await stores.users.add(OTHER_ADDRESS, 0);
+    const browser = new Browser(url);
+    const c = await browser.challenge(KEY, { format, named: false });
+    // Over an unnamed challenge any signature recovers to some address, even one over other text.
+    const overOtherText = signMessage({ message: 'something else entirely', privateKey: KEY });
+    const before = await snapshot(stores);
+    for (const signature of [c.signature, overOtherText]) {
+      const res = await browser.login({ sid: c.sid, signature }, 'register');
+      expectError(res, 400, 'invalid_request');
+      expect(res.body.error.message).toMatch(/names the address/);
+    }
+    expect(await snapshot(stores)).toEqual(before);
+    expect(await browser.whoami()).toBeUndefined();
+    // Not used up: a registered key may still log in with it.
+    const byRegistered = signMessage({ message: c.message, privateKey: OTHER_KEY });
+    expect((await browser.login({ sid: c.sid, signature: byRegistered })).body).toEqual({ address: OTHER_ADDRESS });
+  });
+
+  test.each(['siwe', 'json'] as const)('with a %s challenge naming the address: 201, one user', async (format) => {
+    const { url, stores } = server();
+    const browser = new Browser(url);
+    const c = await browser.challenge(KEY, { format });
+    const res = await browser.login({ sid: c.sid, signature: c.signature }, 'register');
+    expect(res.status).toBe(201);
+    expect((await stores.users.list()).map((user) => user.address)).toEqual([ADDRESS]);
   });
 });
 

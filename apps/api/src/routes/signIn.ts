@@ -1,14 +1,15 @@
-// The authentication endpoints under /api/auth: challenge, login, register, me, logout, and the
-// signed-in person's session list (sessions, revoke one, logout-all). Sign-in attempts are rate
-// limited and written to the audit log.
+// Signing in, under /api/auth: POST /challenge issues a challenge to this browser session, POST
+// /login and POST /register trade a signed one for a signed-in session (registering the signer
+// first for /register). Every attempt is rate limited per client IP, failures count against the
+// address a signature proves, and each attempt is audited.
 
 import Router from 'koa-router';
 import type { Context, ParameterizedContext } from 'koa';
-import type { Logger } from 'pino';
 import type { z } from 'zod';
 // The request bodies of the wire contract: strict, so a key they do not list is refused (400).
 import { challengeRequest as challengeBody, signInRequest as loginBody } from '@wallet-login/contract';
 import {
+  ChallengeError,
   createChallenge,
   createChallengeMessage,
   isSid,
@@ -19,21 +20,34 @@ import {
   type RecoverAddress,
 } from '@wallet-login/challenge';
 import { ApiError } from '../errors';
-import type { AuditAction, Clock, StoredChallenge, Stores } from '../stores/types';
+import type { Clock, StoredChallenge, Stores } from '../stores/types';
 import type { SessionState } from '../middleware/session';
 import { toApiError } from '../middleware/errors';
 import type { RateLimits } from '../middleware/rateLimit';
+import type { Audit } from './audit';
 
-export interface AuthRoutesOptions {
-  stores: Stores;
+export interface SignInRoutesOptions {
+  stores: Pick<Stores, 'challenges' | 'users'>;
   clock: Clock;
   random: (length: number) => Uint8Array;
   /** EIP-4361 domain (host[:port] of the public origin). */
   domain: string;
   /** EIP-4361 URI (the public origin). */
   uri: string;
+  /**
+   * Origins a challenge may name instead of `uri` (ALLOWED_ORIGINS, e.g. the SSO subdomains):
+   * a challenge names the origin the request comes from when it is one of these, since wallets
+   * compare the message's domain with the page asking (EIP-4361 §Security Considerations).
+   * @default none: every challenge names `uri`
+   */
+  siteOrigins?: readonly string[];
   chainId: number;
   statement: string;
+  /**
+   * The challenge forms issued (CHALLENGE_FORMATS); asking for another is 400. The JSON form names
+   * no site, so a wallet cannot warn that the page asking is not this server.
+   */
+  formats: readonly ChallengeFormat[];
   registration: 'open' | 'closed';
   challengeTtlMs: number;
   clockSkewMs: number;
@@ -42,21 +56,12 @@ export interface AuthRoutesOptions {
   maxChallengesPerSession: number;
   /** Outstanding challenges in all; past it challenge requests get 503 until some expire. */
   maxChallenges: number;
-  /** Names this process in audit entries. */
-  instanceId: string;
-  logger: Logger;
   /**
    * Signer recovery for verifyChallenge (the native one from `@wallet-login/challenge/native`).
    * @default recoverAddressPure
    */
   recover?: RecoverAddress;
-  /**
-   * Origins a challenge may name instead of `uri` (ALLOWED_ORIGINS, e.g. the SSO subdomains):
-   * a challenge names the origin the request comes from when it is one of these, since wallets
-   * compare the message's domain with the page asking (EIP-4361 §Security Considerations).
-   * @default none: every challenge names `uri`
-   */
-  siteOrigins?: readonly string[];
+  audit: Audit;
 }
 
 /** The EIP-4361 domain and URI a challenge names. */
@@ -69,27 +74,15 @@ interface Site {
 const EXPIRED_CHALLENGE_RETENTION_MS = 60_000;
 /** How often the live challenge count is read from the store (between reads it is estimated). */
 const CHALLENGE_COUNT_REFRESH_MS = 1_000;
-const USER_AGENT_MAX = 256;
 
-export function authRoutes(options: AuthRoutesOptions): Router<SessionState> {
-  const { stores, clock, random, limits } = options;
+export function signInRoutes(options: SignInRoutesOptions): Router<SessionState> {
+  const { stores, clock, random, limits, audit } = options;
   const router = new Router<SessionState>({ sensitive: true });
   const publicSite: Site = { domain: options.domain, uri: options.uri };
   const sites = new Map<string, Site>((options.siteOrigins ?? []).map((origin) => [origin, { domain: new URL(origin).host, uri: origin }]));
   /** The site the request comes from (its Origin, else its own origin) if allowed, else the public origin. */
   const siteOfRequest = (ctx: Context): Site =>
     sites.get(ctx.get('Origin')) ?? sites.get(`${ctx.protocol}://${ctx.host}`) ?? publicSite;
-  /** Appends to the audit log without holding up the answer; a failed write is logged. */
-  const audit = (ctx: Context, action: AuditAction, outcome: string, address?: string): void => {
-    const userAgent = ctx.get('User-Agent').slice(0, USER_AGENT_MAX);
-    stores.audit
-      .append({
-        at: clock.now(), action, outcome, ip: ctx.ip || 'unknown', instance: options.instanceId,
-        ...(address !== undefined ? { address } : {}),
-        ...(userAgent ? { userAgent } : {}),
-      })
-      .catch((err: unknown) => options.logger.warn({ err, action, reqId: ctx.state.requestId }, 'audit append failed'));
-  };
 
   // The live challenge count, read at most once a second and estimated in between.
   let counted = { at: -Infinity, live: 0 };
@@ -101,6 +94,9 @@ export function authRoutes(options: AuthRoutesOptions): Router<SessionState> {
   router.post('/challenge', limits.perIp, async (ctx) => {
     const body = parseBody(challengeBody, ctx.request.body === undefined ? {} : ctx.request.body);
     const format: ChallengeFormat = body.format ?? 'siwe';
+    if (!options.formats.includes(format)) {
+      throw new ApiError('invalid_request', `This server does not issue ${format} challenges; it issues: ${options.formats.join(', ')}.`);
+    }
     let address: string | undefined;
     if (body.address !== undefined) {
       address = normalizeAddress(body.address);
@@ -162,13 +158,21 @@ export function authRoutes(options: AuthRoutesOptions): Router<SessionState> {
       throw new ApiError('registration_closed', 'Registration is closed on this server.');
     }
 
+    // This session's record of the challenge: the address it was asked for.
+    const session = ctx.state.session;
+    const asked = session.outstandingChallenge(body.sid);
+    // Registering adds whoever signed. Over a challenge that names no address any signature, even
+    // one over other text, recovers to some address: registering needs one that names it.
+    if (mode === 'register' && asked !== undefined && asked.address === undefined) {
+      throw new ApiError('invalid_request', 'Registering needs a challenge that names the address: ask for one with {"address": "0x…"}.');
+    }
+
     // Single use: taken (deleted) before anything else is checked, so a second attempt fails
     // whatever became of the first. Only this browser session's own challenge is taken: another
     // session posting the sid (any signature) neither uses it up nor learns it exists. A challenge
     // stored without its site (by an older version) is verified against the request's site.
-    const session = ctx.state.session;
-    const challenge = session.binding === undefined ? undefined : await stores.challenges.take(body.sid, session.binding);
-    if (!challenge) {
+    const challenge = session.binding === undefined || asked === undefined ? undefined : await stores.challenges.take(body.sid, session.binding);
+    if (!challenge || asked === undefined) {
       throw new ApiError('challenge_not_found', 'No such challenge for this session; it may have been used already.');
     }
     if (body.message !== undefined && body.message !== challenge.message) {
@@ -182,6 +186,12 @@ export function authRoutes(options: AuthRoutesOptions): Router<SessionState> {
       ttlMs: options.challengeTtlMs, skewMs: options.clockSkewMs,
       domain, uri, chainId: options.chainId, recover: options.recover,
     });
+    // Only the address a challenge was asked for may sign it. An EIP-4361 message names it and
+    // verifyChallenge holds the signer to it; the JSON form names none, so it is held here, and
+    // refused the same way.
+    if (asked.address !== undefined && address !== asked.address) {
+      throw new ChallengeError('signature_invalid', 'signature is not by the address the challenge was asked for');
+    }
     return address;
   };
 
@@ -202,47 +212,7 @@ export function authRoutes(options: AuthRoutesOptions): Router<SessionState> {
   router.post('/login', limits.perIp, authenticate('login'));
   router.post('/register', limits.perIp, authenticate('register'));
 
-  router.get('/me', (ctx) => {
-    const signedIn = ctx.state.session.signedIn();
-    if (!signedIn) throw new ApiError('unauthenticated', 'Not signed in.');
-    ctx.body = signedIn;
-  });
-
-  router.post('/logout', async (ctx) => {
-    const address = await ctx.state.session.end();
-    if (address !== undefined) audit(ctx, 'logout', 'ok', address);
-    ctx.status = 204;
-  });
-
-  router.get('/sessions', async (ctx) => {
-    const sessions = (await ctx.state.session.list()).sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0));
-    ctx.body = { sessions };
-  });
-
-  router.delete('/sessions/:id', async (ctx) => {
-    const session = ctx.state.session;
-    const address = requireAddress(session);
-    // Only the signed-in address's own sessions can be revoked; anything else is "not found".
-    if (!(await session.revoke(ctx.params.id ?? ''))) throw new ApiError('not_found', 'No such session of yours.');
-    audit(ctx, 'revoke', 'ok', address);
-    ctx.status = 204;
-  });
-
-  router.post('/logout-all', async (ctx) => {
-    const session = ctx.state.session;
-    const address = requireAddress(session);
-    const revoked = await session.endAll();
-    audit(ctx, 'logout_all', 'ok', address);
-    ctx.body = { revoked };
-  });
-
   return router;
-}
-
-function requireAddress(session: SessionState['session']): string {
-  const address = session.address;
-  if (address === undefined) throw new ApiError('unauthenticated', 'Not signed in.');
-  return address;
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
