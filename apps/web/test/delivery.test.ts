@@ -40,7 +40,7 @@ test('Chromium gets the entry script and the stylesheet brotli-encoded, and the 
     ] as const) {
       const headers = await response?.allHeaders();
       expect(headers?.['content-encoding']).toBe('br');
-      expect(headers?.vary).toBe('Accept-Encoding');
+      expect(headers?.vary?.split(', ')).toContain('Accept-Encoding');
       expect(headers?.['content-type']).toMatch(type);
       expect(headers?.['cache-control']).toBe('public, max-age=31536000, immutable');
     }
@@ -58,10 +58,10 @@ test('a client that takes gzip only gets the gzip copy, and one that takes nothi
 
   const gzip = await fetch(`${e2e.server.url}${entryPath}`, { headers: { 'Accept-Encoding': 'gzip' } });
   expect(gzip.headers.get('content-encoding')).toBe('gzip');
-  expect(gzip.headers.get('vary')).toBe('Accept-Encoding');
+  expect(gzip.headers.get('vary')?.split(', ')).toContain('Accept-Encoding');
   const plain = await fetch(`${e2e.server.url}${entryPath}`, { headers: { 'Accept-Encoding': 'identity' } });
   expect(plain.headers.get('content-encoding')).toBeNull();
-  expect(plain.headers.get('vary')).toBe('Accept-Encoding');
+  expect(plain.headers.get('vary')?.split(', ')).toContain('Accept-Encoding');
 
   // fetch decodes gzip itself; the copy as sent is read again below, undecoded.
   const decoded = Buffer.from(await gzip.arrayBuffer());

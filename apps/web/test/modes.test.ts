@@ -158,6 +158,30 @@ describe('paste a signature', () => {
     await expect(serverSession(page)).resolves.toEqual({ status: 200, address: ALICE });
   });
 
+  test('a new address over a message that named none gets a new message naming it, and signing that one creates the account', async () => {
+    // A key no other test of this file (which share one server) signs in with.
+    const newcomerKey = `0x${'5d'.repeat(32)}`;
+    const newcomer = privateKeyToAddress(newcomerKey);
+    const page = await openPaste();
+    const unnamed = await getMessage(page);
+    expect(unnamed.split('\n')[1]).toBe('0x0000000000000000000000000000000000000000');
+
+    await page.getByLabel('Signature').fill(await cliSign(unnamed, newcomerKey));
+    await page.getByRole('button', { name: 'Continue', exact: true }).click();
+    const alert = page.getByRole('alert');
+    await alert.filter({ hasText: 'names' }).waitFor();
+    await expect(alert.textContent()).resolves.toContain(`here is a new message that names ${newcomer}`);
+    await expect(serverSession(page)).resolves.toMatchObject({ status: 401 });
+    const naming = (await page.getByTestId('challenge-message').textContent()) ?? '';
+    expect(naming.split('\n')[1]).toBe(newcomer);
+
+    await page.getByLabel('Signature').fill(await cliSign(naming, newcomerKey));
+    await page.getByRole('button', { name: 'Continue', exact: true }).click();
+    await page.getByRole('heading', { name: SIGNED_IN_HEADING }).waitFor();
+    await expect(serverSession(page)).resolves.toEqual({ status: 200, address: newcomer });
+    await expect(e2e.server.stores.users.has(newcomer)).resolves.toBe(true);
+  });
+
   test('an expired challenge is reported in words, a new message comes at once and says so, and it signs in', async () => {
     await registerAddress(e2e.server, ALICE);
     const page = await openPaste();

@@ -37,7 +37,7 @@ interface Shown {
 export function PastePanel({ intent, registration, headingRef, clock, onSignedIn }: PastePanelProps) {
   const [shown, setShown] = useState<Shown>();
   const [busy, setBusy] = useState<'requesting' | 'verifying'>();
-  const [error, setError] = useState<{ error: unknown; address?: string; renewed?: boolean }>();
+  const [error, setError] = useState<{ error: unknown; address?: string; renewed?: boolean; naming?: string }>();
   const [address, setAddress] = useState('');
   const [signature, setSignature] = useState('');
   const [signer, setSigner] = useState<{ signature: string; signer?: PastedSigner }>();
@@ -144,7 +144,10 @@ export function PastePanel({ intent, registration, headingRef, clock, onSignedIn
     const signedBy = pastedSigner?.address;
     setBusy('verifying');
     try {
-      const result = await finishSignIn(intent, { sid: shown.challenge.sid, signature: checked, message: shown.challenge.message }, signal);
+      // A message that names no address cannot create an account (any signature recovers to some
+      // address, so the server refuses it at /register): it signs in only.
+      const effective: Intent = shown.bound === undefined ? 'login' : intent;
+      const result = await finishSignIn(effective, { sid: shown.challenge.sid, signature: checked, message: shown.challenge.message }, signal);
       if (signal.aborted) return;
       onSignedIn(result);
     } catch (caught) {
@@ -156,11 +159,17 @@ export function PastePanel({ intent, registration, headingRef, clock, onSignedIn
         return;
       }
       try {
-        const next = await fetchChallenge(shown.bound, signal);
+        // An address with no account, signed over a message that named none: the new message names
+        // it, so that signing that one creates the account.
+        const naming =
+          intent === 'register' && shown.bound === undefined && signedBy !== undefined && caught instanceof AppError && caught.code === 'address_not_registered'
+            ? signedBy
+            : undefined;
+        const next = await fetchChallenge(shown.bound ?? naming, signal);
         if (signal.aborted) return;
         setSignature('');
         setShown(next);
-        setError({ error: caught, address: signedBy, renewed: true });
+        setError({ error: caught, address: signedBy, renewed: true, ...(naming !== undefined ? { naming } : {}) });
       } catch {
         if (signal.aborted) return;
         setShown(undefined);
@@ -174,7 +183,12 @@ export function PastePanel({ intent, registration, headingRef, clock, onSignedIn
 
   const errorBox = error !== undefined && (
     <ErrorNotice error={error.error} registration={registration} address={error.address}>
-      {error.renewed && <p>That message can't be used again, so here is a new one: sign it and paste the new signature.</p>}
+      {error.renewed &&
+        (error.naming !== undefined ? (
+          <p>To create its account, here is a new message that names {error.naming}: sign it with that address and paste the new signature.</p>
+        ) : (
+          <p>That message can't be used again, so here is a new one: sign it and paste the new signature.</p>
+        ))}
     </ErrorNotice>
   );
 
