@@ -23,7 +23,8 @@ export const walletFlow = {
       count: KEYS.length, concurrency: 8, deadline: Infinity,
       task: async (i) => {
         const jar = new CookieJar();
-        const { sid, message } = expectStatus(await request({ agent, port: server.port, method: 'POST', path: '/api/auth/challenge', json: {}, jar }), 200, 'challenge');
+        // Registering needs a challenge that names the address.
+        const { sid, message } = expectStatus(await request({ agent, port: server.port, method: 'POST', path: '/api/auth/challenge', json: { address: KEYS[i].address }, jar }), 200, 'challenge');
         const signature = sign(message, KEYS[i]);
         const res = await request({ agent, port: server.port, method: 'POST', path: '/api/auth/register', json: { sid, signature }, jar });
         if (res.status !== 201 && res.status !== 200) expectStatus(res, 201, 'register');

@@ -17,7 +17,7 @@ import { requestLogger } from './middleware/requestLogger';
 import { createAudit } from './routes/audit';
 import { sessionRoutes } from './routes/sessions';
 import { signInRoutes } from './routes/signIn';
-import { opsRoutes } from './routes/ops';
+import { opsRoutes, type MetricsSource } from './routes/ops';
 import { createRateLimits } from './middleware/rateLimit';
 import { metaRoutes } from './routes/meta';
 import { DEFAULT_WEB_DIR, serveWeb } from './middleware/static';
@@ -139,7 +139,10 @@ export function createApp({
   router.use(
     opsRoutes({
       stores,
-      ...(config.metrics ? { metrics: { render: () => metrics.render(), contentType: metrics.registry.contentType } } : {}),
+      // Never public without a token: otherwise /metrics is on the metrics listener.
+      ...(config.metrics.serve === 'public'
+        ? { metrics: { render: () => metrics.render(), contentType: metrics.registry.contentType }, metricsToken: config.metrics.token }
+        : {}),
     }).routes(),
     api.routes(),
   );
@@ -164,5 +167,26 @@ export function createApp({
   app.use(router.allowedMethods());
   // The sign-in page, for every path the router does not answer (never one under API_PREFIX).
   app.use(serveWeb({ root: config.webDir ?? DEFAULT_WEB_DIR, apiPrefix: API_PREFIX }));
+  return app;
+}
+
+export interface MetricsAppDeps {
+  /** The metrics to serve: this process's, or a cluster's aggregated by its primary. */
+  metrics: MetricsSource;
+  logger: Logger;
+}
+
+/**
+ * The metrics listener's app (main.ts serves it on METRICS_HOST:METRICS_PORT, 127.0.0.1 by
+ * default): GET /metrics and GET /healthz, with the API's error answers and headers.
+ */
+export function createMetricsApp({ metrics, logger }: MetricsAppDeps): Koa {
+  const app = new Koa();
+  const router = opsRoutes({ metrics });
+  app.use(errorHandler(logger));
+  app.use(securityHeaders({ publicHttps: false }));
+  app.use(noStore);
+  app.use(router.routes());
+  app.use(router.allowedMethods());
   return app;
 }

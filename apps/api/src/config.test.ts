@@ -20,7 +20,7 @@ describe('loadConfig', () => {
       sessionAbsoluteMs: 604_800_000,
       sessionKeys: [],
       trustProxy: false,
-      metrics: true,
+      metrics: { serve: 'listener', host: '127.0.0.1', port: 9464 },
       logLevel: 'info',
       redisUrl: undefined,
       redisPrefix: 'wl:',
@@ -40,6 +40,19 @@ describe('loadConfig', () => {
       shutdownGraceMs: 5000,
       challengeFormats: ['siwe'],
     });
+  });
+
+  test('/metrics: a listener of its own on 127.0.0.1 by default, the public port only with METRICS_TOKEN, none with METRICS=0', () => {
+    expect(loadConfig({ METRICS_PORT: '9100', METRICS_HOST: '10.0.0.5' }).metrics).toEqual({ serve: 'listener', host: '10.0.0.5', port: 9100 });
+    const token = 'a'.repeat(40);
+    expect(loadConfig({ METRICS_TOKEN: token }).metrics).toEqual({ serve: 'public', token });
+    expect(loadConfig({ METRICS: '0' }).metrics).toEqual({ serve: 'off' });
+    expect(loadConfig({ METRICS: '0', METRICS_TOKEN: token }).metrics).toEqual({ serve: 'off' });
+    expect(() => loadConfig({ METRICS_TOKEN: token, METRICS_PORT: '9100' })).toThrow(/METRICS_TOKEN: serves \/metrics on the public port/);
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: must be at least 32 characters/);
+    expect(() => loadConfig({ METRICS_TOKEN: `${token} x` })).toThrow(/METRICS_TOKEN: letters, digits/);
+    expect(() => loadConfig({ PORT: '9464' })).toThrow(/METRICS_PORT: must differ from PORT/);
+    expect(loadConfig({ PORT: '9464', METRICS_PORT: '9465' }).metrics).toMatchObject({ port: 9465 });
   });
 
   test('CHALLENGE_FORMATS lists the challenge forms issued; EIP-4361 is always among them', () => {

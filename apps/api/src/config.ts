@@ -80,6 +80,10 @@ const env = z.object({
   SESSION_KEYS: list.pipe(z.array(z.string().min(32, 'each session key needs at least 32 characters'))),
   TRUST_PROXY: flag('0'),
   METRICS: flag('1'),
+  METRICS_PORT: integer(0, 65535).default(9464),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  // RFC 6750 §2.1 b64token characters, so it goes into an Authorization header as it is.
+  METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').regex(/^[A-Za-z0-9\-._~+/]+=*$/, 'letters, digits and - . _ ~ + / only (a bearer token)').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').optional(),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9._:{}-]{1,64}$/, 'letters, digits and . _ : - { } only, at most 64').default('wl:'),
@@ -123,8 +127,8 @@ export interface Config {
   /** Cookie signing keys, newest first; older ones still verify (rotation). */
   sessionKeys: string[];
   trustProxy: boolean;
-  /** Serve GET /metrics (Prometheus) on the API's port. */
-  metrics: boolean;
+  /** Where GET /metrics (Prometheus) is served. */
+  metrics: MetricsExposure;
   logLevel: string;
   /** Redis for sessions, challenges and rate limits; unset → embedded SQLite. */
   redisUrl?: string;
@@ -174,6 +178,18 @@ export interface HttpSettings {
   keepAliveTimeoutMs: number;
 }
 
+/**
+ * Where GET /metrics is served: never on the public port without a token. The counts carry no
+ * addresses or ids, but they show the traffic and the outcomes of every sign-in.
+ */
+export type MetricsExposure =
+  /** METRICS=0. */
+  | { serve: 'off' }
+  /** On a listener of its own (METRICS_HOST:METRICS_PORT, by default 127.0.0.1:9464), for the operators' network. */
+  | { serve: 'listener'; host: string; port: number }
+  /** On the public port, to requests with `Authorization: Bearer <METRICS_TOKEN>`. */
+  | { serve: 'public'; token: string };
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -210,6 +226,17 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       : e.TLS_CERT !== undefined && e.TLS_KEY !== undefined && e.TLS !== 'off'
         ? { mode: 'files', certFile: resolve(e.TLS_CERT), keyFile: resolve(e.TLS_KEY) }
         : { mode: 'off' };
+  if (e.METRICS_TOKEN !== undefined && (given.METRICS_PORT !== undefined || given.METRICS_HOST !== undefined)) {
+    throw new ConfigError('Invalid configuration:\n  METRICS_TOKEN: serves /metrics on the public port; METRICS_PORT and METRICS_HOST are for a listener of its own: give one or the other');
+  }
+  if (e.METRICS && e.METRICS_TOKEN === undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    throw new ConfigError('Invalid configuration:\n  METRICS_PORT: must differ from PORT (or set METRICS_TOKEN to serve /metrics on the public port)');
+  }
+  const metrics: MetricsExposure = !e.METRICS
+    ? { serve: 'off' }
+    : e.METRICS_TOKEN !== undefined
+      ? { serve: 'public', token: e.METRICS_TOKEN }
+      : { serve: 'listener', host: e.METRICS_HOST, port: e.METRICS_PORT };
   const scheme = tls.mode === 'off' ? 'http' : 'https';
   const publicOrigin = e.PUBLIC_ORIGIN ?? `${scheme}://localhost:${e.PORT}`;
   // Browsers drop a cookie whose Domain does not cover the host that sets it (RFC 6265 §5.3).
@@ -232,7 +259,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     sessionAbsoluteMs: e.SESSION_ABSOLUTE_SECONDS * 1000,
     sessionKeys: e.SESSION_KEYS,
     trustProxy: e.TRUST_PROXY,
-    metrics: e.METRICS,
+    metrics,
     logLevel: e.LOG_LEVEL,
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,

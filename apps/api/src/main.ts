@@ -5,11 +5,16 @@
 // each worker is a full API process on the shared port.
 
 import cluster from 'node:cluster';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AggregatorRegistry } from 'prom-client';
 import { loadRecoverAddress } from '@wallet-login/challenge/native';
+import { createMetricsApp } from './app';
 import { ConfigError, loadConfig, loadSessionKeys, systemClock, systemRandom, type Config } from './config';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
 import { checkDataDir } from './stores/dataDir';
+import type { MetricsSource } from './routes/ops';
 import { describeStores, openStores } from './stores/open';
 import { createClusterWorkerSessionEvents } from './events/cluster';
 import { createLocalSessionEvents } from './events/local';
@@ -40,6 +45,11 @@ async function startCluster(config: Config, logger: Logger): Promise<void> {
   await loadTlsCredentials({ tls: config.tls, dataDir: config.dataDir, origins: config.allowedOrigins, clock: systemClock });
   const stores = await openStores({ config, clock: systemClock, logger });
   await stores.close();
+  // The metrics listener is the primary's: it asks every worker for its registry and answers
+  // with their sum (prom-client's AggregatorRegistry; the workers answer through
+  // clusterMetricsFromPrimary's registration).
+  const aggregator = new AggregatorRegistry();
+  const metricsListener = await listenMetrics(config, { render: () => aggregator.clusterMetrics(), contentType: aggregator.contentType }, logger);
 
   const clean = await runPrimary({
     workers: config.workers,
@@ -49,7 +59,7 @@ async function startCluster(config: Config, logger: Logger): Promise<void> {
     stopTimeoutMs: config.shutdownGraceMs + STOP_SLACK_MS + 1000,
     logger,
     workerEnv: (index) => ({ INSTANCE_ID: `${config.instanceId}-${index}` }),
-    onListening: ({ port }) => logListening(config, logger, port, `${config.workers} workers`),
+    onListening: ({ port }) => logListening(config, logger, port, `${config.workers} workers`, metricsListener?.url),
   });
   logger.info({ clean }, 'stopped');
   process.exit(clean ? 0 : 1);
@@ -97,7 +107,12 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
     random,
     logger,
   });
-  if (!cluster.isWorker) logListening(config, logger, serving.port, 'one process');
+  // A cluster's metrics listener is its primary's (startCluster).
+  const metricsListener = cluster.isWorker
+    ? undefined
+    : await listenMetrics(config, { render: () => metrics.render(), contentType: metrics.registry.contentType }, logger);
+  if (cluster.isWorker) logger.debug({ port: serving.port }, 'worker listening');
+  else logListening(config, logger, serving.port, 'one process', metricsListener?.url);
 
   if (config.publicOrigin.startsWith('https:') && config.tls.mode === 'off' && !config.trustProxy) {
     logger.warn('PUBLIC_ORIGIN is https but TRUST_PROXY is off: this server speaks plain HTTP, so Secure cookies can only be set behind a TLS proxy with TRUST_PROXY=1');
@@ -121,7 +136,7 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
     }, config.shutdownGraceMs + STOP_SLACK_MS).unref();
     serving
       .close(config.shutdownGraceMs)
-      .then(() => Promise.allSettled([events.close(), stores.close()]))
+      .then(() => Promise.allSettled([events.close(), stores.close(), metricsListener?.close()]))
       .then(() => {
         logger.info({ ms: Math.round(performance.now() - started) }, 'stopped');
         process.exit(0);
@@ -143,21 +158,51 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
   }
 }
 
-function logListening(config: Config, logger: Logger, port: number, processes: string): void {
+function logListening(config: Config, logger: Logger, port: number, processes: string, metricsUrl?: string): void {
   const scheme = config.tls.mode === 'off' ? 'http' : 'https';
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `${scheme}://${host}:${port}`;
+  const url = `${scheme}://${urlHost(config.host)}:${port}`;
+  const metrics = metricsUrl !== undefined ? `; metrics on ${metricsUrl}` : config.metrics.serve === 'public' ? '; metrics on the public port, with METRICS_TOKEN' : '';
   logger.info(
-    { url, publicOrigin: config.publicOrigin, workers: config.workers, tls: config.tls.mode },
-    `wallet-login listening on ${url} (${processes}; public origin ${config.publicOrigin})`,
+    { url, publicOrigin: config.publicOrigin, workers: config.workers, tls: config.tls.mode, ...(metricsUrl !== undefined ? { metricsUrl } : {}) },
+    `wallet-login listening on ${url} (${processes}; public origin ${config.publicOrigin}${metrics})`,
   );
+}
+
+/**
+ * GET /metrics on a listener of its own (METRICS_HOST:METRICS_PORT, 127.0.0.1 by default), when
+ * that is where the configuration puts it. Plain HTTP: it is for the operators' network.
+ */
+async function listenMetrics(config: Config, metrics: MetricsSource, logger: Logger): Promise<{ url: string; close(): Promise<void> } | undefined> {
+  if (config.metrics.serve !== 'listener') return undefined;
+  const { host, port } = config.metrics;
+  const server: Server = createServer(createMetricsApp({ metrics, logger }).callback());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const url = `http://${urlHost(host)}:${(server.address() as AddressInfo).port}/metrics`;
+  return {
+    url,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+/** A host as it goes into a URL: IPv6 addresses in brackets. */
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
   } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-    process.stderr.write(`wallet-login failed to start: ${(error as Error).message}; is it running already? Set PORT to use another port.\n`);
+    process.stderr.write(`wallet-login failed to start: ${(error as Error).message}; is it running already? Set PORT (or METRICS_PORT) to use another port.\n`);
   } else {
     process.stderr.write(`wallet-login failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   }

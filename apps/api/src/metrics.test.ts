@@ -1,8 +1,12 @@
-// /metrics (Prometheus text) after real sign-ins and failures, and the JSON request log: one line
-// per request with its id, and never a cookie, key or signature.
+// /metrics (Prometheus text) after real sign-ins and failures, on the metrics listener's app and
+// never on the public port without a token; and the JSON request log: one line per request with
+// its id, and never a cookie, key or signature.
 
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
+import { createMetricsApp } from './app';
 import { formatCookieHeader, register, signIn } from '@wallet-login/client';
 import { privateKeyToAddress, signMessage, startServing, TEST_KEY, TEST_SESSION_KEYS, type TestServing } from '@wallet-login/testkit';
 
@@ -23,6 +27,9 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 
 const logLines: string[] = [];
 let server: TestServing;
+/** The metrics listener's app over `server`'s metrics, as main.ts serves it. */
+let listener: Server;
+let metricsUrl: string;
 beforeAll(async () => {
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -31,8 +38,13 @@ beforeAll(async () => {
     },
   });
   server = await startServing({ logger: pino({ level: 'info', base: { pid: process.pid } }, sink) });
+  const app = createMetricsApp({ metrics: { render: () => server.metrics.render(), contentType: server.metrics.registry.contentType }, logger: pino({ level: 'silent' }) });
+  listener = createServer(app.callback());
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  metricsUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/metrics`;
 });
 afterAll(async () => {
+  await new Promise<void>((resolve) => listener.close(() => resolve()));
   await server.close();
 });
 
@@ -71,8 +83,9 @@ test('sign-ins are counted by action and outcome code, with latency histograms, 
   expect((await session.fetch(`/api/auth/sessions/${other.id}`, { method: 'DELETE' })).status).toBe(204);
   await again.me().catch(() => undefined);
 
-  const res = await fetch(`${server.url}/metrics`);
+  const res = await fetch(metricsUrl);
   expect(res.status).toBe(200);
+  expect(res.headers.get('cache-control')).toBe('no-store');
   expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
   const text = await res.text();
 
@@ -92,7 +105,7 @@ test('sign-ins are counted by action and outcome code, with latency histograms, 
   expect(sample(text, 'wallet_login_instance_info', { instance: 'test-instance' })).toBe(1);
 
   // Another method is 405 with Allow; the answer is still an error body.
-  const post = await fetch(`${server.url}/metrics`, { method: 'POST' });
+  const post = await fetch(metricsUrl, { method: 'POST' });
   expect(post.status).toBe(405);
   expect(post.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'HEAD']);
 
@@ -116,13 +129,36 @@ test('sign-ins are counted by action and outcome code, with latency histograms, 
   for (const line of logLines) for (const secret of secrets) expect(line).not.toContain(secret);
 });
 
-test('METRICS=0 leaves /metrics unserved', async () => {
-  const quiet = await startServing({ config: { metrics: false } });
+test('the public port serves no /metrics without a token, nor with METRICS=0', async () => {
+  const res = await fetch(`${server.url}/metrics`);
+  expect(res.status).toBe(404);
+  expect(await res.json()).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+  const quiet = await startServing({ config: { metrics: { serve: 'off' } } });
   try {
-    const res = await fetch(`${quiet.url}/metrics`);
-    expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { code: 'not_found', message: expect.any(String) } });
+    expect((await fetch(`${quiet.url}/metrics`)).status).toBe(404);
   } finally {
     await quiet.close();
+  }
+});
+
+test('with METRICS_TOKEN the public port serves /metrics to that bearer token only', async () => {
+  const token = `${'t0K-'.repeat(10)}x`;
+  const scraped = await startServing({ config: { metrics: { serve: 'public', token } } });
+  try {
+    const scrape = (authorization?: string) => fetch(`${scraped.url}/metrics`, authorization === undefined ? {} : { headers: { authorization } });
+    for (const authorization of [undefined, `Bearer ${token.slice(0, -1)}`, `Bearer ${token}x`, `Basic ${token}`, token, `Bearer  ${token}`, 'Bearer ']) {
+      const refused = await scrape(authorization);
+      expect({ authorization, status: refused.status }).toEqual({ authorization, status: 401 });
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+      expect(await refused.json()).toEqual({ error: { code: 'unauthenticated', message: expect.any(String) } });
+    }
+    for (const authorization of [`Bearer ${token}`, `bearer ${token}`]) {
+      const res = await scrape(authorization);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(sample(await res.text(), 'wallet_login_instance_info', { instance: 'test-instance' })).toBe(1);
+    }
+  } finally {
+    await scraped.close();
   }
 });

@@ -247,7 +247,8 @@ describe('what the server sends is printed with control characters escaped', () 
 });
 
 describe('against the API', () => {
-  const server = useTestServer();
+  // The JSON form is issued only where CHALLENGE_FORMATS lists it (development tooling).
+  const server = useTestServer({ config: { challengeFormats: ['siwe', 'json'] } });
 
   const newKey = (): string => `0x${randomBytes(32).toString('hex')}`;
   const sessionFile = (): string => join(home, '.wallet-login', 'session.json');

@@ -73,7 +73,8 @@ describe('refusing to sign', () => {
 });
 
 describe('against the API', () => {
-  const server = useTestServer();
+  // The JSON form is issued only where CHALLENGE_FORMATS lists it (development tooling).
+  const server = useTestServer({ config: { challengeFormats: ['siwe', 'json'] } });
 
   test('register → me → logout → me is unauthenticated, and the old cookies are dead', async () => {
     const privateKey = newKey();

@@ -50,7 +50,7 @@ interface SessionFields {
   lastSeenAt?: number;
   /** The browser's User-Agent at sign-in (truncated); for the session list. */
   userAgent?: string;
-  /** This session's outstanding challenges, oldest first (bounded); read through `outstandingChallenges`. */
+  /** This session's outstanding challenges, oldest first (bounded), with the address each was asked for. */
   challenges?: unknown;
 }
 
@@ -191,7 +191,7 @@ export class Session {
    */
   recordChallenge(challenge: OutstandingChallenge, keep: number): string[] {
     const data = this.#data();
-    const outstanding = [...this.outstandingChallenges(), challenge];
+    const outstanding = [...this.#outstanding(), challenge];
     const dropped = outstanding.splice(0, Math.max(0, outstanding.length - keep));
     data.challenges = outstanding;
     return dropped.map(({ sid }) => sid);
@@ -199,20 +199,7 @@ export class Session {
 
   /** The challenge `sid` this session was issued and has not used, or undefined. */
   outstandingChallenge(sid: string): OutstandingChallenge | undefined {
-    return this.outstandingChallenges().find((challenge) => challenge.sid === sid);
-  }
-
-  /** This session's outstanding challenges, oldest first; anything malformed in the stored data is left out. */
-  outstandingChallenges(): OutstandingChallenge[] {
-    const stored = this.#ctx.session?.challenges;
-    if (!Array.isArray(stored)) return [];
-    return stored.flatMap((entry: unknown): OutstandingChallenge[] => {
-      // A bare sid: written before challenges recorded the address asked for.
-      if (typeof entry === 'string') return [{ sid: entry }];
-      const { sid, address } = (entry ?? {}) as Record<string, unknown>;
-      if (typeof sid !== 'string') return [];
-      return [typeof address === 'string' ? { sid, address } : { sid }];
-    });
+    return this.#outstanding().find((challenge) => challenge.sid === sid);
   }
 
   /**
@@ -296,6 +283,19 @@ export class Session {
       userAgent: typeof data.userAgent === 'string' ? data.userAgent : null,
       current: id === current,
     }));
+  }
+
+  /** This session's outstanding challenges, oldest first; anything malformed in the stored data is left out. */
+  #outstanding(): OutstandingChallenge[] {
+    const stored = this.#ctx.session?.challenges;
+    if (!Array.isArray(stored)) return [];
+    return stored.flatMap((entry: unknown): OutstandingChallenge[] => {
+      // A bare sid: written before challenges recorded the address asked for.
+      if (typeof entry === 'string') return [{ sid: entry }];
+      const { sid, address } = (entry ?? {}) as Record<string, unknown>;
+      if (typeof sid !== 'string') return [];
+      return [typeof address === 'string' ? { sid, address } : { sid }];
+    });
   }
 
   #data(): KoaSession {

@@ -73,6 +73,8 @@ let closed: TestServing;
 let limited: TestServing;
 let busy: TestServing;
 let broken: TestServing;
+let scraped: TestServing;
+const METRICS_TOKEN = 'openapi-test-metrics-token-0123456789';
 
 /** Stores whose every call fails as an unreachable Redis or PostgreSQL does; rate limits still work. */
 function brokenStores(real: Stores): Stores {
@@ -95,7 +97,9 @@ beforeAll(async () => {
   busy = await startServing({ config: { maxChallenges: 1 } });
   const healthy = await startServing();
   broken = await startServing({ stores: brokenStores(healthy.stores) });
-  afterAllClose.push(healthy);
+  // /metrics on the public port, with METRICS_TOKEN (else it is on the metrics listener only).
+  scraped = await startServing({ config: { metrics: { serve: 'public', token: METRICS_TOKEN } } });
+  afterAllClose.push(healthy, scraped);
 });
 const afterAllClose: TestServing[] = [];
 afterAll(async () => {
@@ -110,6 +114,7 @@ interface CallOptions {
   raw?: { text: string; type: string };
   cookie?: string;
   origin?: string;
+  authorization?: string;
 }
 
 async function call(server: TestServing, method: string, path: string, options: CallOptions = {}): Promise<Answer> {
@@ -124,6 +129,7 @@ async function call(server: TestServing, method: string, path: string, options: 
   }
   if (options.cookie) headers.cookie = options.cookie;
   if (options.origin) headers.origin = options.origin;
+  if (options.authorization) headers.authorization = options.authorization;
   const res = await fetch(`${server.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
   const text = await res.text();
   const type = res.headers.get('content-type') ?? '';
@@ -285,7 +291,7 @@ const scenarios: Record<string, () => Promise<Answer>> = {
   'GET /healthz 200': () => call(main, 'GET', '/healthz'),
   'GET /readyz 200': () => call(main, 'GET', '/readyz'),
   'GET /readyz 503': () => call(broken, 'GET', '/readyz'),
-  'GET /metrics 200': () => call(main, 'GET', '/metrics'),
+  'GET /metrics 200': () => call(scraped, 'GET', '/metrics', { authorization: `Bearer ${METRICS_TOKEN}` }),
 };
 
 // ---- the checks ----
@@ -353,8 +359,8 @@ test('every route the app serves is documented, with its methods', async () => {
       }
     }
   }
-  // Served by middleware outside the routers (each answered by a scenario above).
-  for (const route of ['GET /api/openapi.json', 'GET /api/ws', 'GET /healthz', 'GET /readyz', 'GET /metrics']) served.add(route);
+  // Served on the public port only with METRICS_TOKEN (else on the metrics listener).
+  served.add('GET /metrics');
   const documented = new Set(Object.entries(openApiDocument.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`)));
   expect([...served].sort()).toEqual([...documented].sort());
 });
@@ -368,7 +374,7 @@ describe('request bodies refuse keys their schema does not list', () => {
       return { body: { sid: issued.sid, signature: signMessage({ message: issued.message, privateKey: TEST_KEY }), message: issued.message }, cookie: issued.cookie };
     },
     register: async () => {
-      const issued = await challenge(main);
+      const issued = await challenge(main, privateKeyToAddress(TEST_KEY));
       return { body: { sid: issued.sid, signature: signMessage({ message: issued.message, privateKey: TEST_KEY }) }, cookie: issued.cookie };
     },
   };

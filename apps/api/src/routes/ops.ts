@@ -2,9 +2,13 @@
 // serve sign-ins now, with each backing service's state, for load balancers and orchestrators) and
 // GET /metrics (Prometheus). A store is not ready while it is away, and also while it answers but
 // its writes fail (a full disk, a read-only file or server): the stores' check tells (Stores.check).
-// /healthz stays 200 then: restarting the process would not bring a service back.
+// /healthz stays 200 then: restarting the process would not bring a service back. The public app
+// serves /metrics only behind a bearer token (METRICS_TOKEN); otherwise it is on the metrics
+// listener (createMetricsApp, on 127.0.0.1).
 
+import { createHash, timingSafeEqual } from 'node:crypto';
 import Router from 'koa-router';
+import { ApiError } from '../errors';
 import type { DependencyStatus, Stores } from '../stores/types';
 
 /** What GET /readyz answers, with 200 when every dependency is ok, else 503. */
@@ -25,9 +29,14 @@ export interface OpsRoutesOptions {
   stores?: Pick<Stores, 'check'>;
   /** Serves /metrics. @default not served */
   metrics?: MetricsSource;
+  /**
+   * With `metrics`: a request must carry `Authorization: Bearer <token>` (METRICS_TOKEN).
+   * @default none: whoever reaches the listener may scrape
+   */
+  metricsToken?: string;
 }
 
-export function opsRoutes({ stores, metrics }: OpsRoutesOptions): Router {
+export function opsRoutes({ stores, metrics, metricsToken }: OpsRoutesOptions): Router {
   const router = new Router({ sensitive: true });
 
   router.get('/healthz', (ctx) => {
@@ -56,11 +65,31 @@ export function opsRoutes({ stores, metrics }: OpsRoutesOptions): Router {
   }
 
   if (metrics !== undefined) {
+    const authorized = metricsToken === undefined ? () => true : bearerCheck(metricsToken);
     router.get('/metrics', async (ctx) => {
+      if (!authorized(ctx.get('Authorization'))) {
+        // RFC 6750 §3: the challenge a client without a valid token gets.
+        ctx.set('WWW-Authenticate', 'Bearer realm="metrics"');
+        throw new ApiError('unauthenticated', 'Scraping metrics here needs the bearer token (Authorization: Bearer …).');
+      }
       ctx.type = metrics.contentType;
       ctx.body = await metrics.render();
     });
   }
 
   return router;
+}
+
+/**
+ * Whether an Authorization header carries `token` as a bearer token (RFC 6750 §2.1), compared in
+ * constant time: both sides are hashed first, so neither the token's length nor how much of it a
+ * guess got right shows in the time taken.
+ */
+function bearerCheck(token: string): (header: string) => boolean {
+  const expected = createHash('sha256').update(token).digest();
+  return (header) => {
+    const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
+    const given = createHash('sha256').update(match?.[1] ?? '').digest();
+    return timingSafeEqual(given, expected) && match !== null;
+  };
 }

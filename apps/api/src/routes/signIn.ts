@@ -167,10 +167,9 @@ export function signInRoutes(options: SignInRoutesOptions): Router<SessionState>
       throw new ApiError('invalid_request', 'Registering needs a challenge that names the address: ask for one with {"address": "0x…"}.');
     }
 
-    // Single use: taken (deleted) before anything else is checked, so a second attempt fails
+    // Single use: taken (deleted) before anything about it is checked, so a second attempt fails
     // whatever became of the first. Only this browser session's own challenge is taken: another
-    // session posting the sid (any signature) neither uses it up nor learns it exists. A challenge
-    // stored without its site (by an older version) is verified against the request's site.
+    // session posting the sid (any signature) neither uses it up nor learns it exists.
     const challenge = session.binding === undefined || asked === undefined ? undefined : await stores.challenges.take(body.sid, session.binding);
     if (!challenge || asked === undefined) {
       throw new ApiError('challenge_not_found', 'No such challenge for this session; it may have been used already.');
@@ -180,7 +179,7 @@ export function signInRoutes(options: SignInRoutesOptions): Router<SessionState>
     }
 
     // ChallengeErrors thrown here reach the error middleware, which maps them to API codes.
-    const { domain, uri } = challenge.domain !== undefined && challenge.uri !== undefined ? { domain: challenge.domain, uri: challenge.uri } : siteOfRequest(ctx);
+    const { domain, uri } = siteOfChallenge(challenge) ?? siteOfRequest(ctx);
     const { address } = verifyChallenge({
       challenge, message: challenge.message, signature: body.signature, now: clock.now(),
       ttlMs: options.challengeTtlMs, skewMs: options.clockSkewMs,
@@ -195,7 +194,10 @@ export function signInRoutes(options: SignInRoutesOptions): Router<SessionState>
     return address;
   };
 
-  /** Admits the verified signer `address` (registering it first for `register`) and signs this session in; returns whether the user is new. */
+  /**
+   * Admits the verified signer `address` (registering it first for `register`) and signs this
+   * session in; returns whether the user is new.
+   */
   const signIn = async (mode: 'login' | 'register', ctx: ParameterizedContext<SessionState>, address: string): Promise<boolean> => {
     // The failure count and the user list live in different stores: both are asked at once.
     const [, registered] = await Promise.all([limits.checkAddress(address), mode === 'login' ? stores.users.has(address) : true]);
@@ -213,6 +215,11 @@ export function signInRoutes(options: SignInRoutesOptions): Router<SessionState>
   router.post('/register', limits.perIp, authenticate('register'));
 
   return router;
+}
+
+/** The site stored with the challenge, if it was stored with one. */
+function siteOfChallenge({ domain, uri }: StoredChallenge): Site | undefined {
+  return domain !== undefined && uri !== undefined ? { domain, uri } : undefined;
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {

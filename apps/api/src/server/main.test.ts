@@ -1,6 +1,6 @@
-// `npm start` as a real process: built-in HTTPS with a generated certificate, and a WORKERS=2
+// `npm start` as a real process: built-in HTTPS with a generated certificate, a WORKERS=2
 // cluster (requests and live sessions spread over both workers, sign-outs heard across them,
-// metrics aggregated, a crashed worker replaced, a clean stop).
+// metrics aggregated, a crashed worker replaced, a clean stop), and where /metrics is served.
 
 import { get } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -85,10 +85,13 @@ test('WORKERS=2: both workers serve, a sign-out on one reaches live sessions on 
   await session.logout();
   for (const client of sockets) expect(await client.next()).toEqual({ type: 'signed_out' });
 
-  // Metrics from either worker are the cluster's: both instances, every sign-in.
-  const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+  // The metrics listener (the primary's, on 127.0.0.1) answers for the cluster: both instances,
+  // every sign-in. The public port serves none.
+  expect(api.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+  const metrics = await (await fetch(api.metricsUrl!)).text();
   expect(metrics.match(/^wallet_login_instance_info\{/gm)).toHaveLength(2);
   expect(metrics).toMatch(/^wallet_login_logins_total\{action="register",outcome="ok"\} 1$/m);
+  expect((await fetch(`${baseUrl}/metrics`)).status).toBe(404);
 
   // A worker killed outright is replaced; the service keeps answering.
   const [victim] = [...workerPids()] as number[];
@@ -103,6 +106,27 @@ test('WORKERS=2: both workers serve, a sign-out on one reaches live sessions on 
   // SIGTERM to the primary stops every worker, and it exits 0.
   expect(await api.stop('SIGTERM')).toBe(0);
   expect(api.logs().filter((entry) => entry.msg === 'shutting down').length).toBe(2);
+}, 60_000);
+
+test('one process: /metrics on its own listener at METRICS_HOST:METRICS_PORT, never on the public port without a token', async () => {
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const api = await start({ PORT: String(port), METRICS_PORT: String(metricsPort), PUBLIC_ORIGIN: baseUrl });
+  expect(api.metricsUrl).toBe(`http://127.0.0.1:${metricsPort}/metrics`);
+  await register({ baseUrl, privateKey: TEST_KEY });
+  const scraped = await fetch(api.metricsUrl!);
+  expect(scraped.status).toBe(200);
+  expect(await scraped.text()).toMatch(/^wallet_login_logins_total\{action="register",outcome="ok"\} 1$/m);
+  expect((await fetch(`${baseUrl}/metrics`)).status).toBe(404);
+  expect(await api.stop()).toBe(0);
+  running.pop();
+
+  // METRICS_TOKEN: on the public port, for that bearer only; no listener of its own.
+  const token = 'm'.repeat(40);
+  const tokened = await start({ PORT: String(port), PUBLIC_ORIGIN: baseUrl, METRICS_TOKEN: token });
+  expect(tokened.metricsUrl).toBeUndefined();
+  expect((await fetch(`${baseUrl}/metrics`)).status).toBe(401);
+  expect((await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
 }, 60_000);
 
 test('a start-up failure in the workers stops the cluster with a message', async () => {

@@ -113,6 +113,11 @@ test('the page is served as files with the security headers; assets cached for g
 
 test('/metrics and /readyz are not served to the public; the API is', async () => {
   expect((await trusted(`${origin}/metrics`)).status).toBe(404);
+  // Nor by the instances on their own ports: their metrics are on a listener of their own.
+  for (const api of apis) {
+    expect((await fetch(`${api.url}/metrics`)).status).toBe(404);
+    expect(api.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+  }
   expect((await trusted(`${origin}/readyz`)).status).toBe(404);
   const health = await trusted(`${origin}/healthz`);
   expect(await health.json()).toEqual({ status: 'ok' });
@@ -134,7 +139,7 @@ test('the SDK signs in through nginx; requests reach both instances', async () =
   // both served requests, and between them counted every sign-in.
   let logins = 0;
   for (const api of apis) {
-    const metrics = await (await fetch(`${api.url}/metrics`)).text();
+    const metrics = await (await fetch(api.metricsUrl!)).text();
     expect(metrics).toMatch(/^wallet_login_http_requests_total\{method="POST",route="\/api\/auth\/(challenge|login)",status="200"\} [1-9]\d*$/m);
     logins += Number(/^wallet_login_logins_total\{action="login",outcome="ok"\} (\d+)$/m.exec(metrics)?.[1] ?? 0);
   }

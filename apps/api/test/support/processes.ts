@@ -12,6 +12,8 @@ export interface ApiProcess {
   /** The URL it listens on, from its start-up log line (`http(s)://127.0.0.1:PORT`). */
   url: string;
   port: number;
+  /** GET /metrics on its metrics listener (`http://127.0.0.1:PORT/metrics`), when it has one. */
+  metricsUrl?: string;
   child: ChildProcess;
   /** Everything it wrote to stdout and stderr so far. */
   output(): string;
@@ -22,7 +24,7 @@ export interface ApiProcess {
 }
 
 export interface StartApiProcessOptions {
-  /** The environment, besides PATH; PORT defaults to 0 and HOST to 127.0.0.1. */
+  /** The environment, besides PATH; PORT and METRICS_PORT default to 0 and HOST to 127.0.0.1. */
   env: Record<string, string>;
   /** @default 30000 */
   timeoutMs?: number;
@@ -34,7 +36,7 @@ export function startApiProcess({ env, timeoutMs = 30_000 }: StartApiProcessOpti
   // Start-up is recognised by the info-level "listening" line.
   if (['warn', 'error', 'fatal', 'silent'].includes(env.LOG_LEVEL ?? '')) throw new Error('startApiProcess needs LOG_LEVEL info, debug or trace');
   const child = spawn(process.execPath, [MAIN_JS], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...(env.METRICS_TOKEN === undefined ? { METRICS_PORT: '0' } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -67,6 +69,7 @@ export function startApiProcess({ env, timeoutMs = 30_000 }: StartApiProcessOpti
       resolve({
         url,
         port: Number(new URL(url).port),
+        ...(typeof listening.metricsUrl === 'string' ? { metricsUrl: listening.metricsUrl } : {}),
         child,
         output: () => output,
         logs,
