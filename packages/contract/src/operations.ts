@@ -129,7 +129,7 @@ export const apiOperations: readonly ApiOperation[] = [
     tags: ['auth'],
     operationId: 'login',
     summary: 'Trade a signed challenge for a session.',
-    description: 'The challenge is used up by the first attempt that names it, successful or not. A new session id is issued.',
+    description: 'The challenge is used up by the first attempt from the browser session it was issued to, successful or not (an attempt from another session uses nothing up). A new session id is issued.',
     requestBody: signInBody,
     responses: {
       '200': { description: 'Signed in.', headers: cookieSet, schema: signedInResponse },
@@ -148,6 +148,8 @@ export const apiOperations: readonly ApiOperation[] = [
     tags: ['auth'],
     operationId: 'register',
     summary: 'Register the signer (when registration is open) and sign in.',
+    description:
+      'Takes the same body as login, over a challenge that names the address (asked for with `{"address"}`; EIP-4361, or the JSON form where CHALLENGE_FORMATS lists it): over one that names none, any signature recovers to some address, so it is refused with 400 invalid_request and the challenge stays usable. An address already registered is signed in (200).',
     requestBody: signInBody,
     responses: {
       '200': { description: 'Already registered; signed in.', headers: cookieSet, schema: signedInResponse },

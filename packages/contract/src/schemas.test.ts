@@ -64,7 +64,7 @@ describe('answers', () => {
     const session = { id: 'a', createdAt: null, lastSeenAt: null, expiresAt: 1, userAgent: null, current: true };
     expect(sessionListResponse.safeParse({ sessions: [session] }).success).toBe(true);
     expect(sessionListResponse.safeParse({ sessions: [{ ...session, address: ADDRESS }] }).success).toBe(false);
-    const config = { domain: 'example.com', uri: 'https://example.com', chainId: 1, registration: 'open', devKeySignIn: false };
+    const config = { domain: 'example.com', uri: 'https://example.com', chainId: 1, registration: 'open', devKeySignIn: false, challengeFormats: ['siwe'] };
     expect(publicConfig.parse({ ...config, theme: 'dark' })).toEqual(config);
   });
 
