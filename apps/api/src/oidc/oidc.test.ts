@@ -5,10 +5,10 @@
 // The server's clock starts at the wall clock: oidc-provider reads the wall clock itself.
 
 import { randomBytes } from 'node:crypto';
-import { createTestClock, privateKeyToAddress, startServing, TEST_KEYS, type TestServing } from '@wallet-login/testkit';
+import { createTestClock, eventually, privateKeyToAddress, startServing, TEST_KEYS, type TestServing } from '@wallet-login/testkit';
 import { createClient } from './clients';
 import { OIDC_TTL } from './provider';
-import { createBrowser, loadOpenIdClient, walkAuthorization, type InteractionView, type OpenIdClient } from '../../test/support/oidc';
+import { createBrowser, interactionUidOf, loadOpenIdClient, oauthError, signInWithKey, walkAuthorization, type InteractionView, type OpenIdClient } from '../../test/support/oidc';
 
 const KEY = TEST_KEYS.alice;
 
@@ -194,12 +194,303 @@ describe('the code flow', () => {
     await expect(oidc.fetchUserInfo(config, tokens.access_token, `eip155:1:${ADDRESS}`)).rejects.toBeDefined();
   });
 
-  test('introspection refuses a public client, and a wrong secret', async () => {
+  test('introspection tells a public client nothing, and refuses a wrong secret', async () => {
     const { clientId, secret } = await registerClient();
     const config = await configFor(clientId, secret);
     const { tokens } = await signInFully(config);
     const publicClient = await registerClient({ public: true });
-    await expect(oidc.tokenIntrospection(await configFor(publicClient.clientId), tokens.access_token)).rejects.toBeDefined();
-    await expect(oidc.tokenIntrospection(await configFor(clientId, 'wrong-secret'), tokens.access_token)).rejects.toMatchObject({ error: 'invalid_client' });
+    // Not allowed to introspect (RFC 7662 §2.2: an answer that says nothing about the token).
+    expect(await oidc.tokenIntrospection(await configFor(publicClient.clientId), tokens.access_token)).toEqual({ active: false });
+    expect(await oauthError(oidc.tokenIntrospection(await configFor(clientId, 'wrong-secret'), tokens.access_token))).toBe('invalid_client');
+  });
+});
+
+describe('refusals', () => {
+  test.each([
+    ['an unregistered redirect URI', 'http://127.0.0.1:9/elsewhere'],
+    ['a trailing slash', `${REDIRECT}/`],
+    ['an added query', `${REDIRECT}?next=/`],
+    ['another port', 'http://127.0.0.1:10/callback'],
+    ['another case of the path', 'http://127.0.0.1:9/Callback'],
+    ['another host for the same address', 'http://localhost:9/callback'],
+  ])('%s: a plain error page, no redirect, no stack trace', async (_name, redirectUri) => {
+    const { clientId, secret } = await registerClient();
+    const config = await configFor(clientId, secret);
+    const started = await authorizationRequest(config, { redirect_uri: redirectUri });
+    const res = await createBrowser().fetch(started.url);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('location')).toBeNull();
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.headers.get('content-security-policy')).toMatch(/style-src 'sha256-/);
+    const html = await res.text();
+    expect(html).toContain('redirect_uri');
+    expect(html).toContain('<style>');
+    expect(html).not.toMatch(/\bat .*\.(js|ts):\d+/);
+  });
+
+  test('an unknown client gets the error page', async () => {
+    const config = await configFor('no-such-client', 'x');
+    const res = await createBrowser().fetch((await authorizationRequest(config)).url);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('invalid_client');
+  });
+
+  test('a code is redeemed once: a replay is invalid_grant and revokes the tokens it gave', async () => {
+    const { clientId, secret } = await registerClient();
+    const config = await configFor(clientId, secret);
+    const started = await authorizationRequest(config);
+    const callback = await walkAuthorization(createBrowser(), server.url, started.url, { privateKey: KEY });
+    const checks = { pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce };
+    const tokens = await oidc.authorizationCodeGrant(config, callback, checks);
+    expect(await oauthError(oidc.authorizationCodeGrant(config, callback, checks))).toBe('invalid_grant');
+    expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
+  });
+
+  test('of concurrent redemptions of one code, exactly one gets tokens', async () => {
+    const { clientId, secret } = await registerClient();
+    const config = await configFor(clientId, secret);
+    const started = await authorizationRequest(config);
+    const callback = await walkAuthorization(createBrowser(), server.url, started.url, { privateKey: KEY });
+    const checks = { pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce };
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => oidc.authorizationCodeGrant(config, callback, checks)));
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+  });
+
+  test('a PKCE verifier that does not match is invalid_grant', async () => {
+    const { clientId, secret } = await registerClient();
+    const config = await configFor(clientId, secret);
+    const started = await authorizationRequest(config);
+    const callback = await walkAuthorization(createBrowser(), server.url, started.url, { privateKey: KEY });
+    const wrong = oidc.randomPKCECodeVerifier();
+    expect(await oauthError(oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: wrong, expectedState: started.state, expectedNonce: started.nonce }))).toBe('invalid_grant');
+  });
+
+  test('a public client without PKCE is sent back with invalid_request', async () => {
+    const { clientId } = await registerClient({ public: true });
+    const config = await configFor(clientId);
+    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid', state: 's1' });
+    const res = await createBrowser().fetch(url.href);
+    const location = new URL(res.headers.get('location')!);
+    expect(location.origin + location.pathname).toBe(REDIRECT);
+    expect(Object.fromEntries(location.searchParams)).toMatchObject({ error: 'invalid_request', state: 's1' });
+  });
+
+  test('a wrong client secret at the token endpoint is invalid_client, and audited', async () => {
+    const { clientId, secret } = await registerClient();
+    const started = await authorizationRequest(await configFor(clientId, secret));
+    const callback = await walkAuthorization(createBrowser(), server.url, started.url, { privateKey: KEY });
+    const wrong = await configFor(clientId, 'not-the-secret');
+    expect(await oauthError(oidc.authorizationCodeGrant(wrong, callback, { pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce }))).toBe('invalid_client');
+    await eventually(async () => {
+      const entries = await server.stores.audit.query({ outcome: 'invalid_client' });
+      expect(entries[0]).toMatchObject({ action: 'oidc_token', outcome: 'invalid_client', ip: '127.0.0.1' });
+    });
+  });
+
+  test('an expired code is invalid_grant (its record expires on the server clock)', async () => {
+    const { clientId, secret } = await registerClient();
+    const config = await configFor(clientId, secret);
+    const started = await authorizationRequest(config);
+    const callback = await walkAuthorization(createBrowser(), server.url, started.url, { privateKey: KEY });
+    const start = server.clock.now();
+    server.clock.advance(OIDC_TTL.AuthorizationCode * 1000);
+    try {
+      expect(await oauthError(oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce }))).toBe('invalid_grant');
+    } finally {
+      server.clock.set(start);
+    }
+  });
+
+  test('prompt=none without a session answers login_required at the redirect URI, with the state', async () => {
+    const { clientId, secret } = await registerClient();
+    const started = await authorizationRequest(await configFor(clientId, secret), { prompt: 'none' });
+    const res = await createBrowser().fetch(started.url);
+    expect(res.status).toBe(303);
+    const location = new URL(res.headers.get('location')!);
+    expect(location.origin + location.pathname).toBe(REDIRECT);
+    expect(Object.fromEntries(location.searchParams)).toMatchObject({ error: 'login_required', state: started.state });
+  });
+
+  test('prompt=none signed in but not yet allowed answers consent_required', async () => {
+    const { clientId, secret } = await registerClient();
+    const config = await configFor(clientId, secret);
+    const { browser } = await signInFully(config);
+    const other = await registerClient();
+    const started = await authorizationRequest(await configFor(other.clientId, other.secret), { prompt: 'none' });
+    const location = new URL((await browser.fetch(started.url)).headers.get('location')!);
+    expect(location.searchParams.get('error')).toBe('consent_required');
+  });
+
+  test('a client removed from the store is refused at once', async () => {
+    const { clientId, secret } = await registerClient();
+    const config = await configFor(clientId, secret);
+    const { tokens } = await signInFully(config);
+    expect(await server.stores.clients.remove(clientId)).toBe(true);
+    expect((await createBrowser().fetch((await authorizationRequest(config)).url)).status).toBe(400);
+    expect(await oauthError(oidc.tokenIntrospection(config, tokens.access_token))).toBe('invalid_client');
+  });
+});
+
+describe('single sign-on, consent and prompts', () => {
+  test('a browser signed in on wallet-login signs in to another app without a signature', async () => {
+    const first = await registerClient();
+    const { browser } = await signInFully(await configFor(first.clientId, first.secret));
+    const second = await registerClient();
+    const config = await configFor(second.clientId, second.secret);
+    const views: InteractionView[] = [];
+    const started = await authorizationRequest(config);
+    // Another key: had a signature been asked for, the account would be another one.
+    const callback = await walkAuthorization(browser, server.url, started.url, { privateKey: TEST_KEYS.bob, onInteraction: (view) => views.push(view) });
+    expect(views.map((view) => [view.prompt, view.signatureRequired])).toEqual([['consent', false]]);
+    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce });
+    expect(tokens.claims()?.sub).toBe(`eip155:1:${ADDRESS}`);
+  });
+
+  test('signed in on wallet-login but new to the provider: the login step needs no signature', async () => {
+    const { clientId, secret } = await registerClient();
+    const browser = createBrowser();
+    await signInWithKey(browser, server.url, KEY);
+    const views: InteractionView[] = [];
+    const started = await authorizationRequest(await configFor(clientId, secret));
+    await walkAuthorization(browser, server.url, started.url, { privateKey: TEST_KEYS.bob, onInteraction: (view) => views.push(view) });
+    expect(views.map((view) => [view.prompt, view.signatureRequired])).toEqual([['login', false], ['consent', false]]);
+  });
+
+  test('an Allow is remembered for the client and address: another browser signs in without the consent step', async () => {
+    const { clientId, secret } = await registerClient();
+    const config = await configFor(clientId, secret);
+    await signInFully(config);
+    const views: InteractionView[] = [];
+    const started = await authorizationRequest(config);
+    await walkAuthorization(createBrowser(), server.url, started.url, { privateKey: KEY, onInteraction: (view) => views.push(view) });
+    expect(views.map((view) => view.prompt)).toEqual(['login']);
+  });
+
+  test('Deny sends access_denied to the client and is not remembered', async () => {
+    const { clientId, secret } = await registerClient();
+    const config = await configFor(clientId, secret);
+    const browser = createBrowser();
+    const started = await authorizationRequest(config);
+    const callback = await walkAuthorization(browser, server.url, started.url, { privateKey: KEY, allow: false });
+    expect(Object.fromEntries(callback.searchParams)).toMatchObject({ error: 'access_denied', state: started.state });
+    const views: InteractionView[] = [];
+    await walkAuthorization(browser, server.url, (await authorizationRequest(config)).url, { privateKey: KEY, onInteraction: (view) => views.push(view) });
+    expect(views.map((view) => view.prompt)).toEqual(['consent']);
+  });
+
+  test('prompt=login asks for a fresh signature: the session signed in before the request does not do', async () => {
+    const { clientId, secret } = await registerClient();
+    const config = await configFor(clientId, secret);
+    const { browser } = await signInFully(config);
+    const started = await authorizationRequest(config, { prompt: 'login' });
+    const location = (await browser.fetch(started.url)).headers.get('location')!;
+    const uid = interactionUidOf(location)!;
+    const view = (await (await browser.fetch(`${server.url}/api/oidc/interaction/${uid}`)).json()) as InteractionView;
+    expect(view).toMatchObject({ prompt: 'login', signatureRequired: true, signedIn: { address: ADDRESS } });
+    const refused = await browser.fetch(`${server.url}/api/oidc/interaction/${uid}/login`, { method: 'POST' });
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: { code: 'reauthentication_required' } });
+    // The request's time is the provider's wall clock: the server clock is brought past it, so
+    // the new sign-in is after the request even at whole-second resolution.
+    server.clock.set(Math.max(server.clock.now(), Date.now()) + 1000);
+    await signInWithKey(browser, server.url, KEY);
+    const accepted = await browser.fetch(`${server.url}/api/oidc/interaction/${uid}/login`, { method: 'POST' });
+    expect(accepted.status).toBe(200);
+    const callback = await walkAuthorization(browser, server.url, ((await accepted.json()) as { redirectTo: string }).redirectTo, { privateKey: KEY });
+    expect(callback.searchParams.get('code')).toBeTruthy();
+  });
+
+  test('max_age asks for a signature no older than it', async () => {
+    const { clientId, secret } = await registerClient();
+    const browser = createBrowser();
+    await signInWithKey(browser, server.url, KEY);
+    server.clock.advance(5000);
+    const started = await authorizationRequest(await configFor(clientId, secret), { max_age: '2' });
+    const uid = interactionUidOf((await browser.fetch(started.url)).headers.get('location')!)!;
+    const view = (await (await browser.fetch(`${server.url}/api/oidc/interaction/${uid}`)).json()) as InteractionView;
+    expect(view.signatureRequired).toBe(true);
+    expect((await browser.fetch(`${server.url}/api/oidc/interaction/${uid}/login`, { method: 'POST' })).status).toBe(401);
+    await signInWithKey(browser, server.url, KEY);
+    expect((await browser.fetch(`${server.url}/api/oidc/interaction/${uid}/login`, { method: 'POST' })).status).toBe(200);
+  });
+
+  test('the interaction API refuses another uid than the cookie names, and a browser without the cookie', async () => {
+    const { clientId, secret } = await registerClient();
+    const browser = createBrowser();
+    const started = await authorizationRequest(await configFor(clientId, secret));
+    const uid = interactionUidOf((await browser.fetch(started.url)).headers.get('location')!)!;
+    expect((await browser.fetch(`${server.url}/api/oidc/interaction/not-${uid}`)).status).toBe(404);
+    expect((await createBrowser().fetch(`${server.url}/api/oidc/interaction/${uid}`)).status).toBe(404);
+    // Not signed in: the login step cannot be completed.
+    expect((await browser.fetch(`${server.url}/api/oidc/interaction/${uid}/login`, { method: 'POST' })).status).toBe(401);
+    // The consent body is strict.
+    const bad = await browser.fetch(`${server.url}/api/oidc/interaction/${uid}/consent`, { method: 'POST', body: { allow: 'yes' } });
+    expect(bad.status).toBe(400);
+  });
+
+  test('the remembered Allows are listed and revocable; revoking kills the tokens and asks again', async () => {
+    const { clientId, secret } = await registerClient();
+    const config = await configFor(clientId, secret);
+    const { browser, tokens } = await signInFully(config);
+    const listed = (await (await browser.fetch(`${server.url}/api/oidc/grants`)).json()) as { grants: Array<{ clientId: string; name: string; scopes: string[] }> };
+    expect(listed.grants).toContainEqual(expect.objectContaining({ clientId, name: 'Test App', scopes: ['openid', 'profile'] }));
+    expect((await browser.fetch(`${server.url}/api/oidc/grants/${clientId}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await browser.fetch(`${server.url}/api/oidc/grants/${clientId}`, { method: 'DELETE' })).status).toBe(404);
+    expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
+    const views: InteractionView[] = [];
+    await walkAuthorization(browser, server.url, (await authorizationRequest(config)).url, { privateKey: KEY, onInteraction: (view) => views.push(view) });
+    expect(views.map((view) => view.prompt)).toEqual(['consent']);
+  });
+});
+
+describe('logout', () => {
+  test('end-session with id_token_hint and a registered post_logout_redirect_uri ends the wallet-login session too', async () => {
+    const { clientId, secret } = await registerClient();
+    const config = await configFor(clientId, secret);
+    const { browser, tokens } = await signInFully(config);
+    expect((await browser.fetch(`${server.url}/api/auth/me`)).status).toBe(200);
+    const endUrl = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: LOGOUT_REDIRECT, state: 'bye' });
+    const page = await browser.fetch(endUrl.href);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain(`form-action 'self' http://127.0.0.1:9`);
+    const html = await page.text();
+    expect(html).toContain('Sign out of wallet-login?');
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)![1]!;
+    const confirmed = await browser.fetch(`${server.url}/oidc/session/end/confirm`, { method: 'POST', form: { xsrf, logout: 'yes' } });
+    expect(confirmed.status).toBe(303);
+    expect(confirmed.headers.get('location')).toBe(`${LOGOUT_REDIRECT}?state=bye`);
+    expect((await browser.fetch(`${server.url}/api/auth/me`)).status).toBe(401);
+    const again = await browser.fetch((await authorizationRequest(config, { prompt: 'none' })).url);
+    expect(new URL(again.headers.get('location')!).searchParams.get('error')).toBe('login_required');
+  });
+
+  test('an unregistered post_logout_redirect_uri is refused', async () => {
+    const { clientId, secret } = await registerClient();
+    const config = await configFor(clientId, secret);
+    const { browser, tokens } = await signInFully(config);
+    const endUrl = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'http://127.0.0.1:9/elsewhere' });
+    const page = await browser.fetch(endUrl.href);
+    expect(page.status).toBe(400);
+    expect((await browser.fetch(`${server.url}/api/auth/me`)).status).toBe(200);
+  });
+
+  test('signing out of wallet-login ends the provider session and revokes the tokens it gave', async () => {
+    const { clientId, secret } = await registerClient();
+    const config = await configFor(clientId, secret);
+    const { browser, tokens } = await signInFully(config);
+    expect((await browser.fetch(`${server.url}/api/auth/logout`, { method: 'POST' })).status).toBe(204);
+    await eventually(async () => expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false }));
+    const again = await browser.fetch((await authorizationRequest(config, { prompt: 'none' })).url);
+    expect(new URL(again.headers.get('location')!).searchParams.get('error')).toBe('login_required');
+  });
+
+  test("signing out everywhere revokes the address's offline grants too", async () => {
+    const { clientId, secret } = await registerClient();
+    const config = await configFor(clientId, secret);
+    const { tokens } = await signInFully(config, { scope: 'openid offline_access', prompt: 'consent' });
+    const other = createBrowser();
+    await signInWithKey(other, server.url, KEY);
+    expect((await other.fetch(`${server.url}/api/auth/logout-all`, { method: 'POST' })).status).toBe(200);
+    await eventually(async () => expect(await oauthError(oidc.refreshTokenGrant(config, tokens.refresh_token!))).toBe('invalid_grant'));
   });
 });

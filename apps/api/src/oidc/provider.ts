@@ -103,6 +103,8 @@ export interface Oidc {
    * or expired interaction.
    */
   resourcesFor(uid: string): Promise<string[]>;
+  /** Deletes grant `grantId` and everything issued under it (codes, access and refresh tokens). */
+  revokeGrant(grantId: string): Promise<void>;
   /** Stops listening to the session events. */
   close(): void;
 }
@@ -180,7 +182,8 @@ export function createOidc(options: OidcOptions): Oidc {
         if (address === undefined || !(await stores.users.has(address))) return undefined;
         return { accountId: sub, claims: () => ({ sub, preferred_username: address }) };
       },
-      claims: { openid: ['sub'], profile: ['preferred_username'], amr: null, acr: null, auth_time: null, sid: null },
+      // amr with openid: how the account proved itself is in every ID token.
+      claims: { openid: ['sub', 'amr'], profile: ['preferred_username'], acr: null, auth_time: null, sid: null },
       // ID tokens carry the claims of the scopes granted (many relying parties read only them).
       conformIdTokenClaims: false,
       scopes: ['openid', 'offline_access', 'profile'],
@@ -337,6 +340,11 @@ export function createOidc(options: OidcOptions): Oidc {
     await stores.oidc.upsert(WALLET_SESSION_MODEL, storeKey, { accountId: session.accountId, sessions: [...uids] }, config.sessionAbsoluteMs);
   }
 
+  const revokeGrant = async (grantId: string): Promise<void> => {
+    await stores.oidc.revokeByGrantId(grantId);
+    await stores.oidc.destroy('Grant', grantId);
+  };
+
   /** Ends the provider sessions a wallet-login sign-out covers, and revokes their grants. */
   async function endProviderSessions(address: string, storeKey: string | undefined): Promise<void> {
     const accountId = subjectOf(config.chainId, address);
@@ -353,12 +361,12 @@ export function createOidc(options: OidcOptions): Oidc {
     for (const { id, payload } of sessions) {
       if (payload.accountId !== accountId) continue;
       const authorizations = (payload.authorizations ?? {}) as Record<string, { grantId?: unknown }>;
-      for (const { grantId } of Object.values(authorizations)) if (typeof grantId === 'string') await stores.oidc.revokeByGrantId(grantId);
+      for (const { grantId } of Object.values(authorizations)) if (typeof grantId === 'string') await revokeGrant(grantId);
       await stores.oidc.destroy('Session', id);
     }
     // Signing out everywhere revokes every grant of the address, offline ones included.
     if (storeKey === undefined) {
-      for (const { id } of await stores.oidc.listByAccount('Grant', accountId)) await stores.oidc.revokeByGrantId(id);
+      for (const { id } of await stores.oidc.listByAccount('Grant', accountId)) await revokeGrant(id);
     }
   }
   const unsubscribe = events.subscribe(({ address, storeKey }) => {
@@ -387,6 +395,7 @@ export function createOidc(options: OidcOptions): Oidc {
     stores,
     clock,
     audit,
+    revokeGrant,
     async resourcesFor(uid) {
       const interaction = await stores.oidc.find('Interaction', uid);
       const redirectUri = (interaction?.params as { redirect_uri?: unknown } | undefined)?.redirect_uri;

@@ -151,7 +151,7 @@ export function oidcRoutes(oidc: Oidc): Router<SessionState> {
     if (approval === undefined && grants.length === 0) throw new ApiError('not_found', 'No remembered approval of that application.');
     await stores.oidc.destroy(APPROVAL_MODEL, id);
     // Its tokens go with it: the next sign-in there asks again.
-    for (const grant of grants) await stores.oidc.revokeByGrantId(grant.id);
+    for (const grant of grants) await oidc.revokeGrant(grant.id);
     oidc.audit(ctx, 'revoke', 'ok', addressOf(chainId, accountId));
     ctx.status = 204;
   });
@@ -176,8 +176,10 @@ export function freshnessProblem(details: InteractionDetails, signedInAt: number
   if (reasons.has('login_prompt') && signedInAt < details.iat * 1000) {
     return 'The application asks for a fresh signature: sign in again.';
   }
-  const maxAge = (details.prompt.details as { max_age?: unknown }).max_age;
-  if (typeof maxAge === 'number' && now - signedInAt > maxAge * 1000) {
+  // The parameter as sent: a string of digits.
+  const given = (details.prompt.details as { max_age?: unknown }).max_age;
+  const maxAge = typeof given === 'number' ? given : typeof given === 'string' && /^\d{1,10}$/.test(given) ? Number(given) : undefined;
+  if (maxAge !== undefined && now - signedInAt > maxAge * 1000) {
     return `The application asks for a sign-in at most ${maxAge} s old: sign in again.`;
   }
   return undefined;

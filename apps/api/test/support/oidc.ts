@@ -142,3 +142,21 @@ async function answerInteraction(browser: Browser, origin: string, uid: string, 
   if (answer.status !== 200) throw new Error(`interaction ${view.prompt} answered ${answer.status}: ${await answer.text()}`);
   return ((await answer.json()) as { redirectTo: string }).redirectTo;
 }
+
+/**
+ * The OAuth error code `promise` rejects with: openid-client's ResponseBodyError carries it as
+ * `error`, a WWW-Authenticate challenge (401 with Basic auth) in its parameters. Fails when it resolves.
+ */
+export async function oauthError(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected the request to be refused');
+    },
+    (caught: unknown) => caught as { error?: unknown; cause?: unknown },
+  );
+  if (typeof error.error === 'string') return error.error;
+  const challenges = Array.isArray(error.cause) ? (error.cause as Array<{ parameters?: { error?: unknown } }>) : [];
+  const code = challenges[0]?.parameters?.error;
+  if (typeof code === 'string') return code;
+  throw error;
+}
