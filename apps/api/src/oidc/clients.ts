@@ -84,6 +84,8 @@ export function toClientMetadata(client: OidcClient): Record<string, unknown> {
   return {
     client_id: client.clientId,
     client_name: client.name,
+    // A private-use scheme is a native app's (RFC 8252 §7.1); oidc-provider checks URIs by type.
+    application_type: client.redirectUris.some((uri) => !/^https?:/.test(uri)) ? 'native' : 'web',
     redirect_uris: client.redirectUris,
     post_logout_redirect_uris: client.postLogoutRedirectUris,
     response_types: ['code'],
