@@ -96,6 +96,12 @@ export interface WalkOptions {
   allow?: boolean;
   /** Called with every interaction the page is sent to. */
   onInteraction?: (view: InteractionView) => void;
+  /**
+   * The public origin the provider sends the browser to for the page (`/?interaction=<uid>`),
+   * when it is not the server's own (behind a proxy); the page's API calls go to the server.
+   * @default the server's origin
+   */
+  pageOrigin?: string;
 }
 
 /** The uid of the page URL `location` (`/?interaction=<uid>`), or undefined for another URL. */
@@ -112,12 +118,12 @@ export async function walkAuthorization(browser: Browser, origin: string, author
   let next = authorizationUrl;
   for (let hop = 0; hop < 20; hop += 1) {
     const url = new URL(next, origin);
-    if (url.origin !== origin) return url;
-    const uid = url.pathname === '/' ? interactionUidOf(url.href) : undefined;
+    const uid = url.pathname === '/' && url.origin === (options.pageOrigin ?? origin) ? interactionUidOf(url.href) : undefined;
     if (uid !== undefined) {
       next = await answerInteraction(browser, origin, uid, options);
       continue;
     }
+    if (url.origin !== origin) return url;
     const res = await browser.fetch(url.href);
     const location = res.headers.get('location');
     if (res.status < 300 || res.status >= 400 || location === null) throw new Error(`${url.pathname} answered ${res.status}: ${await res.text()}`);
