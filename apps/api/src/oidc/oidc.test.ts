@@ -222,6 +222,8 @@ describe('refusals', () => {
     expect(res.headers.get('location')).toBeNull();
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(res.headers.get('content-security-policy')).toMatch(/style-src 'sha256-/);
+    // The unchecked redirect URI is nowhere in the policy.
+    expect(res.headers.get('content-security-policy')).toContain("form-action 'self';");
     const html = await res.text();
     expect(html).toContain('redirect_uri');
     expect(html).toContain('<style>');

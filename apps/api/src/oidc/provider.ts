@@ -290,7 +290,8 @@ export function createOidc(options: OidcOptions): Oidc {
         if (refused) return audit(ctx, action, 'rate_limited');
       }
       await next();
-      if (ctx.response.is('html')) allowFormTargets(ctx);
+      // Only a page with a form (form_post, end-session): the error page's parameters are unchecked.
+      if (ctx.response.is('html') && typeof ctx.body === 'string' && ctx.body.includes('<form')) allowFormTargets(ctx);
       if (action !== undefined) auditClientRequest(ctx, action);
       const state = ctx.state as Partial<SessionState> & { endWalletSession?: boolean };
       if (state.endWalletSession && state.session !== undefined) {
