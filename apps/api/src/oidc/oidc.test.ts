@@ -6,8 +6,11 @@
 
 import { randomBytes } from 'node:crypto';
 import { createTestClock, eventually, privateKeyToAddress, startServing, TEST_KEYS, type TestServing } from '@wallet-login/testkit';
+import pino from 'pino';
+import { createLocalSessionEvents } from '../events/local';
 import { createClient } from './clients';
-import { OIDC_TTL } from './provider';
+import { rotateSigningKeys } from './keys';
+import { createOidc, KEY_REFRESH_MS, KEY_RETENTION_MS, OIDC_TTL } from './provider';
 import { createBrowser, interactionUidOf, loadOpenIdClient, oauthError, signInWithKey, walkAuthorization, type InteractionView, type OpenIdClient } from '../../test/support/oidc';
 
 const KEY = TEST_KEYS.alice;
@@ -494,5 +497,40 @@ describe('logout', () => {
     await signInWithKey(other, server.url, KEY);
     expect((await other.fetch(`${server.url}/api/auth/logout-all`, { method: 'POST' })).status).toBe(200);
     await eventually(async () => expect(await oauthError(oidc.refreshTokenGrant(config, tokens.refresh_token!))).toBe('invalid_grant'));
+  });
+});
+
+describe('the challenge resources of an interaction', () => {
+  test("resourcesFor gives the interaction's redirect URI, and nothing for an unknown uid", async () => {
+    const { clientId, secret } = await registerClient();
+    const started = await authorizationRequest(await configFor(clientId, secret));
+    const uid = interactionUidOf((await createBrowser().fetch(started.url)).headers.get('location')!)!;
+    const events = createLocalSessionEvents();
+    const provider = createOidc({
+      config: server.config, stores: server.stores, clock: server.clock, logger: pino({ level: 'silent' }), events,
+      session: { store: server.stores.sessions, clock: server.clock, random, events, cookieName: 'wl.sid', secure: false, idleMs: 60_000, absoluteMs: 120_000 },
+    });
+    expect(await provider.resourcesFor(uid)).toEqual([REDIRECT]);
+    expect(await provider.resourcesFor('unknown')).toEqual([]);
+    provider.close();
+  });
+});
+
+describe('signing keys', () => {
+  test('a rotation reaches the running server: the new keys sign, the old ones stay published until their tokens expire', async () => {
+    const jwks = async () => ((await (await fetch(`${server.url}/oidc/jwks`)).json()) as { keys: Array<{ kid: string; alg: string }> }).keys.map((key) => key.kid);
+    const before = await jwks();
+    const added = await rotateSigningKeys(server.stores.signingKeys, server.clock);
+    server.clock.advance(KEY_REFRESH_MS);
+    const during = await jwks();
+    expect(during).toHaveLength(4);
+    expect(during).toEqual(expect.arrayContaining([...before, ...added.map((key) => key.kid)]));
+    // A new ID token is signed with the new ES256 key, and verifies.
+    const { clientId, secret } = await registerClient();
+    const { tokens } = await signInFully(await configFor(clientId, secret));
+    const [header] = tokens.id_token!.split('.');
+    expect(JSON.parse(Buffer.from(header!, 'base64url').toString())).toMatchObject({ kid: added.find((key) => key.alg === 'ES256')!.kid });
+    server.clock.advance(KEY_RETENTION_MS);
+    expect((await jwks()).sort()).toEqual(added.map((key) => key.kid).sort());
   });
 });
