@@ -66,7 +66,7 @@ export function createOidcAdapter(options: { stores: Pick<Stores, 'oidc' | 'clie
       // Lost the race to another redemption (or the record is gone): refuse, and revoke what
       // was issued for it.
       const payload = await oidc.find(this.#model, id);
-      if (typeof payload?.grantId === 'string') await oidc.revokeByGrantId(payload.grantId);
+      if (typeof payload?.grantId === 'string') await revokeGrant(oidc, payload.grantId);
       throw new errors.InvalidGrant(`${this.#model === 'RefreshToken' ? 'refresh token' : 'authorization code'} already used`);
     }
 
@@ -76,7 +76,16 @@ export function createOidcAdapter(options: { stores: Pick<Stores, 'oidc' | 'clie
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await oidc.revokeByGrantId(grantId);
+      await oidc.revokeByGrantId(this.#model, grantId);
     }
   };
+}
+
+/** The models whose records are issued under a grant (oidc-provider's revoke helper lists the same). */
+export const GRANT_BOUND_MODELS = ['AuthorizationCode', 'AccessToken', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest'] as const;
+
+/** Deletes grant `grantId` and everything issued under it. */
+export async function revokeGrant(oidc: Stores['oidc'], grantId: string): Promise<void> {
+  for (const model of GRANT_BOUND_MODELS) await oidc.revokeByGrantId(model, grantId);
+  await oidc.destroy('Grant', grantId);
 }

@@ -469,6 +469,22 @@ describe('logout', () => {
     expect(new URL(again.headers.get('location')!).searchParams.get('error')).toBe('login_required');
   });
 
+  test('signing in as another account replaces the provider session, and the new wallet-login session stays', async () => {
+    const { clientId, secret } = await registerClient();
+    const config = await configFor(clientId, secret);
+    const { browser } = await signInFully(config);
+    const started = await authorizationRequest(config, { prompt: 'login' });
+    const uid = interactionUidOf((await browser.fetch(started.url)).headers.get('location')!)!;
+    server.clock.set(Math.max(server.clock.now(), Date.now()) + 1000);
+    await signInWithKey(browser, server.url, TEST_KEYS.bob);
+    const login = await browser.fetch(`${server.url}/api/oidc/interaction/${uid}/login`, { method: 'POST' });
+    expect(login.status).toBe(200);
+    const callback = await walkAuthorization(browser, server.url, ((await login.json()) as { redirectTo: string }).redirectTo, { privateKey: TEST_KEYS.bob });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce });
+    expect(tokens.claims()?.sub).toBe(`eip155:1:${privateKeyToAddress(TEST_KEYS.bob)}`);
+    expect(((await (await browser.fetch(`${server.url}/api/auth/me`)).json()) as { address: string }).address).toBe(privateKeyToAddress(TEST_KEYS.bob));
+  });
+
   test('an unregistered post_logout_redirect_uri is refused', async () => {
     const { clientId, secret } = await registerClient();
     const config = await configFor(clientId, secret);

@@ -29,7 +29,7 @@ import type { SessionEvents } from '../events/types';
 import { createSessionLayer, type SessionLayerOptions, type SessionState } from '../middleware/session';
 import type { AuditAction, Clock, SigningKey, Stores } from '../stores/types';
 import { addressOf, subjectOf } from './account';
-import { createOidcAdapter } from './adapter';
+import { createOidcAdapter, revokeGrant as revokeStoredGrant } from './adapter';
 import { verifyClientSecret } from './clients';
 import { loadSigningKeys, publishedSigningKeys } from './keys';
 import { PAGE_STYLE_SOURCE, renderErrorPage, renderLogoutPage, renderSignedOutPage } from './pages';
@@ -276,7 +276,10 @@ export function createOidc(options: OidcOptions): Oidc {
     };
     built.on('server_error', (_ctx: unknown, err: unknown) => logger.error({ err }, 'OpenID provider error'));
     built.on('end_session.success', (ctx: KoaContextWithOIDC) => {
-      if (ctx.oidc.params?.logout) (ctx.state as { endWalletSession?: boolean }).endWalletSession = true;
+      // The account whose provider session ended; its wallet-login session ends with it. (When
+      // a sign-in as another account replaces the provider session, oidc-provider ends the old
+      // one this way too: the wallet-login session is then the new account's, and stays.)
+      if (ctx.oidc.params?.logout) (ctx.state as { endWalletSession?: string }).endWalletSession = ctx.oidc.session?.accountId;
     });
 
     // The wallet-login session on every provider request (as ctx.state.session), then this
@@ -293,10 +296,11 @@ export function createOidc(options: OidcOptions): Oidc {
       // Only a page with a form (form_post, end-session): the error page's parameters are unchecked.
       if (ctx.response.is('html') && typeof ctx.body === 'string' && ctx.body.includes('<form')) allowFormTargets(ctx);
       if (action !== undefined) auditClientRequest(ctx, action);
-      const state = ctx.state as Partial<SessionState> & { endWalletSession?: boolean };
-      if (state.endWalletSession && state.session !== undefined) {
-        const address = await state.session.end();
-        audit(ctx, 'oidc_end_session', 'ok', address);
+      const state = ctx.state as Partial<SessionState> & { endWalletSession?: string };
+      const signedIn = state.session?.signedIn();
+      if (state.endWalletSession !== undefined && signedIn !== undefined && subjectOf(config.chainId, signedIn.address) === state.endWalletSession) {
+        await state.session!.end();
+        audit(ctx, 'oidc_end_session', 'ok', signedIn.address);
       }
       if (ctx.oidc?.route === 'resume') await linkWalletSession(ctx);
     }) as unknown as Parameters<OidcProvider['use']>[0]);
@@ -341,10 +345,7 @@ export function createOidc(options: OidcOptions): Oidc {
     await stores.oidc.upsert(WALLET_SESSION_MODEL, storeKey, { accountId: session.accountId, sessions: [...uids] }, config.sessionAbsoluteMs);
   }
 
-  const revokeGrant = async (grantId: string): Promise<void> => {
-    await stores.oidc.revokeByGrantId(grantId);
-    await stores.oidc.destroy('Grant', grantId);
-  };
+  const revokeGrant = (grantId: string): Promise<void> => revokeStoredGrant(stores.oidc, grantId);
 
   /** Ends the provider sessions a wallet-login sign-out covers, and revokes their grants. */
   async function endProviderSessions(address: string, storeKey: string | undefined): Promise<void> {

@@ -174,8 +174,8 @@ export interface OidcStore {
   consume(model: string, id: string, consumedAt: number): Promise<boolean>;
   /** Deletes the record; unknown ids are fine. */
   destroy(model: string, id: string): Promise<void>;
-  /** Deletes every record, of any model, whose payload's grantId is `grantId`. */
-  revokeByGrantId(grantId: string): Promise<void>;
+  /** Deletes every record of `model` whose payload's grantId is `grantId`. */
+  revokeByGrantId(model: string, grantId: string): Promise<void>;
   /** The live records of `model` whose payload's accountId is `accountId`, in no particular order. */
   listByAccount(model: string, accountId: string): Promise<Array<{ id: string; payload: OidcPayload }>>;
 }

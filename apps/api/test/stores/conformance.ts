@@ -612,17 +612,22 @@ export function testOidcStore(make: MakeStores): void {
       expect(await t.stores.oidc.find('AccessToken', 'a2')).toBeDefined();
     });
 
-    test('revokeByGrantId deletes every record of the grant, of every model, and only those', async () => {
-      await t.stores.oidc.upsert('AuthorizationCode', 'c1', code('g1'), TTL);
+    test('revokeByGrantId deletes the records of the grant in that model, and only those', async () => {
       await t.stores.oidc.upsert('AccessToken', 'a1', code('g1'), TTL);
+      await t.stores.oidc.upsert('AccessToken', 'a3', code('g1'), TTL);
       await t.stores.oidc.upsert('RefreshToken', 'r1', code('g1'), TTL);
+      await t.stores.oidc.upsert('Interaction', 'i1', code('g1'), TTL);
       await t.stores.oidc.upsert('AccessToken', 'a2', code('g2'), TTL);
-      await (await t.openAnother()).oidc.revokeByGrantId('g1');
-      expect(await t.stores.oidc.find('AuthorizationCode', 'c1')).toBeUndefined();
+      await (await t.openAnother()).oidc.revokeByGrantId('AccessToken', 'g1');
       expect(await t.stores.oidc.find('AccessToken', 'a1')).toBeUndefined();
-      expect(await t.stores.oidc.find('RefreshToken', 'r1')).toBeUndefined();
+      expect(await t.stores.oidc.find('AccessToken', 'a3')).toBeUndefined();
       expect(await t.stores.oidc.find('AccessToken', 'a2')).toBeDefined();
-      await t.stores.oidc.revokeByGrantId('unknown');
+      // Another model's records of the grant stay (oidc-provider revokes model by model).
+      expect(await t.stores.oidc.find('RefreshToken', 'r1')).toBeDefined();
+      expect(await t.stores.oidc.find('Interaction', 'i1')).toBeDefined();
+      await t.stores.oidc.revokeByGrantId('RefreshToken', 'g1');
+      expect(await t.stores.oidc.find('RefreshToken', 'r1')).toBeUndefined();
+      await t.stores.oidc.revokeByGrantId('AccessToken', 'unknown');
     });
 
     test('listByAccount lists the live records of the account in that model only', async () => {

@@ -124,7 +124,9 @@ export async function walkAuthorization(browser: Browser, origin: string, author
       continue;
     }
     if (url.origin !== origin) return url;
-    const res = await browser.fetch(url.href);
+    let res = await browser.fetch(url.href);
+    // A self-submitting form (oidc-provider's form_post page): post it as the browser's script would.
+    if (res.status === 200 && (res.headers.get('content-type') ?? '').startsWith('text/html')) res = await submitForm(browser, url.href, await res.text());
     const location = res.headers.get('location');
     if (res.status < 300 || res.status >= 400 || location === null) throw new Error(`${url.pathname} answered ${res.status}: ${await res.text()}`);
     next = location;
@@ -165,4 +167,13 @@ export async function oauthError(promise: Promise<unknown>): Promise<string> {
   const code = challenges[0]?.parameters?.error;
   if (typeof code === 'string') return code;
   throw error;
+}
+
+/** Posts the first form of `html` (its action and hidden inputs), as a page's auto-submit does. */
+async function submitForm(browser: Browser, pageUrl: string, html: string): Promise<Response> {
+  const form = /<form[^>]*method="post"[^>]*action="([^"]+)"/i.exec(html);
+  if (!form) throw new Error(`an HTML page without a form: ${html.slice(0, 200)}`);
+  const unescape = (text: string): string => text.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))).replace(/&amp;/g, '&');
+  const fields = Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/?>/g)].map(([, name, value]) => [name!, unescape(value!)]));
+  return browser.fetch(new URL(unescape(form[1]!), pageUrl).href, { method: 'POST', form: fields });
 }

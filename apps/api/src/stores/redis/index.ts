@@ -11,7 +11,7 @@
 //   o:<model>:<id>     oidc-provider record: JSON { x: expiresAt, p: payload }, PX ttl
 //   ox:<model>:<id>    its consumed mark (seconds since the epoch), set once (SET NX), PX ttl
 //   oidc         ZSET <model>:<id> → expiresAt (sweep)
-//   og:<grantId> SET of <model>:<id> holding that grant (revokeByGrantId)
+//   og:<model>:<grantId>  SET of <model>:<id> holding that grant (revokeByGrantId)
 //   ou:<model>:<uid>, oc:<model>:<userCode>  the id of the record with that uid / user code
 //   oa:<model>:<accountId>  ZSET id → expiresAt: records of the account (listByAccount);
 //                stale ids are skipped when read
@@ -195,7 +195,7 @@ export async function openRedisStores(options: RedisStoresOptions): Promise<Ephe
     oidc: (member: string) => `${prefix}o:${member}`,
     oidcConsumed: (member: string) => `${prefix}ox:${member}`,
     oidcIndex: `${prefix}oidc`,
-    oidcGrant: (grantId: string) => `${prefix}og:${grantId}`,
+    oidcGrant: (model: string, grantId: string) => `${prefix}og:${model}:${grantId}`,
     oidcUid: (model: string, uid: string) => `${prefix}ou:${model}:${uid}`,
     oidcUserCode: (model: string, userCode: string) => `${prefix}oc:${model}:${userCode}`,
     oidcAccount: (model: string, accountId: string) => `${prefix}oa:${model}:${accountId}`,
@@ -343,7 +343,7 @@ export async function openRedisStores(options: RedisStoresOptions): Promise<Ephe
         const text = (value: unknown): string => (typeof value === 'string' ? value : '');
         const [grantId, uid, userCode, accountId] = [text(payload.grantId), text(payload.uid), text(payload.userCode), text(payload.accountId)];
         const keys = [
-          key.oidc(member), key.oidcConsumed(member), key.oidcIndex, key.oidcGrant(grantId),
+          key.oidc(member), key.oidcConsumed(member), key.oidcIndex, key.oidcGrant(model, grantId),
           key.oidcUid(model, uid), key.oidcUserCode(model, userCode), key.oidcAccount(model, accountId),
         ];
         const args = [
@@ -364,8 +364,8 @@ export async function openRedisStores(options: RedisStoresOptions): Promise<Ephe
         const member = `${model}:${id}`;
         await write(() => execAll(redis.multi().del(key.oidc(member), key.oidcConsumed(member)).zrem(key.oidcIndex, member)), () => false);
       },
-      async revokeByGrantId(grantId) {
-        const index = key.oidcGrant(grantId);
+      async revokeByGrantId(model, grantId) {
+        const index = key.oidcGrant(model, grantId);
         await write(async () => {
           // A record written to the grant meanwhile is picked up by the next round.
           for (let round = 0; round < 10_000; round += 1) {

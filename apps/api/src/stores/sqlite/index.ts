@@ -213,7 +213,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
     'UPDATE oidc SET consumed = ? WHERE model = ? AND id = ? AND consumed IS NULL AND expires_at > ?',
   );
   const destroyOidc = db.prepare<[string, string]>('DELETE FROM oidc WHERE model = ? AND id = ?');
-  const revokeOidcGrant = db.prepare<[string]>('DELETE FROM oidc WHERE grant_id = ?');
+  const revokeOidcGrant = db.prepare<[string, string]>('DELETE FROM oidc WHERE grant_id = ? AND model = ?');
   const listOidcByAccount = db.prepare<[string, string, number], { id: string; payload: string; consumed: number | null }>(
     'SELECT id, payload, consumed FROM oidc WHERE model = ? AND account_id = ? AND expires_at > ?',
   );
@@ -350,8 +350,8 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
       async destroy(model, id) {
         await write(() => destroyOidc.run(model, id), changed);
       },
-      async revokeByGrantId(grantId) {
-        await write(() => revokeOidcGrant.run(grantId), changed);
+      async revokeByGrantId(model, grantId) {
+        await write(() => revokeOidcGrant.run(grantId, model), changed);
       },
       async listByAccount(model, accountId) {
         const rows = await call(() => listOidcByAccount.all(model, accountId, clock.now()));
