@@ -550,3 +550,29 @@ describe('signing keys', () => {
     expect((await jwks()).sort()).toEqual(added.map((key) => key.kid).sort());
   });
 });
+
+describe('rate limits', () => {
+  test('token requests past RATE_LIMIT_IP_PER_MINUTE get 429 with Retry-After, audited', async () => {
+    const limited = await startServing({ clock: createTestClock(Date.now()), config: { rateLimitIpPerMinute: 2 } });
+    try {
+      const post = () =>
+        fetch(`${limited.url}/oidc/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('nobody:nothing').toString('base64')}` },
+          body: 'grant_type=authorization_code&code=x&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcallback',
+        });
+      expect((await post()).status).toBe(401);
+      expect((await post()).status).toBe(401);
+      const refused = await post();
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await refused.json()).toMatchObject({ error: 'temporarily_unavailable' });
+      await eventually(async () => {
+        const outcomes = (await limited.stores.audit.query({})).filter((entry) => entry.action === 'oidc_token').map((entry) => entry.outcome);
+        expect(outcomes.sort()).toEqual(['invalid_client', 'invalid_client', 'rate_limited']);
+      });
+    } finally {
+      await limited.close();
+    }
+  });
+});
