@@ -3,7 +3,7 @@
 // provider's redirects and the interaction API, ending at the relying party's redirect URI.
 // openid-client (ESM-only) is loaded with import(): Jest runs with --experimental-vm-modules.
 
-import { signMessage } from '@wallet-login/testkit';
+import { privateKeyToAddress, signMessage } from '@wallet-login/testkit';
 
 export type OpenIdClient = typeof import('openid-client', { with: { 'resolution-mode': 'import' } });
 
@@ -68,9 +68,12 @@ export function createBrowser(): Browser {
   };
 }
 
-/** Signs the browser in on wallet-login with `privateKey`: challenge, signature, register (which signs in a registered address too). */
+/**
+ * Signs the browser in on wallet-login with `privateKey`: a challenge naming its address, the
+ * signature, register (which signs in a registered address too).
+ */
 export async function signInWithKey(browser: Browser, origin: string, privateKey: string): Promise<string> {
-  const challenge = await browser.fetch(`${origin}/api/auth/challenge`, { method: 'POST', body: {} });
+  const challenge = await browser.fetch(`${origin}/api/auth/challenge`, { method: 'POST', body: { address: privateKeyToAddress(privateKey) } });
   if (challenge.status !== 200) throw new Error(`challenge answered ${challenge.status}: ${await challenge.text()}`);
   const { sid, message } = (await challenge.json()) as { sid: string; message: string };
   const signed = await browser.fetch(`${origin}/api/auth/register`, { method: 'POST', body: { sid, signature: signMessage({ message, privateKey }) } });
