@@ -12,7 +12,7 @@ import { errorHandler } from './middleware/errors';
 import { refuseCrossSite } from './middleware/origin';
 import { jsonBody } from './middleware/body';
 import { noStore } from './middleware/noStore';
-import { createSessionLayer } from './middleware/session';
+import { createSessionLayer, type SessionLayerOptions } from './middleware/session';
 import { requestLogger } from './middleware/requestLogger';
 import { createAudit } from './routes/audit';
 import { sessionRoutes } from './routes/sessions';
@@ -27,6 +27,9 @@ import { createLocalSessionEvents } from './events/local';
 import type { SessionEvents } from './events/types';
 import { requireUpgrade } from './server/liveSession';
 import { openApiRoutes } from './openapi/route';
+import { forwardAuthRoutes } from './routes/forwardAuth';
+import { createOidc } from './oidc/provider';
+import { oidcRoutes } from './oidc/routes';
 import type { Clock, Stores } from './stores/types';
 
 /** The API's path prefix: the API answers everything under it (and the page nothing). */
@@ -117,23 +120,25 @@ export function createApp({
     recover,
     audit,
   });
+  const sessionOptions: SessionLayerOptions = {
+    store: stores.sessions,
+    clock,
+    random,
+    events,
+    cookieName: sessionCookieName(secure, config.cookieDomain),
+    secure,
+    ...(config.cookieDomain !== undefined ? { domain: config.cookieDomain } : {}),
+    idleMs: config.sessionIdleMs,
+    absoluteMs: config.sessionAbsoluteMs,
+  };
+  const sessionLayer = createSessionLayer(app, sessionOptions);
+  // Forward auth reads the session without the layer (which would rewrite it): before it.
+  api.use(forwardAuthRoutes({ sessions: stores.sessions, clock, cookieName: sessionOptions.cookieName, keys: config.sessionKeys, idleMs: config.sessionIdleMs }).routes());
   // The session (a store read) only for the routes that use it.
-  api.use(
-    '/auth',
-    createSessionLayer(app, {
-      store: stores.sessions,
-      clock,
-      random,
-      events,
-      cookieName: sessionCookieName(secure, config.cookieDomain),
-      secure,
-      ...(config.cookieDomain !== undefined ? { domain: config.cookieDomain } : {}),
-      idleMs: config.sessionIdleMs,
-      absoluteMs: config.sessionAbsoluteMs,
-    }),
-    signIn.routes(),
-    sessionRoutes({ audit }).routes(),
-  );
+  api.use('/auth', sessionLayer, signIn.routes(), sessionRoutes({ audit }).routes());
+  // The OpenID Connect provider under /oidc, and the sign-in page's API for it under /api/oidc.
+  const oidc = createOidc({ config, stores, clock, logger, events, session: sessionOptions });
+  api.use('/oidc', sessionLayer, oidcRoutes(oidc).routes());
 
   const router = new Router({ sensitive: true });
   router.use(
@@ -152,6 +157,8 @@ export function createApp({
   app.use(errorHandler(logger));
   app.use(securityHeaders({ publicHttps: secure }));
   app.use(noStore);
+  // Before CORS: the provider answers its own preflights, for its clients' origins.
+  app.use(oidc.middleware);
   app.use(
     cors({
       // An exact allowlist: @koa/cors would otherwise reflect any Origin with credentials. It

@@ -23,6 +23,8 @@ import type { SessionEvents } from './events/types';
 import { clusterMetricsFromPrimary, connectToPrimary, runPrimary } from './server/cluster';
 import { serve } from './server/serve';
 import { loadTlsCredentials } from './server/tls';
+import { loadSigningKeys } from './oidc/keys';
+import { loadOidcModule } from './oidc/provider';
 import type { Logger } from 'pino';
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -44,6 +46,8 @@ async function startCluster(config: Config, logger: Logger): Promise<void> {
   loadSessionKeys(config.sessionKeys, config.dataDir);
   await loadTlsCredentials({ tls: config.tls, dataDir: config.dataDir, origins: config.allowedOrigins, clock: systemClock });
   const stores = await openStores({ config, clock: systemClock, logger });
+  // The OpenID provider's signing keys, made once here (kept in the durable store).
+  await loadSigningKeys(stores.signingKeys, systemClock);
   await stores.close();
   // The metrics listener is the primary's: it asks every worker for its registry and answers
   // with their sum (prom-client's AggregatorRegistry; the workers answer through
@@ -73,6 +77,10 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
   const tls = await loadTlsCredentials({ tls: config.tls, dataDir: config.dataDir, origins: config.allowedOrigins, clock });
   const stores = await openStores({ config, clock, logger });
   logger.info(describeStores(config), 'stores opened');
+  // The OpenID provider: its keys made (or read) and oidc-provider loaded before the first request.
+  const signingKeys = await loadSigningKeys(stores.signingKeys, clock);
+  await loadOidcModule();
+  logger.info({ issuer: `${config.publicOrigin}/oidc`, signingKeys: signingKeys.map((key) => key.kid) }, 'OpenID provider ready');
   // createApp uses the same (cached) choice; say which one it is, and why when it is the slow one.
   const recovery = loadRecoverAddress();
   if (recovery.path === 'native') logger.info({ recovery: recovery.path }, 'signer recovery: native libsecp256k1');

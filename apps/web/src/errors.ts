@@ -58,6 +58,7 @@ export const ERROR_SENTENCES: Readonly<Record<string, string>> = {
   message_mismatch: "The signed text isn't the message this site issued — sign the message exactly as shown.",
   signature_invalid: "The signature doesn't match the account that was asked to sign — check which account signed it.",
   unauthenticated: "You're not signed in.",
+  reauthentication_required: 'The application asks for a fresh signature — sign in again.',
   address_not_registered: "This address doesn't have an account here.",
   registration_closed: 'New accounts are not open on this site — ask its administrator to add your address.',
   origin_forbidden: 'The server refused a request from this page — open the sign-in page from its own address.',

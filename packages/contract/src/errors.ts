@@ -12,6 +12,7 @@ export const API_ERROR_STATUS = {
   message_mismatch: 401,
   signature_invalid: 401,
   unauthenticated: 401,
+  reauthentication_required: 401,
   address_not_registered: 403,
   registration_closed: 403,
   origin_forbidden: 403,

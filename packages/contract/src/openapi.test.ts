@@ -55,6 +55,10 @@ test('the named components, in order', () => {
     'Readiness',
     'SignedInMessage',
     'SignedOutMessage',
+    'OidcInteraction',
+    'OidcInteractionResult',
+    'ConsentRequest',
+    'OidcGrantList',
   ]);
   for (const [, name] of text.matchAll(/"#\/components\/schemas\/(\w+)"/g)) expect(document.components.schemas).toHaveProperty(name!);
 });
@@ -62,6 +66,7 @@ test('the named components, in order', () => {
 test('request bodies say additionalProperties: false; the 400 answer says unknown keys are refused', () => {
   expect(component('ChallengeRequest').additionalProperties).toBe(false);
   expect(component('SignInRequest').additionalProperties).toBe(false);
+  expect(component('ConsentRequest').additionalProperties).toBe(false);
   for (const path of ['/api/auth/challenge', '/api/auth/login', '/api/auth/register']) {
     expect(document.paths[path]!.post!.responses['400']!.description).toMatch(/unknown keys are refused/);
   }
@@ -97,4 +102,9 @@ test('each error answer lists the codes of its status only, as the table gives t
       for (const code of answer.codes) expect([code, API_ERROR_STATUS[code]]).toEqual([code, Number(status)]);
     }
   }
+});
+
+test('the document links the OpenID Connect discovery document and covers forward auth', () => {
+  expect(document.externalDocs.url).toBe('/oidc/.well-known/openid-configuration');
+  expect(document.paths['/api/auth/verify']?.get?.responses['204']?.headers).toHaveProperty('X-Wallet-Address');
 });

@@ -9,8 +9,12 @@ import { apiOperations, type ApiHeader, type ApiOperation, type ApiResponse } fr
 import {
   challengeRequest,
   challengeResponse,
+  consentRequest,
   healthResponse,
   meResponse,
+  oidcGrantList,
+  oidcInteraction,
+  oidcInteractionResult,
   publicConfig,
   readinessResponse,
   revokedResponse,
@@ -45,6 +49,7 @@ export interface OpenApiDocument {
   openapi: '3.1.0';
   info: { title: string; version: string; summary: string; description: string; license: { name: string; identifier: string } };
   servers: Array<{ url: string }>;
+  externalDocs: { description: string; url: string };
   tags: Array<{ name: string; description: string }>;
   paths: Record<string, Record<string, OpenApiOperationObject>>;
   components: { schemas: Record<string, JsonSchema> };
@@ -64,6 +69,10 @@ const COMPONENTS: readonly z.ZodType[] = [
   readinessResponse,
   signedInMessage,
   signedOutMessage,
+  oidcInteraction,
+  oidcInteractionResult,
+  consentRequest,
+  oidcGrantList,
 ];
 
 const COMPONENT_PREFIX = '#/components/schemas/';
@@ -105,13 +114,17 @@ export function createOpenApiDocument(): OpenApiDocument {
         'JSON in, JSON out. Request bodies must be application/json (UTF-8, at most 32 KiB). Every error is ' +
         '`{ "error": { "code", "message" } }` with a stable code. Times are milliseconds since the epoch. Answers under ' +
         '/api/ carry `Cache-Control: no-store`. Sessions ride on an HttpOnly, SameSite=Lax, signed cookie holding a ' +
-        'random id; state-changing requests from browser pages on sites not allowed are refused.',
+        'random id; state-changing requests from browser pages on sites not allowed are refused. Other apps sign in ' +
+        'through the OpenID Connect provider under /oidc (discovery: /oidc/.well-known/openid-configuration; its ' +
+        'endpoints speak OAuth, not this JSON), or protect themselves behind a reverse proxy with GET /api/auth/verify.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: '/' }],
+    externalDocs: { description: 'OpenID Connect discovery document of the provider', url: '/oidc/.well-known/openid-configuration' },
     tags: [
       { name: 'auth', description: 'Challenges, sign-in and the session.' },
       { name: 'sessions', description: "The signed-in address's sessions." },
+      { name: 'oidc', description: 'The sign-in page\'s side of an OpenID Connect authorization request, and the applications allowed.' },
       { name: 'operations', description: 'Health, readiness, metrics and this description.' },
     ],
     paths,

@@ -8,10 +8,14 @@ import { API_ERROR_STATUS, createErrorBodySchema, type ApiErrorCode } from './er
 import {
   challengeRequest,
   challengeResponse,
+  consentRequest,
   healthResponse,
   liveSessionMessage,
   meResponse,
   metricsResponse,
+  oidcGrantList,
+  oidcInteraction,
+  oidcInteractionResult,
   openApiResponse,
   publicConfig,
   readinessResponse,
@@ -94,6 +98,8 @@ const challengeBusy = {
   headers: retryAfter,
 };
 const signInBody = { required: true, schema: signInRequest };
+const interactionUid: ApiParameter = { name: 'uid', in: 'path', required: true, description: 'The `interaction` query parameter of the page.', schema: text };
+const interactionNotFound = errorResponse('No such request in this browser (no interaction cookie, or it expired or was completed).', ['not_found']);
 const signInFailures = errorResponse('The challenge or signature does not sign anyone in.', [
   'challenge_not_found',
   'challenge_expired',
@@ -225,6 +231,106 @@ export const apiOperations: readonly ApiOperation[] = [
       '200': { description: 'How many sessions ended.', schema: revokedResponse },
       '401': unauthenticated,
       '403': crossSite,
+      '503': unavailable,
+    },
+  },
+  {
+    path: '/api/auth/verify',
+    method: 'get',
+    tags: ['auth'],
+    operationId: 'verify',
+    summary: 'Forward auth: whether the cookie is a live session (for nginx auth_request, Traefik ForwardAuth, Caddy forward_auth).',
+    description:
+      'Reads the session cookie and the session store only: it rewrites nothing (no cookie, no session write, no ' +
+      'activity noted). 204 with the address for a live signed-in session, 401 otherwise. See deploy/nginx-forward-auth.conf.',
+    responses: {
+      '204': {
+        description: 'A live signed-in session.',
+        headers: {
+          'X-Wallet-Address': { description: 'The signed-in address (EIP-55).', schema: text },
+          'X-Wallet-Session-Expires': { description: 'When the session ends unless used again, or its absolute end if sooner (ms since the epoch).', schema: text },
+        },
+      },
+      '401': unauthenticated,
+      '503': unavailable,
+    },
+  },
+  {
+    path: '/api/oidc/interaction/{uid}',
+    method: 'get',
+    tags: ['oidc'],
+    operationId: 'oidcInteraction',
+    summary: 'The OpenID Connect authorization request the sign-in page was sent to serve (`/?interaction=<uid>`).',
+    description: "Needs the provider's interaction cookie of this browser (set with the redirect to the page).",
+    parameters: [interactionUid],
+    responses: {
+      '200': { description: 'The request and its current step.', schema: oidcInteraction },
+      '404': interactionNotFound,
+      '503': unavailable,
+    },
+  },
+  {
+    path: '/api/oidc/interaction/{uid}/login',
+    method: 'post',
+    tags: ['oidc'],
+    operationId: 'oidcLogin',
+    summary: "Complete the login step with this browser's signed-in session.",
+    description:
+      'Sign in first (challenge, then login) unless `signatureRequired` is false (single sign-on). Then navigate to `redirectTo`.',
+    parameters: [interactionUid],
+    responses: {
+      '200': { description: 'Login step done.', schema: oidcInteractionResult },
+      '400': errorResponse('The request is not at its login step.', ['invalid_request']),
+      '401': errorResponse('Not signed in, or the application asks for a fresher signature than this session has (prompt=login, max_age).', ['unauthenticated', 'reauthentication_required']),
+      '403': crossSite,
+      '404': interactionNotFound,
+      '503': unavailable,
+    },
+  },
+  {
+    path: '/api/oidc/interaction/{uid}/consent',
+    method: 'post',
+    tags: ['oidc'],
+    operationId: 'oidcConsent',
+    summary: 'Allow or Deny the application.',
+    description: 'Allow is remembered for this application and address (GET /api/oidc/grants); Deny is not. Then navigate to `redirectTo`.',
+    parameters: [interactionUid],
+    requestBody: { required: true, schema: consentRequest },
+    responses: {
+      '200': { description: 'Consent step done.', schema: oidcInteractionResult },
+      '400': errorResponse('Malformed body, or the request is not at its consent step.', ['invalid_request']),
+      '401': errorResponse('Not signed in as the account of this request.', ['unauthenticated']),
+      '403': crossSite,
+      '404': interactionNotFound,
+      '413': tooLarge,
+      '415': notJson,
+      '503': unavailable,
+    },
+  },
+  {
+    path: '/api/oidc/grants',
+    method: 'get',
+    tags: ['oidc'],
+    operationId: 'oidcGrants',
+    summary: 'The applications the signed-in address allowed (remembered consents), newest first.',
+    responses: {
+      '200': { description: 'The remembered Allows.', schema: oidcGrantList },
+      '401': unauthenticated,
+      '503': unavailable,
+    },
+  },
+  {
+    path: '/api/oidc/grants/{clientId}',
+    method: 'delete',
+    tags: ['oidc'],
+    operationId: 'revokeOidcGrant',
+    summary: "Forget an Allow and revoke that application's tokens; its next sign-in asks again.",
+    parameters: [{ name: 'clientId', in: 'path', required: true, schema: text }],
+    responses: {
+      '204': { description: 'Revoked.' },
+      '401': unauthenticated,
+      '403': crossSite,
+      '404': errorResponse('No remembered Allow of that application.', ['not_found']),
       '503': unavailable,
     },
   },

@@ -43,6 +43,13 @@ export const signInRequest = z
   })
   .meta({ id: 'SignInRequest' });
 
+/** POST /api/oidc/interaction/{uid}/consent. */
+export const consentRequest = z
+  .strictObject({
+    allow: z.boolean().describe('true: Allow (remembered for this application and address until revoked); false: Deny (the application hears access_denied).'),
+  })
+  .meta({ id: 'ConsentRequest' });
+
 // ---- answers ----
 
 /** 200 from POST /api/auth/challenge. */
@@ -96,6 +103,44 @@ export const publicConfig = z
   })
   .meta({ id: 'PublicConfig' });
 
+/** 200 from GET /api/oidc/interaction/{uid}: the OpenID Connect authorization request the sign-in page serves. */
+export const oidcInteraction = z
+  .strictObject({
+    uid: z.string(),
+    prompt: z.enum(['login', 'consent']).describe('The step: sign in (login), or Allow / Deny (consent).'),
+    client: z.strictObject({
+      clientId: z.string(),
+      name: z.string().describe('"Sign in to <name>".'),
+      redirectUri: z.string().describe('Where the sign-in goes back to (also listed under the EIP-4361 Resources of its challenge).'),
+      redirectHost: z.string().describe('The host of redirectUri, to show.'),
+    }),
+    scopes: z.array(z.string()).describe('The scopes asked for (openid, profile, offline_access).'),
+    missingScopes: z.array(z.string()).describe('At the consent step: the scopes not yet allowed.'),
+    signatureRequired: z.boolean().describe('At the login step: whether a wallet signature is needed first (no session, or the application forces a fresh one with prompt=login or max_age). False: single sign-on, post .../login at once.'),
+    signedIn: z.strictObject({ address }).nullable().describe("This browser's wallet-login session, if any."),
+    expiresAt: epochMs.describe('When the request expires.'),
+  })
+  .meta({ id: 'OidcInteraction' });
+
+/** 200 from POST /api/oidc/interaction/{uid}/login and .../consent. */
+export const oidcInteractionResult = z
+  .strictObject({ redirectTo: z.string().describe('Navigate the browser here: the provider carries on (the next step, or back to the application).') })
+  .meta({ id: 'OidcInteractionResult' });
+
+/** 200 from GET /api/oidc/grants: the applications the signed-in address allowed, newest first. */
+export const oidcGrantList = z
+  .strictObject({
+    grants: z.array(
+      z.strictObject({
+        clientId: z.string(),
+        name: z.string(),
+        scopes: z.array(z.string()),
+        approvedAt: epochMs,
+      }),
+    ),
+  })
+  .meta({ id: 'OidcGrantList' });
+
 /** 200 from GET /healthz. */
 export const healthResponse = z.strictObject({ status: z.literal('ok') }).meta({ id: 'Health' });
 
@@ -130,6 +175,10 @@ export const liveSessionMessage = z.discriminatedUnion('type', [signedInMessage,
 // ---- the types ----
 
 export type ChallengeRequest = z.infer<typeof challengeRequest>;
+export type ConsentRequest = z.infer<typeof consentRequest>;
+export type OidcInteraction = z.infer<typeof oidcInteraction>;
+export type OidcInteractionResult = z.infer<typeof oidcInteractionResult>;
+export type OidcGrantList = z.infer<typeof oidcGrantList>;
 export type SignInRequest = z.infer<typeof signInRequest>;
 export type ChallengeResponse = z.infer<typeof challengeResponse>;
 export type SignedInResponse = z.infer<typeof signedInResponse>;

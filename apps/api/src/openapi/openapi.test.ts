@@ -20,6 +20,8 @@ import { StoreUnavailableError } from '../stores/errors';
 import type { Stores } from '../stores/types';
 import { connectLiveSession, liveSessionUrl, privateKeyToAddress, refusalWithHeaders, signMessage, startServing, TEST_KEY, testAppConfig, type TestServing } from '@wallet-login/testkit';
 import { MAX_SOCKETS_PER_SESSION } from '../server/liveSession';
+import { createClient } from '../oidc/clients';
+import { createBrowser, interactionUidOf, signInWithKey, type Browser } from '../../test/support/oidc';
 
 const BOB = `0x${'42'.repeat(32)}`;
 const CAROL = `0x${'7a'.repeat(32)}`;
@@ -174,6 +176,47 @@ async function signedAttempt(server: TestServing, path: string, signer: string, 
   }
 }
 
+// ---- OpenID Connect interactions on `main` ----
+
+const OIDC_REDIRECT = 'http://127.0.0.1:9/callback';
+
+/** A client registered on `server`. */
+async function oidcClient(server: TestServing): Promise<string> {
+  const { client } = createClient({ name: 'Contract App', redirectUris: [OIDC_REDIRECT] }, { random: (n) => new Uint8Array(crypto.getRandomValues(new Uint8Array(n))), now: server.clock.now() });
+  await server.stores.clients.add(client);
+  return client.clientId;
+}
+
+/** A browser sent to the sign-in page by an authorization request; signed in on wallet-login first when asked. */
+async function startInteraction(server: TestServing, options: { signedIn?: boolean; prompt?: string; clientId?: string } = {}): Promise<{ browser: Browser; uid: string; clientId: string }> {
+  const browser = createBrowser();
+  if (options.signedIn) await signInWithKey(browser, server.url, TEST_KEY);
+  const clientId = options.clientId ?? (await oidcClient(server));
+  const query = new URLSearchParams({
+    client_id: clientId, redirect_uri: OIDC_REDIRECT, response_type: 'code', scope: 'openid', state: 'st',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+    ...(options.prompt ? { prompt: options.prompt } : {}),
+  });
+  const res = await browser.fetch(`${server.url}/oidc/auth?${query}`);
+  const uid = interactionUidOf(res.headers.get('location') ?? '');
+  if (uid === undefined) throw new Error(`no interaction: ${res.status} ${res.headers.get('location')}`);
+  return { browser, uid, clientId };
+}
+
+/** An interaction at its consent step (signed in, login step done). */
+async function consentStep(server: TestServing): Promise<{ browser: Browser; uid: string; clientId: string }> {
+  const { browser, uid, clientId } = await startInteraction(server, { signedIn: true });
+  const login = await browser.fetch(`${server.url}/api/oidc/interaction/${uid}/login`, { method: 'POST' });
+  const { redirectTo } = (await login.json()) as { redirectTo: string };
+  const resumed = await browser.fetch(redirectTo);
+  const next = interactionUidOf(resumed.headers.get('location') ?? '');
+  if (next === undefined) throw new Error(`no consent step: ${resumed.status} ${resumed.headers.get('location')}`);
+  return { browser, uid: next, clientId };
+}
+
+/** The jar's cookies without the wallet-login session's. */
+const withoutSession = (browser: Browser): string => [...browser.jar.cookies].filter(([name]) => !name.startsWith('wl.sid')).map(([name, value]) => `${name}=${value}`).join('; ');
+
 const TOO_LARGE = { raw: { text: JSON.stringify({ pad: 'x'.repeat(40 * 1024) }), type: 'application/json' } };
 const NOT_JSON = { raw: { text: 'sid=1', type: 'application/x-www-form-urlencoded' } };
 const MALFORMED_SIGN_IN = { body: { sid: 5, signature: '0x' } };
@@ -264,6 +307,67 @@ const scenarios: Record<string, () => Promise<Answer>> = {
   'POST /api/auth/logout-all 401 unauthenticated': () => call(main, 'POST', '/api/auth/logout-all'),
   'POST /api/auth/logout-all 403 origin_forbidden': async () => call(main, 'POST', '/api/auth/logout-all', { cookie: await signedIn(main), origin: EVIL }),
   'POST /api/auth/logout-all 503 service_unavailable': async () => call(broken, 'POST', '/api/auth/logout-all', { cookie: await signedIn(main) }),
+
+  'GET /api/auth/verify 204': async () => call(main, 'GET', '/api/auth/verify', { cookie: await signedIn(main) }),
+  'GET /api/auth/verify 401 unauthenticated': () => call(main, 'GET', '/api/auth/verify'),
+  'GET /api/auth/verify 503 service_unavailable': async () => call(broken, 'GET', '/api/auth/verify', { cookie: await signedIn(main) }),
+
+  'GET /api/oidc/interaction/{uid} 200': async () => {
+    const { browser, uid } = await startInteraction(main);
+    return call(main, 'GET', `/api/oidc/interaction/${uid}`, { cookie: browser.jar.header() });
+  },
+  'GET /api/oidc/interaction/{uid} 404 not_found': () => call(main, 'GET', '/api/oidc/interaction/nope'),
+  'GET /api/oidc/interaction/{uid} 503 service_unavailable': async () => call(broken, 'GET', '/api/oidc/interaction/nope', { cookie: await signedIn(main) }),
+
+  'POST /api/oidc/interaction/{uid}/login 200': async () => {
+    const { browser, uid } = await startInteraction(main, { signedIn: true });
+    return call(main, 'POST', `/api/oidc/interaction/${uid}/login`, { cookie: browser.jar.header() });
+  },
+  'POST /api/oidc/interaction/{uid}/login 400 invalid_request': async () => {
+    const { browser, uid } = await consentStep(main);
+    return call(main, 'POST', `/api/oidc/interaction/${uid}/login`, { cookie: browser.jar.header() });
+  },
+  'POST /api/oidc/interaction/{uid}/login 401 unauthenticated': async () => {
+    const { browser, uid } = await startInteraction(main);
+    return call(main, 'POST', `/api/oidc/interaction/${uid}/login`, { cookie: browser.jar.header() });
+  },
+  'POST /api/oidc/interaction/{uid}/login 401 reauthentication_required': async () => {
+    // Signed in before the request, which asks for a fresh signature.
+    const { browser, uid } = await startInteraction(main, { signedIn: true, prompt: 'login' });
+    return call(main, 'POST', `/api/oidc/interaction/${uid}/login`, { cookie: browser.jar.header() });
+  },
+  'POST /api/oidc/interaction/{uid}/login 403 origin_forbidden': () => call(main, 'POST', '/api/oidc/interaction/nope/login', { origin: EVIL }),
+  'POST /api/oidc/interaction/{uid}/login 404 not_found': () => call(main, 'POST', '/api/oidc/interaction/nope/login'),
+  'POST /api/oidc/interaction/{uid}/login 503 service_unavailable': async () => call(broken, 'POST', '/api/oidc/interaction/nope/login', { cookie: await signedIn(main) }),
+
+  'POST /api/oidc/interaction/{uid}/consent 200': async () => {
+    const { browser, uid } = await consentStep(main);
+    return call(main, 'POST', `/api/oidc/interaction/${uid}/consent`, { cookie: browser.jar.header(), body: { allow: true } });
+  },
+  'POST /api/oidc/interaction/{uid}/consent 400 invalid_request': () => call(main, 'POST', '/api/oidc/interaction/nope/consent', { body: { allow: 'yes' } }),
+  'POST /api/oidc/interaction/{uid}/consent 401 unauthenticated': async () => {
+    const { browser, uid } = await consentStep(main);
+    return call(main, 'POST', `/api/oidc/interaction/${uid}/consent`, { cookie: withoutSession(browser), body: { allow: true } });
+  },
+  'POST /api/oidc/interaction/{uid}/consent 403 origin_forbidden': () => call(main, 'POST', '/api/oidc/interaction/nope/consent', { body: { allow: true }, origin: EVIL }),
+  'POST /api/oidc/interaction/{uid}/consent 404 not_found': () => call(main, 'POST', '/api/oidc/interaction/nope/consent', { body: { allow: true } }),
+  'POST /api/oidc/interaction/{uid}/consent 413 payload_too_large': () => call(main, 'POST', '/api/oidc/interaction/nope/consent', TOO_LARGE),
+  'POST /api/oidc/interaction/{uid}/consent 415 unsupported_media_type': () => call(main, 'POST', '/api/oidc/interaction/nope/consent', NOT_JSON),
+  'POST /api/oidc/interaction/{uid}/consent 503 service_unavailable': async () => call(broken, 'POST', '/api/oidc/interaction/nope/consent', { body: { allow: true }, cookie: await signedIn(main) }),
+
+  'GET /api/oidc/grants 200': async () => call(main, 'GET', '/api/oidc/grants', { cookie: await signedIn(main) }),
+  'GET /api/oidc/grants 401 unauthenticated': () => call(main, 'GET', '/api/oidc/grants'),
+  'GET /api/oidc/grants 503 service_unavailable': async () => call(broken, 'GET', '/api/oidc/grants', { cookie: await signedIn(main) }),
+
+  'DELETE /api/oidc/grants/{clientId} 204': async () => {
+    const { browser, uid, clientId } = await consentStep(main);
+    await call(main, 'POST', `/api/oidc/interaction/${uid}/consent`, { cookie: browser.jar.header(), body: { allow: true } });
+    return call(main, 'DELETE', `/api/oidc/grants/${clientId}`, { cookie: browser.jar.header() });
+  },
+  'DELETE /api/oidc/grants/{clientId} 401 unauthenticated': () => call(main, 'DELETE', '/api/oidc/grants/nope'),
+  'DELETE /api/oidc/grants/{clientId} 403 origin_forbidden': async () => call(main, 'DELETE', '/api/oidc/grants/nope', { cookie: await signedIn(main), origin: EVIL }),
+  'DELETE /api/oidc/grants/{clientId} 404 not_found': async () => call(main, 'DELETE', '/api/oidc/grants/nope', { cookie: await signedIn(main) }),
+  'DELETE /api/oidc/grants/{clientId} 503 service_unavailable': async () => call(broken, 'DELETE', '/api/oidc/grants/nope', { cookie: await signedIn(main) }),
 
   'GET /api/config 200': () => call(main, 'GET', '/api/config'),
 
@@ -366,8 +470,12 @@ test('every route the app serves is documented, with its methods', async () => {
 });
 
 describe('request bodies refuse keys their schema does not list', () => {
-  /** A body each operation would accept, for the operations that take one. */
-  const acceptedBodies: Record<string, () => Promise<{ body: Record<string, unknown>; cookie?: string }>> = {
+  /** A body each operation would accept, for the operations that take one (at `path` when the operation's has parameters). */
+  const acceptedBodies: Record<string, () => Promise<{ body: Record<string, unknown>; cookie?: string; path?: string }>> = {
+    oidcConsent: async () => {
+      const { browser, uid } = await consentStep(main);
+      return { body: { allow: true }, cookie: browser.jar.header(), path: `/api/oidc/interaction/${uid}/consent` };
+    },
     createChallenge: async () => ({ body: { format: 'siwe', address: privateKeyToAddress(TEST_KEY) } }),
     login: async () => {
       const issued = await challenge(main);
@@ -390,12 +498,12 @@ describe('request bodies refuse keys their schema does not list', () => {
 
   test.each(withBodies.map((operation) => [operation.operationId, operation] as const))('%s: 400 invalid_request naming the key; without it the same body is accepted', async (id, operation) => {
     await signedIn(main, TEST_KEY);
-    const { body, cookie } = await acceptedBodies[id]!();
-    const refused = await call(main, 'POST', operation.path, { body: { ...body, admin: true }, ...(cookie ? { cookie } : {}) });
+    const { body, cookie, path = operation.path } = await acceptedBodies[id]!();
+    const refused = await call(main, 'POST', path, { body: { ...body, admin: true }, ...(cookie ? { cookie } : {}) });
     expect(refused.status).toBe(400);
     expect(refused.body).toEqual({ error: { code: 'invalid_request', message: expect.stringContaining('"admin"') } });
     // Refused before anything was used up: the challenge still signs in.
-    const accepted = await call(main, 'POST', operation.path, { body, ...(cookie ? { cookie } : {}) });
+    const accepted = await call(main, 'POST', path, { body, ...(cookie ? { cookie } : {}) });
     expect(accepted.status).toBe(200);
   });
 });

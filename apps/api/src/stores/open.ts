@@ -1,5 +1,6 @@
 // Picks the store implementations from the configuration: the embedded SQLite file unless
-// REDIS_URL (sessions, challenges, rate limits) or DATABASE_URL (users, audit log) say otherwise.
+// REDIS_URL (sessions, challenges, the OpenID provider's state, rate limits) or DATABASE_URL
+// (users, audit log, OpenID clients and signing keys) say otherwise.
 // Any combination works: each half comes from its own backend, and the SQLite file is opened only
 // when one half still lives there.
 
@@ -60,6 +61,9 @@ export function composeStores(ephemeral: EphemeralStores, durable: DurableStores
     sessions: ephemeral.sessions,
     users: durable.users,
     audit: durable.audit,
+    oidc: ephemeral.oidc,
+    clients: durable.clients,
+    signingKeys: durable.signingKeys,
     createRateLimiter: (options) => ephemeral.createRateLimiter(options),
     async check() {
       const reports = await Promise.all(backends.map((backend) => backend.check()));

@@ -2,7 +2,7 @@
 // that is corrupt (hand-edited, truncated, from another program) must read as absent, never
 // crash a request or hand back a half-formed value. Shared by every store that keeps JSON.
 
-import type { AuditAction, AuditEntry, SessionData, StoredChallenge } from './types';
+import type { AuditAction, AuditEntry, OidcClient, SessionData, SigningKey, StoredChallenge } from './types';
 
 /** A stored JSON object, or undefined when the text is not one. */
 export function parseObject(text: string): Record<string, unknown> | undefined {
@@ -48,7 +48,10 @@ export function parseSession(text: string): SessionData | undefined {
   return value as SessionData;
 }
 
-const AUDIT_ACTIONS: ReadonlySet<string> = new Set<AuditAction>(['login', 'register', 'logout', 'logout_all', 'revoke']);
+const AUDIT_ACTIONS: ReadonlySet<string> = new Set<AuditAction>([
+  'login', 'register', 'logout', 'logout_all', 'revoke',
+  'oidc_token', 'oidc_introspection', 'oidc_revocation', 'oidc_login', 'oidc_consent', 'oidc_end_session',
+]);
 
 /** A stored audit action, or 'unknown' for one this version does not know (a newer writer's). */
 export function toAuditAction(value: string): AuditAction | 'unknown' {
@@ -77,4 +80,45 @@ export function toAuditEntry(row: AuditRow): AuditEntry {
     ...(row.user_agent !== null ? { userAgent: row.user_agent } : {}),
     instance: row.instance,
   };
+}
+
+const strings = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
+
+/** A stored OpenID Connect client from its JSON text, or undefined when corrupt. */
+export function parseClient(text: string): OidcClient | undefined {
+  const value = parseObject(text);
+  if (
+    value === undefined ||
+    typeof value.clientId !== 'string' ||
+    typeof value.name !== 'string' ||
+    !strings(value.redirectUris) ||
+    !strings(value.postLogoutRedirectUris) ||
+    (value.tokenEndpointAuthMethod !== 'client_secret_basic' && value.tokenEndpointAuthMethod !== 'client_secret_post' && value.tokenEndpointAuthMethod !== 'none') ||
+    (value.secretHash !== undefined && typeof value.secretHash !== 'string') ||
+    (value.idTokenSignedResponseAlg !== 'ES256' && value.idTokenSignedResponseAlg !== 'RS256') ||
+    typeof value.createdAt !== 'number'
+  ) {
+    return undefined;
+  }
+  return {
+    clientId: value.clientId, name: value.name, redirectUris: value.redirectUris, postLogoutRedirectUris: value.postLogoutRedirectUris,
+    tokenEndpointAuthMethod: value.tokenEndpointAuthMethod,
+    ...(value.secretHash !== undefined ? { secretHash: value.secretHash } : {}),
+    idTokenSignedResponseAlg: value.idTokenSignedResponseAlg, createdAt: value.createdAt,
+  };
+}
+
+/** A stored signing key from its JSON text, or undefined when corrupt. */
+export function parseSigningKey(text: string): SigningKey | undefined {
+  const value = parseObject(text);
+  if (
+    value === undefined ||
+    typeof value.kid !== 'string' ||
+    (value.alg !== 'ES256' && value.alg !== 'RS256') ||
+    typeof value.jwk !== 'object' || value.jwk === null || Array.isArray(value.jwk) ||
+    typeof value.createdAt !== 'number'
+  ) {
+    return undefined;
+  }
+  return { kid: value.kid, alg: value.alg, jwk: value.jwk as Record<string, unknown>, createdAt: value.createdAt };
 }

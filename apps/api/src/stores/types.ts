@@ -103,8 +103,14 @@ export interface UserStore {
   list(): Promise<User[]>;
 }
 
-/** What an authentication attempt was. */
-export type AuditAction = 'login' | 'register' | 'logout' | 'logout_all' | 'revoke';
+/**
+ * What an authentication attempt was. The `oidc_*` actions are the OpenID Connect provider's:
+ * token requests (client authentication included), introspection, revocation, and the
+ * interaction steps (login, consent) and end-session.
+ */
+export type AuditAction =
+  | 'login' | 'register' | 'logout' | 'logout_all' | 'revoke'
+  | 'oidc_token' | 'oidc_introspection' | 'oidc_revocation' | 'oidc_login' | 'oidc_consent' | 'oidc_end_session';
 
 /** One authentication attempt, as the audit log keeps it. */
 export interface AuditEntry {
@@ -141,6 +147,92 @@ export interface AuditStore {
   query(query: AuditQuery): Promise<AuditEntry[]>;
 }
 
+/**
+ * The OpenID Connect provider's state (oidc-provider models: sessions, interactions, grants,
+ * authorization codes, access and refresh tokens, ...), one JSON payload per model and id. Lives
+ * where the sessions do (SQLite or Redis), so every instance shares it. A record is live until
+ * its ttl has passed on the injected clock.
+ */
+export interface OidcStore {
+  /**
+   * Creates or replaces record `id` of `model`, live for `ttlMs` (> 0). The payload's `grantId`,
+   * `uid`, `userCode` and `accountId` (strings, when present) are indexed; its `consumed` (when
+   * present) marks it consumed.
+   */
+  upsert(model: string, id: string, payload: OidcPayload, ttlMs: number): Promise<void>;
+  /** The live record's payload (with `consumed` when it was consumed), or undefined. */
+  find(model: string, id: string): Promise<OidcPayload | undefined>;
+  /** The live record of `model` whose payload has this `uid`. */
+  findByUid(model: string, uid: string): Promise<OidcPayload | undefined>;
+  /** The live record of `model` whose payload has this `userCode`. */
+  findByUserCode(model: string, userCode: string): Promise<OidcPayload | undefined>;
+  /**
+   * Marks the live record consumed at `consumedAt` (seconds since the epoch, as oidc-provider
+   * counts) in one atomic step: of any number of concurrent consumes from any number of
+   * processes, exactly one returns true. False when it was consumed already or is not live.
+   */
+  consume(model: string, id: string, consumedAt: number): Promise<boolean>;
+  /** Deletes the record; unknown ids are fine. */
+  destroy(model: string, id: string): Promise<void>;
+  /** Deletes every record of `model` whose payload's grantId is `grantId`. */
+  revokeByGrantId(model: string, grantId: string): Promise<void>;
+  /** The live records of `model` whose payload's accountId is `accountId`, in no particular order. */
+  listByAccount(model: string, accountId: string): Promise<Array<{ id: string; payload: OidcPayload }>>;
+}
+
+/** An oidc-provider model's payload: JSON-safe. */
+export type OidcPayload = Record<string, unknown>;
+
+/** How a client authenticates at the token endpoint (no JWT or mTLS methods: secrets are kept hashed). */
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+/** A relying party registered with the clients CLI. */
+export interface OidcClient {
+  clientId: string;
+  /** Shown on the sign-in page ("Sign in to <name>"). */
+  name: string;
+  /** Exact redirect URIs (OAuth 2.0 Security BCP §4.1: compared as strings). */
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  /** `none` for a public client (PKCE required), else how it sends its secret. */
+  tokenEndpointAuthMethod: ClientAuthMethod;
+  /** SHA-256 of the secret (base64url); absent for a public client. */
+  secretHash?: string;
+  /** The ID token signing algorithm the client asked for. */
+  idTokenSignedResponseAlg: 'ES256' | 'RS256';
+  /** Registration time, ms since the epoch. */
+  createdAt: number;
+}
+
+export interface OidcClientStore {
+  /** Registers the client; returns false (changing nothing) when its clientId is taken. */
+  add(client: OidcClient): Promise<boolean>;
+  get(clientId: string): Promise<OidcClient | undefined>;
+  /** Returns false when no such client was registered. */
+  remove(clientId: string): Promise<boolean>;
+  /** All clients, oldest first. */
+  list(): Promise<OidcClient[]>;
+}
+
+/** A private signing key of the provider (a JWK with its private part). */
+export interface SigningKey {
+  kid: string;
+  alg: 'ES256' | 'RS256';
+  /** The private JWK (kty, crv/n, d, ...); never published as is. */
+  jwk: Record<string, unknown>;
+  /** When it was made, ms since the epoch; the newest key of an algorithm signs. */
+  createdAt: number;
+}
+
+export interface SigningKeyStore {
+  /** Keeps `key`; returns false (changing nothing) when its kid is taken. */
+  add(key: SigningKey): Promise<boolean>;
+  /** Every key, oldest first (createdAt, then kid). */
+  list(): Promise<SigningKey[]>;
+  /** Returns false when there was no such key. */
+  remove(kid: string): Promise<boolean>;
+}
+
 /** What a readiness check reports of one backing service. */
 export interface DependencyStatus {
   /** 'sqlite', 'redis', 'postgres'. */
@@ -168,6 +260,12 @@ export interface Stores {
   sessions: SessionStore;
   users: UserStore;
   audit: AuditStore;
+  /** The OpenID Connect provider's state: where the sessions live. */
+  oidc: OidcStore;
+  /** Registered OpenID Connect clients: where the users live. */
+  clients: OidcClientStore;
+  /** The provider's signing keys: where the users live, so every instance signs with the same ones. */
+  signingKeys: SigningKeyStore;
   /**
    * A rate limiter whose counters live where the sessions do (memory-safe and shared across
    * processes: SQLite file or Redis).
@@ -186,9 +284,9 @@ export interface Stores {
 }
 
 /** The short-lived half: in Redis when REDIS_URL is set, else in the SQLite file. */
-export type EphemeralStores = Pick<Stores, 'challenges' | 'sessions' | 'createRateLimiter' | 'check' | 'sweep' | 'close'>;
+export type EphemeralStores = Pick<Stores, 'challenges' | 'sessions' | 'oidc' | 'createRateLimiter' | 'check' | 'sweep' | 'close'>;
 /** The half kept for good: in PostgreSQL when DATABASE_URL is set, else in the SQLite file. */
-export type DurableStores = Pick<Stores, 'users' | 'audit' | 'check' | 'sweep' | 'close'>;
+export type DurableStores = Pick<Stores, 'users' | 'audit' | 'clients' | 'signingKeys' | 'check' | 'sweep' | 'close'>;
 
 export interface Clock {
   /** ms since the epoch. */

@@ -6,7 +6,7 @@
 // independent instance onto the same data, the way a second API process would.
 
 import { createTestClock, type MutableClock } from '@wallet-login/testkit';
-import type { AuditEntry, SessionData, StoredChallenge, Stores } from '../../src/stores/types';
+import type { AuditEntry, OidcClient, SessionData, SigningKey, StoredChallenge, Stores } from '../../src/stores/types';
 
 /** Fresh stores for one test, from the implementation under test. */
 export interface StoreHarness {
@@ -540,6 +540,189 @@ export function testAuditStore(make: MakeStores): void {
   });
 }
 
+/** Declares the OidcStore tests (oidc-provider's adapter storage), plus sweep of its records. */
+export function testOidcStore(make: MakeStores): void {
+  describe('OidcStore', () => {
+    const t = useHarness(make);
+    const code = (grantId = 'g1') => ({ accountId: 'eip155:1:' + ALICE, grantId, kind: 'AuthorizationCode', scope: 'openid', amr: [], claims: { nested: [1, 'two', null] } });
+
+    test('upsert then find returns the payload intact; another model or id finds nothing', async () => {
+      await t.stores.oidc.upsert('AuthorizationCode', 'c1', code(), TTL);
+      expect(await t.stores.oidc.find('AuthorizationCode', 'c1')).toStrictEqual(code());
+      expect(await t.stores.oidc.find('AccessToken', 'c1')).toBeUndefined();
+      expect(await t.stores.oidc.find('AuthorizationCode', 'c2')).toBeUndefined();
+    });
+
+    test('a record is live until exactly its ttl has passed, on the injected clock', async () => {
+      await t.stores.oidc.upsert('Session', 's1', { uid: 'u1', accountId: 'a' }, TTL);
+      t.clock.advance(TTL - 1);
+      expect(await t.stores.oidc.find('Session', 's1')).toBeDefined();
+      expect(await t.stores.oidc.findByUid('Session', 'u1')).toBeDefined();
+      t.clock.advance(1);
+      expect(await t.stores.oidc.find('Session', 's1')).toBeUndefined();
+      expect(await t.stores.oidc.findByUid('Session', 'u1')).toBeUndefined();
+      expect(await t.stores.oidc.consume('Session', 's1', 1)).toBe(false);
+      expect(await t.stores.oidc.listByAccount('Session', 'a')).toStrictEqual([]);
+    });
+
+    test('upsert replaces the payload and the ttl', async () => {
+      await t.stores.oidc.upsert('Grant', 'g', { accountId: 'a', scope: 'openid' }, TTL);
+      await t.stores.oidc.upsert('Grant', 'g', { accountId: 'a', scope: 'openid profile' }, 3 * TTL);
+      t.clock.advance(2 * TTL);
+      expect(await t.stores.oidc.find('Grant', 'g')).toStrictEqual({ accountId: 'a', scope: 'openid profile' });
+    });
+
+    test('findByUid and findByUserCode find the record by its payload fields, in its model only', async () => {
+      await t.stores.oidc.upsert('Session', 's1', { uid: 'uid-1', accountId: 'a' }, TTL);
+      await t.stores.oidc.upsert('DeviceCode', 'd1', { userCode: 'ABCD-EFGH' }, TTL);
+      expect(await t.stores.oidc.findByUid('Session', 'uid-1')).toStrictEqual({ uid: 'uid-1', accountId: 'a' });
+      expect(await t.stores.oidc.findByUid('Interaction', 'uid-1')).toBeUndefined();
+      expect(await t.stores.oidc.findByUserCode('DeviceCode', 'ABCD-EFGH')).toStrictEqual({ userCode: 'ABCD-EFGH' });
+      expect(await t.stores.oidc.findByUserCode('DeviceCode', 'XXXX')).toBeUndefined();
+      // A record whose uid changed is no longer found by the old one.
+      await t.stores.oidc.upsert('Session', 's1', { uid: 'uid-2', accountId: 'a' }, TTL);
+      expect(await t.stores.oidc.findByUid('Session', 'uid-1')).toBeUndefined();
+      expect(await t.stores.oidc.findByUid('Session', 'uid-2')).toBeDefined();
+    });
+
+    test('consume marks the record once; find shows the mark; a replace without it clears it', async () => {
+      await t.stores.oidc.upsert('AuthorizationCode', 'c1', code(), TTL);
+      expect(await t.stores.oidc.consume('AuthorizationCode', 'c1', 1_735_689_601)).toBe(true);
+      expect(await t.stores.oidc.consume('AuthorizationCode', 'c1', 1_735_689_602)).toBe(false);
+      expect(await t.stores.oidc.find('AuthorizationCode', 'c1')).toStrictEqual({ ...code(), consumed: 1_735_689_601 });
+      expect(await t.stores.oidc.consume('AuthorizationCode', 'unknown', 1)).toBe(false);
+      await t.stores.oidc.upsert('RefreshToken', 'r1', { ...code(), consumed: 7 }, TTL);
+      expect(await t.stores.oidc.consume('RefreshToken', 'r1', 8)).toBe(false);
+      expect(await t.stores.oidc.find('RefreshToken', 'r1')).toStrictEqual({ ...code(), consumed: 7 });
+    });
+
+    test('of 50 concurrent consumes over two instances, exactly one wins', async () => {
+      const other = await t.openAnother();
+      await t.stores.oidc.upsert('AuthorizationCode', 'race', code(), TTL);
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? other : t.stores).oidc.consume('AuthorizationCode', 'race', 100 + i)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    test('destroy deletes only that record', async () => {
+      await t.stores.oidc.upsert('AccessToken', 'a1', code(), TTL);
+      await t.stores.oidc.upsert('AccessToken', 'a2', code(), TTL);
+      await t.stores.oidc.destroy('AccessToken', 'a1');
+      await t.stores.oidc.destroy('AccessToken', 'never');
+      expect(await t.stores.oidc.find('AccessToken', 'a1')).toBeUndefined();
+      expect(await t.stores.oidc.find('AccessToken', 'a2')).toBeDefined();
+    });
+
+    test('revokeByGrantId deletes the records of the grant in that model, and only those', async () => {
+      await t.stores.oidc.upsert('AccessToken', 'a1', code('g1'), TTL);
+      await t.stores.oidc.upsert('AccessToken', 'a3', code('g1'), TTL);
+      await t.stores.oidc.upsert('RefreshToken', 'r1', code('g1'), TTL);
+      await t.stores.oidc.upsert('Interaction', 'i1', code('g1'), TTL);
+      await t.stores.oidc.upsert('AccessToken', 'a2', code('g2'), TTL);
+      await (await t.openAnother()).oidc.revokeByGrantId('AccessToken', 'g1');
+      expect(await t.stores.oidc.find('AccessToken', 'a1')).toBeUndefined();
+      expect(await t.stores.oidc.find('AccessToken', 'a3')).toBeUndefined();
+      expect(await t.stores.oidc.find('AccessToken', 'a2')).toBeDefined();
+      // Another model's records of the grant stay (oidc-provider revokes model by model).
+      expect(await t.stores.oidc.find('RefreshToken', 'r1')).toBeDefined();
+      expect(await t.stores.oidc.find('Interaction', 'i1')).toBeDefined();
+      await t.stores.oidc.revokeByGrantId('RefreshToken', 'g1');
+      expect(await t.stores.oidc.find('RefreshToken', 'r1')).toBeUndefined();
+      await t.stores.oidc.revokeByGrantId('AccessToken', 'unknown');
+    });
+
+    test('listByAccount lists the live records of the account in that model only', async () => {
+      await t.stores.oidc.upsert('Session', 's1', { accountId: 'alice', uid: 'u1' }, TTL);
+      await t.stores.oidc.upsert('Session', 's2', { accountId: 'alice', uid: 'u2' }, 2 * TTL);
+      await t.stores.oidc.upsert('Session', 's3', { accountId: 'bob', uid: 'u3' }, TTL);
+      await t.stores.oidc.upsert('Grant', 'g1', { accountId: 'alice' }, TTL);
+      // A record moved to another account is listed under the new one only.
+      await t.stores.oidc.upsert('Session', 's4', { accountId: 'alice' }, TTL);
+      await t.stores.oidc.upsert('Session', 's4', { accountId: 'bob' }, TTL);
+      const ids = async (model: string, account: string) => (await t.stores.oidc.listByAccount(model, account)).map(({ id }) => id).sort();
+      expect(await ids('Session', 'alice')).toStrictEqual(['s1', 's2']);
+      expect(await ids('Session', 'bob')).toStrictEqual(['s3', 's4']);
+      expect(await ids('Grant', 'alice')).toStrictEqual(['g1']);
+      expect(await t.stores.oidc.listByAccount('Session', 'alice')).toContainEqual({ id: 's1', payload: { accountId: 'alice', uid: 'u1' } });
+      await t.stores.oidc.destroy('Session', 's1');
+      t.clock.advance(TTL);
+      expect(await ids('Session', 'alice')).toStrictEqual(['s2']);
+    });
+
+    test('a record written on one instance is found and consumed on another', async () => {
+      const other = await t.openAnother();
+      await t.stores.oidc.upsert('AuthorizationCode', 'x1', code(), TTL);
+      expect(await other.oidc.consume('AuthorizationCode', 'x1', 5)).toBe(true);
+      expect(await t.stores.oidc.find('AuthorizationCode', 'x1')).toStrictEqual({ ...code(), consumed: 5 });
+    });
+
+    test('sweep deletes expired records and keeps live ones', async () => {
+      await t.stores.oidc.upsert('AccessToken', 'old', code(), TTL);
+      await t.stores.oidc.upsert('AccessToken', 'new', code(), 3 * TTL);
+      t.clock.advance(2 * TTL);
+      await t.stores.sweep();
+      t.clock.set(START);
+      // Set back, the swept record stays gone; the live one is there.
+      expect(await t.stores.oidc.find('AccessToken', 'old')).toBeUndefined();
+      expect(await t.stores.oidc.find('AccessToken', 'new')).toBeDefined();
+    });
+  });
+}
+
+/** Declares the OidcClientStore and SigningKeyStore tests. */
+export function testClientStores(make: MakeStores): void {
+  describe('OidcClientStore and SigningKeyStore', () => {
+    const t = useHarness(make);
+    const client = (clientId: string, createdAt = START, overrides: Partial<OidcClient> = {}): OidcClient => ({
+      clientId,
+      name: 'Grafana – ünïcødé ✓',
+      redirectUris: ['https://grafana.example/login/generic_oauth', 'https://grafana.example/cb?x=1'],
+      postLogoutRedirectUris: ['https://grafana.example/'],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      secretHash: 'hash-' + clientId,
+      idTokenSignedResponseAlg: 'ES256',
+      createdAt,
+      ...overrides,
+    });
+    const key = (kid: string, createdAt = START, alg: SigningKey['alg'] = 'ES256'): SigningKey => ({
+      kid, alg, createdAt, jwk: { kty: 'EC', crv: 'P-256', x: 'x-' + kid, y: 'y', d: 'd', kid },
+    });
+
+    test('clients: add, get with every field intact, add again refused, remove', async () => {
+      const publicClient = client('pub', START + 1, { tokenEndpointAuthMethod: 'none', postLogoutRedirectUris: [], idTokenSignedResponseAlg: 'RS256' });
+      delete publicClient.secretHash;
+      expect(await t.stores.clients.add(client('c1'))).toBe(true);
+      expect(await t.stores.clients.add(publicClient)).toBe(true);
+      expect(await t.stores.clients.add(client('c1', START + 5, { name: 'other' }))).toBe(false);
+      expect(await t.stores.clients.get('c1')).toStrictEqual(client('c1'));
+      expect(await t.stores.clients.get('pub')).toStrictEqual(publicClient);
+      expect(await t.stores.clients.get('nope')).toBeUndefined();
+      expect(await t.stores.clients.remove('c1')).toBe(true);
+      expect(await t.stores.clients.remove('c1')).toBe(false);
+      expect(await t.stores.clients.get('c1')).toBeUndefined();
+    });
+
+    test('clients: list oldest first; a client added on one instance is seen and removed on another', async () => {
+      await t.stores.clients.add(client('b', START + 10));
+      await t.stores.clients.add(client('a', START + 20));
+      const other = await t.openAnother();
+      expect((await other.clients.list()).map(({ clientId }) => clientId)).toStrictEqual(['b', 'a']);
+      expect(await other.clients.remove('b')).toBe(true);
+      expect(await t.stores.clients.get('b')).toBeUndefined();
+    });
+
+    test('signing keys: add, list oldest first with every field intact, add again refused, remove', async () => {
+      expect(await t.stores.signingKeys.list()).toStrictEqual([]);
+      expect(await t.stores.signingKeys.add(key('k2', START + 1, 'RS256'))).toBe(true);
+      expect(await t.stores.signingKeys.add(key('k1', START))).toBe(true);
+      expect(await t.stores.signingKeys.add(key('k1', START + 9))).toBe(false);
+      expect(await (await t.openAnother()).signingKeys.list()).toStrictEqual([key('k1', START), key('k2', START + 1, 'RS256')]);
+      expect(await t.stores.signingKeys.remove('k1')).toBe(true);
+      expect(await t.stores.signingKeys.remove('k1')).toBe(false);
+      expect(await t.stores.signingKeys.list()).toStrictEqual([key('k2', START + 1, 'RS256')]);
+    });
+  });
+}
+
 /** Declares the rate limiter and readiness check tests. */
 export function testServices(make: MakeStores): void {
   describe('rate limiter and check', () => {
@@ -580,6 +763,8 @@ export function testStores(name: string, make: MakeStores, options: StoreSuiteOp
     testSessionStore(make);
     testUserStore(make);
     testAuditStore(make);
+    testOidcStore(make);
+    testClientStores(make);
     testServices(make);
 
     describe('Stores', () => {

@@ -1,5 +1,5 @@
-// PostgreSQL implementation of the durable stores (../types.ts): the user registry and the audit
-// log, shared by every API process that points at the same database.
+// PostgreSQL implementation of the durable stores (../types.ts): the user registry, the audit
+// log, and the OpenID Connect provider's clients and signing keys, shared by every API process that points at the same database.
 //
 // The schema is created or migrated at start-up, inside one transaction under an advisory lock,
 // so instances starting together do not race: the first migrates, the others then find it done.
@@ -16,7 +16,7 @@ import { Pool, type PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { describeFailure, StoreUnavailableError, withDeadline } from '../errors';
 import type { AuditQuery, DurableStores } from '../types';
-import { toAuditEntry, type AuditRow } from '../records';
+import { parseClient, parseSigningKey, toAuditEntry, type AuditRow } from '../records';
 import { createWriteTracker } from '../writes';
 
 export interface PostgresStoresOptions {
@@ -57,6 +57,17 @@ const MIGRATIONS = [
    );
    CREATE INDEX audit_at ON audit (at, id);
    CREATE INDEX audit_address_at ON audit (address, at, id);`,
+  // The OpenID Connect provider's clients and signing keys, as JSON.
+  `CREATE TABLE oidc_clients (
+     client_id  text COLLATE "C" PRIMARY KEY,
+     data       jsonb NOT NULL,
+     created_at bigint NOT NULL
+   );
+   CREATE TABLE oidc_signing_keys (
+     kid        text COLLATE "C" PRIMARY KEY,
+     data       jsonb NOT NULL,
+     created_at bigint NOT NULL
+   );`,
 ];
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -192,6 +203,39 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
         const { text, values } = auditSql(auditQuery);
         const result = await query<AuditRow>(text, values);
         return result.rows.map(toAuditEntry);
+      },
+    },
+    clients: {
+      async add(client) {
+        const result = await write('INSERT INTO oidc_clients (client_id, data, created_at) VALUES ($1, $2, $3) ON CONFLICT (client_id) DO NOTHING', [client.clientId, JSON.stringify(client), client.createdAt]);
+        return (result.rowCount ?? 0) > 0;
+      },
+      async get(clientId) {
+        const result = await query<{ data: string }>('SELECT data::text AS data FROM oidc_clients WHERE client_id = $1', [clientId]);
+        const row = result.rows[0];
+        return row === undefined ? undefined : parseClient(row.data);
+      },
+      async remove(clientId) {
+        const result = await write('DELETE FROM oidc_clients WHERE client_id = $1', [clientId]);
+        return (result.rowCount ?? 0) > 0;
+      },
+      async list() {
+        const result = await query<{ data: string }>('SELECT data::text AS data FROM oidc_clients ORDER BY created_at, client_id');
+        return result.rows.flatMap((row) => parseClient(row.data) ?? []);
+      },
+    },
+    signingKeys: {
+      async add(key) {
+        const result = await write('INSERT INTO oidc_signing_keys (kid, data, created_at) VALUES ($1, $2, $3) ON CONFLICT (kid) DO NOTHING', [key.kid, JSON.stringify(key), key.createdAt]);
+        return (result.rowCount ?? 0) > 0;
+      },
+      async list() {
+        const result = await query<{ data: string }>('SELECT data::text AS data FROM oidc_signing_keys ORDER BY created_at, kid');
+        return result.rows.flatMap((row) => parseSigningKey(row.data) ?? []);
+      },
+      async remove(kid) {
+        const result = await write('DELETE FROM oidc_signing_keys WHERE kid = $1', [kid]);
+        return (result.rowCount ?? 0) > 0;
       },
     },
     async check() {

@@ -81,7 +81,7 @@ describe('PostgreSQL specifics', () => {
     const version = await admin.query(`SELECT version FROM ${schema}.schema_version`);
     expect(version.rows).toStrictEqual([{ version: POSTGRES_SCHEMA_VERSION }]);
     const tables = await admin.query("SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name", [schema]);
-    expect(tables.rows.map((row: { table_name: string }) => row.table_name)).toStrictEqual(['audit', 'schema_version', 'users']);
+    expect(tables.rows.map((row: { table_name: string }) => row.table_name)).toStrictEqual(['audit', 'oidc_clients', 'oidc_signing_keys', 'schema_version', 'users']);
     await all[0]!.users.add(ALICE, START);
     expect(await all[3]!.users.has(ALICE)).toBe(true);
   });
@@ -97,7 +97,7 @@ describe('PostgreSQL specifics', () => {
     await open();
     await admin.query(`UPDATE ${schema}.schema_version SET version = ${POSTGRES_SCHEMA_VERSION + 1}`);
     await expect(open()).rejects.toThrow(SchemaVersionError);
-    await expect(open()).rejects.toThrow(/schema version 2; this server knows up to 1/);
+    await expect(open()).rejects.toThrow(/schema version 3; this server knows up to 2/);
   });
 
   test('orders addresses byte by byte, as the SQLite store does', async () => {

@@ -1,5 +1,5 @@
-// Redis implementation of the ephemeral stores (../types.ts): challenges, sessions and rate-limit
-// counters, shared by every API process that points at the same Redis and key prefix.
+// Redis implementation of the ephemeral stores (../types.ts): challenges, sessions, the OpenID
+// Connect provider's state and rate-limit counters, shared by every API process that points at the same Redis and key prefix.
 //
 // Keys, under the prefix (default `wl:`):
 //   c:<sid>      challenge: JSON { x: expiresAt, c: challenge }, PX ttl
@@ -8,6 +8,13 @@
 //   sessions     ZSET id → expiresAt (count, sweep)
 //   a:<address>  ZSET id → expiresAt: sessions bound to the address (listFor, destroyAllFor);
 //                ids whose session is gone or rebound are dropped when next read
+//   o:<model>:<id>     oidc-provider record: JSON { x: expiresAt, p: payload }, PX ttl
+//   ox:<model>:<id>    its consumed mark (seconds since the epoch), set once (SET NX), PX ttl
+//   oidc         ZSET <model>:<id> → expiresAt (sweep)
+//   og:<model>:<grantId>  SET of <model>:<id> holding that grant (revokeByGrantId)
+//   ou:<model>:<uid>, oc:<model>:<userCode>  the id of the record with that uid / user code
+//   oa:<model>:<accountId>  ZSET id → expiresAt: records of the account (listByAccount);
+//                stale ids are skipped when read
 //   rl:<prefix>:<key>  rate-limiter-flexible counters
 //   probe        written by the readiness check while writes are failing, PX 1 s
 //
@@ -25,7 +32,7 @@ import { Redis, ReplyError, type RedisOptions } from 'ioredis';
 import { RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
 import { describeFailure, StoreUnavailableError, withDeadline } from '../errors';
-import type { Clock, EphemeralStores, RateLimiterOptions, SessionData, SessionSummary, StoredChallenge } from '../types';
+import type { Clock, EphemeralStores, OidcPayload, RateLimiterOptions, SessionData, SessionSummary, StoredChallenge } from '../types';
 import { SCRIPTS } from './scripts';
 import { parseObject, parseSession, toStoredChallenge } from '../records';
 import { createWriteTracker, guardRateLimiter } from '../writes';
@@ -185,6 +192,13 @@ export async function openRedisStores(options: RedisStoresOptions): Promise<Ephe
     session: (id: string) => `${prefix}s:${id}`,
     sessionIndex: `${prefix}sessions`,
     address: (address: string) => `${prefix}a:${address}`,
+    oidc: (member: string) => `${prefix}o:${member}`,
+    oidcConsumed: (member: string) => `${prefix}ox:${member}`,
+    oidcIndex: `${prefix}oidc`,
+    oidcGrant: (model: string, grantId: string) => `${prefix}og:${model}:${grantId}`,
+    oidcUid: (model: string, uid: string) => `${prefix}ou:${model}:${uid}`,
+    oidcUserCode: (model: string, userCode: string) => `${prefix}oc:${model}:${userCode}`,
+    oidcAccount: (model: string, accountId: string) => `${prefix}oa:${model}:${accountId}`,
     probe: `${prefix}probe`,
   };
 
@@ -203,6 +217,28 @@ export async function openRedisStores(options: RedisStoresOptions): Promise<Ephe
     const args = [id, now + ttlMs, px(ttlMs), JSON.stringify(data), address, onlyIfLive ? '1' : '0', now];
     const written = await write(() => scripts.writeSession(keys.length, ...keys, ...args), (result) => result === 1);
     return written === 1;
+  };
+
+  /** The live payload `value` (the record) and `consumed` (its mark) hold, or undefined. */
+  const readOidc = (value: string | null, consumed: string | null): OidcPayload | undefined => {
+    if (value === null) return undefined;
+    const stored = parseObject(value);
+    if (stored === undefined || typeof stored.x !== 'number' || !(stored.x > clock.now())) return undefined;
+    const payload = typeof stored.p === 'object' && stored.p !== null && !Array.isArray(stored.p) ? (stored.p as OidcPayload) : undefined;
+    if (payload === undefined) return undefined;
+    return consumed === null ? payload : { ...payload, consumed: Number(consumed) };
+  };
+  const findOidc = async (model: string, id: string): Promise<OidcPayload | undefined> => {
+    const member = `${model}:${id}`;
+    const [value, consumed] = await call(() => redis.mget(key.oidc(member), key.oidcConsumed(member)));
+    return readOidc(value ?? null, consumed ?? null);
+  };
+  /** The record a uid or user code key names, if it still carries that value. */
+  const findOidcBy = async (model: string, indexKey: string, field: string, value: string): Promise<OidcPayload | undefined> => {
+    const id = await call(() => redis.get(indexKey));
+    if (id === null) return undefined;
+    const payload = await findOidc(model, id);
+    return payload?.[field] === value ? payload : undefined;
   };
 
   /** Deletes index entries whose expiry has passed, BATCH at a time. */
@@ -299,6 +335,62 @@ export async function openRedisStores(options: RedisStoresOptions): Promise<Ephe
         return call(() => redis.zcount(key.sessionIndex, `(${clock.now()}`, '+inf'));
       },
     },
+    oidc: {
+      async upsert(model, id, payload, ttlMs) {
+        const member = `${model}:${id}`;
+        const expiresAt = clock.now() + ttlMs;
+        const { consumed, ...rest } = payload;
+        const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+        const [grantId, uid, userCode, accountId] = [text(payload.grantId), text(payload.uid), text(payload.userCode), text(payload.accountId)];
+        const keys = [
+          key.oidc(member), key.oidcConsumed(member), key.oidcIndex, key.oidcGrant(model, grantId),
+          key.oidcUid(model, uid), key.oidcUserCode(model, userCode), key.oidcAccount(model, accountId),
+        ];
+        const args = [
+          member, expiresAt, px(ttlMs), JSON.stringify({ x: expiresAt, p: rest }), typeof consumed === 'number' ? String(consumed) : '', id,
+          ...[grantId, uid, userCode, accountId].map((value) => (value === '' ? '0' : '1')),
+        ];
+        await write(() => scripts.upsertOidc(...keys, ...args));
+      },
+      find: findOidc,
+      findByUid: (model, uid) => findOidcBy(model, key.oidcUid(model, uid), 'uid', uid),
+      findByUserCode: (model, userCode) => findOidcBy(model, key.oidcUserCode(model, userCode), 'userCode', userCode),
+      async consume(model, id, consumedAt) {
+        const member = `${model}:${id}`;
+        const result = await write(() => scripts.consumeOidc(key.oidc(member), key.oidcConsumed(member), consumedAt, clock.now()), (won) => won === 1);
+        return result === 1;
+      },
+      async destroy(model, id) {
+        const member = `${model}:${id}`;
+        await write(() => execAll(redis.multi().del(key.oidc(member), key.oidcConsumed(member)).zrem(key.oidcIndex, member)), () => false);
+      },
+      async revokeByGrantId(model, grantId) {
+        const index = key.oidcGrant(model, grantId);
+        await write(async () => {
+          // A record written to the grant meanwhile is picked up by the next round.
+          for (let round = 0; round < 10_000; round += 1) {
+            const members = await redis.srandmember(index, BATCH);
+            if (members.length === 0) return;
+            const records = members.flatMap((member) => [key.oidc(member), key.oidcConsumed(member)]);
+            await execAll(redis.multi().del(...records).zrem(key.oidcIndex, ...members).srem(index, ...members));
+          }
+        }, () => false);
+      },
+      async listByAccount(model, accountId) {
+        const ids = await call(() => redis.zrangebyscore(key.oidcAccount(model, accountId), `(${clock.now()}`, '+inf'));
+        const found: Array<{ id: string; payload: OidcPayload }> = [];
+        for (let start = 0; start < ids.length; start += BATCH) {
+          const batch = ids.slice(start, start + BATCH);
+          const members = batch.map((id) => `${model}:${id}`);
+          const values = await call(() => redis.mget(...members.flatMap((member) => [key.oidc(member), key.oidcConsumed(member)])));
+          batch.forEach((id, i) => {
+            const payload = readOidc(values[2 * i] ?? null, values[2 * i + 1] ?? null);
+            if (payload !== undefined && payload.accountId === accountId) found.push({ id, payload });
+          });
+        }
+        return found;
+      },
+    },
     createRateLimiter(limiterOptions: RateLimiterOptions): RateLimiterAbstract {
       const limiter = new RateLimiterRedis({
         storeClient: redis,
@@ -324,6 +416,7 @@ export async function openRedisStores(options: RedisStoresOptions): Promise<Ephe
       const now = clock.now();
       await sweepIndex(key.challengeIndex, key.challenge, now);
       await sweepIndex(key.sessionIndex, key.session, now);
+      await sweepIndex(key.oidcIndex, key.oidc, now);
     },
     async close() {
       if (closed) return;

@@ -97,6 +97,52 @@ export const SCRIPTS = {
   },
 
   /**
+   * oidc-provider record write. KEYS: record, consumed mark, record index, grant index, uid key,
+   * user code key, account index. ARGV: member (`model:id`), expiresAt, ttlMs, value, consumed
+   * ('' when not consumed), id, then '1'/'0' for whether the grant, uid, user code and account
+   * keys apply. Index keys live at least as long as the record they name.
+   */
+  upsertOidc: {
+    numberOfKeys: 7,
+    lua: `
+      local ttl = tonumber(ARGV[3])
+      local function extend(key)
+        if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+      end
+      redis.call('SET', KEYS[1], ARGV[4], 'PX', ttl)
+      if ARGV[5] ~= '' then redis.call('SET', KEYS[2], ARGV[5], 'PX', ttl) else redis.call('DEL', KEYS[2]) end
+      redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+      if ARGV[7] == '1' then
+        redis.call('SADD', KEYS[4], ARGV[1])
+        extend(KEYS[4])
+      end
+      if ARGV[8] == '1' then redis.call('SET', KEYS[5], ARGV[6], 'PX', ttl) end
+      if ARGV[9] == '1' then redis.call('SET', KEYS[6], ARGV[6], 'PX', ttl) end
+      if ARGV[10] == '1' then
+        redis.call('ZADD', KEYS[7], ARGV[2], ARGV[6])
+        extend(KEYS[7])
+      end
+      return 1`,
+  },
+
+  /**
+   * oidc-provider record consume. KEYS: record, consumed mark. ARGV: consumedAt, now. Sets the
+   * mark only when the record is live and not yet marked; returns 1 when this call set it.
+   */
+  consumeOidc: {
+    numberOfKeys: 2,
+    lua: `
+      local value = redis.call('GET', KEYS[1])
+      if not value then return 0 end
+      local ok, stored = pcall(cjson.decode, value)
+      if not ok or type(stored) ~= 'table' or type(stored.x) ~= 'number' or stored.x <= tonumber(ARGV[2]) then return 0 end
+      local ttl = redis.call('PTTL', KEYS[1])
+      if ttl <= 0 then ttl = 1 end
+      if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ttl) then return 1 end
+      return 0`,
+  },
+
+  /**
    * Deletes expired entries named by an index (challenges or sessions). KEYS: index, entry
    * 2..n. ARGV: now, id 2..n. An entry renewed since the caller read the index is kept.
    */

@@ -1,5 +1,6 @@
 // Embedded SQLite implementation of the store interfaces (../types.ts): one file holds users,
-// sessions, challenges, the audit log and rate-limit counters, so a deployment needs no database
+// sessions, challenges, the audit log, rate-limit counters and the OpenID Connect provider's
+// state, clients and signing keys, so a deployment needs no database
 // server. Every method is a single prepared statement, and SQLite runs each statement as one
 // transaction under a file lock, so the atomic steps (challenge take, session update) hold
 // across connections and processes.
@@ -15,13 +16,13 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { describeFailure, StoreUnavailableError } from '../errors';
-import type { AuditEntry, AuditQuery, Clock, SessionData, Stores } from '../types';
-import { parseObject, parseSession, toAuditEntry, toStoredChallenge, type AuditRow } from '../records';
+import type { AuditEntry, AuditQuery, Clock, OidcPayload, SessionData, Stores } from '../types';
+import { parseClient, parseObject, parseSession, parseSigningKey, toAuditEntry, toStoredChallenge, type AuditRow } from '../records';
 import { createWriteTracker, guardRateLimiter } from '../writes';
 import { createDataDir } from '../dataDir';
 
 /** Kept in `PRAGMA user_version`. Bump it when the schema changes, and migrate in `migrate`. */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS users (
@@ -58,6 +59,34 @@ const SCHEMA = `
     key    TEXT PRIMARY KEY,
     points INTEGER NOT NULL DEFAULT 0,
     expire INTEGER
+  );
+  -- Version 3: the OpenID Connect provider's state, clients and signing keys.
+  CREATE TABLE IF NOT EXISTS oidc (
+    model      TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    payload    TEXT NOT NULL,
+    grant_id   TEXT,
+    uid        TEXT,
+    user_code  TEXT,
+    account_id TEXT,
+    consumed   INTEGER,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (model, id)
+  );
+  CREATE INDEX IF NOT EXISTS oidc_grant_id ON oidc (grant_id);
+  CREATE INDEX IF NOT EXISTS oidc_uid ON oidc (model, uid);
+  CREATE INDEX IF NOT EXISTS oidc_user_code ON oidc (model, user_code);
+  CREATE INDEX IF NOT EXISTS oidc_account_id ON oidc (model, account_id);
+  CREATE INDEX IF NOT EXISTS oidc_expires_at ON oidc (expires_at);
+  CREATE TABLE IF NOT EXISTS oidc_clients (
+    client_id  TEXT PRIMARY KEY,
+    data       TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS oidc_signing_keys (
+    kid        TEXT PRIMARY KEY,
+    data       TEXT NOT NULL,
+    created_at INTEGER NOT NULL
   );
 `;
 
@@ -163,6 +192,46 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
     `INSERT INTO audit (at, action, outcome, address, ip, user_agent, instance)
      VALUES (@at, @action, @outcome, @address, @ip, @userAgent, @instance)`,
   );
+  const upsertOidc = db.prepare<OidcRow>(
+    `INSERT INTO oidc (model, id, payload, grant_id, uid, user_code, account_id, consumed, expires_at)
+     VALUES (@model, @id, @payload, @grantId, @uid, @userCode, @accountId, @consumed, @expiresAt)
+     ON CONFLICT (model, id) DO UPDATE SET
+       payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid, user_code = excluded.user_code,
+       account_id = excluded.account_id, consumed = excluded.consumed, expires_at = excluded.expires_at`,
+  );
+  const findOidc = db.prepare<[string, string, number], { payload: string; consumed: number | null }>(
+    'SELECT payload, consumed FROM oidc WHERE model = ? AND id = ? AND expires_at > ?',
+  );
+  const findOidcByUid = db.prepare<[string, string, number], { payload: string; consumed: number | null }>(
+    'SELECT payload, consumed FROM oidc WHERE model = ? AND uid = ? AND expires_at > ? LIMIT 1',
+  );
+  const findOidcByUserCode = db.prepare<[string, string, number], { payload: string; consumed: number | null }>(
+    'SELECT payload, consumed FROM oidc WHERE model = ? AND user_code = ? AND expires_at > ? LIMIT 1',
+  );
+  // The check and the mark are one statement: of concurrent consumes exactly one changes the row.
+  const consumeOidc = db.prepare<[number, string, string, number]>(
+    'UPDATE oidc SET consumed = ? WHERE model = ? AND id = ? AND consumed IS NULL AND expires_at > ?',
+  );
+  const destroyOidc = db.prepare<[string, string]>('DELETE FROM oidc WHERE model = ? AND id = ?');
+  const revokeOidcGrant = db.prepare<[string, string]>('DELETE FROM oidc WHERE grant_id = ? AND model = ?');
+  const listOidcByAccount = db.prepare<[string, string, number], { id: string; payload: string; consumed: number | null }>(
+    'SELECT id, payload, consumed FROM oidc WHERE model = ? AND account_id = ? AND expires_at > ?',
+  );
+  const sweepOidc = db.prepare<[number]>('DELETE FROM oidc WHERE expires_at <= ?');
+
+  const addClient = db.prepare<[string, string, number]>(
+    'INSERT INTO oidc_clients (client_id, data, created_at) VALUES (?, ?, ?) ON CONFLICT (client_id) DO NOTHING',
+  );
+  const getClient = db.prepare<[string], string>('SELECT data FROM oidc_clients WHERE client_id = ?').pluck();
+  const removeClient = db.prepare<[string]>('DELETE FROM oidc_clients WHERE client_id = ?');
+  const listClients = db.prepare<[], string>('SELECT data FROM oidc_clients ORDER BY created_at, client_id').pluck();
+
+  const addKey = db.prepare<[string, string, number]>(
+    'INSERT INTO oidc_signing_keys (kid, data, created_at) VALUES (?, ?, ?) ON CONFLICT (kid) DO NOTHING',
+  );
+  const listKeys = db.prepare<[], string>('SELECT data FROM oidc_signing_keys ORDER BY created_at, kid').pluck();
+  const removeKey = db.prepare<[string]>('DELETE FROM oidc_signing_keys WHERE kid = ?');
+
   // Rate-limit rows carry their own expiry (rate-limiter-flexible's wall-clock ms).
   const sweepRateLimits = db.prepare<[number]>('DELETE FROM rate_limits WHERE expire IS NOT NULL AND expire <= ?');
 
@@ -170,6 +239,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
     sweepChallenges.run(now);
     sweepSessions.run(now);
     sweepRateLimits.run(now);
+    sweepOidc.run(now);
   });
   // A write that always reaches the file: the row is gone again when it commits, but the pages
   // it touched are written all the same. For the readiness check while writes are failing.
@@ -261,6 +331,62 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
         return call(() => queryAudit(db, query));
       },
     },
+    oidc: {
+      async upsert(model, id, payload, ttlMs) {
+        await write(() => upsertOidc.run(oidcRow(model, id, payload, clock.now() + ttlMs)));
+      },
+      async find(model, id) {
+        return readOidc(await call(() => findOidc.get(model, id, clock.now())));
+      },
+      async findByUid(model, uid) {
+        return readOidc(await call(() => findOidcByUid.get(model, uid, clock.now())));
+      },
+      async findByUserCode(model, userCode) {
+        return readOidc(await call(() => findOidcByUserCode.get(model, userCode, clock.now())));
+      },
+      async consume(model, id, consumedAt) {
+        return changed(await write(() => consumeOidc.run(consumedAt, model, id, clock.now()), changed));
+      },
+      async destroy(model, id) {
+        await write(() => destroyOidc.run(model, id), changed);
+      },
+      async revokeByGrantId(model, grantId) {
+        await write(() => revokeOidcGrant.run(grantId, model), changed);
+      },
+      async listByAccount(model, accountId) {
+        const rows = await call(() => listOidcByAccount.all(model, accountId, clock.now()));
+        return rows.flatMap((row) => {
+          const payload = readOidc(row);
+          return payload === undefined ? [] : [{ id: row.id, payload }];
+        });
+      },
+    },
+    clients: {
+      async add(client) {
+        return changed(await write(() => addClient.run(client.clientId, JSON.stringify(client), client.createdAt), changed));
+      },
+      async get(clientId) {
+        const data = await call(() => getClient.get(clientId));
+        return data === undefined ? undefined : parseClient(data);
+      },
+      async remove(clientId) {
+        return changed(await write(() => removeClient.run(clientId), changed));
+      },
+      async list() {
+        return (await call(() => listClients.all())).flatMap((data) => parseClient(data) ?? []);
+      },
+    },
+    signingKeys: {
+      async add(key) {
+        return changed(await write(() => addKey.run(key.kid, JSON.stringify(key), key.createdAt), changed));
+      },
+      async list() {
+        return (await call(() => listKeys.all())).flatMap((data) => parseSigningKey(data) ?? []);
+      },
+      async remove(kid) {
+        return changed(await write(() => removeKey.run(kid), changed));
+      },
+    },
     createRateLimiter(options) {
       const limiter = new RateLimiterSQLite({
         storeClient: db,
@@ -298,6 +424,37 @@ interface SessionRow {
   address: string | null;
   data: string;
   expiresAt: number;
+}
+
+interface OidcRow {
+  model: string;
+  id: string;
+  payload: string;
+  grantId: string | null;
+  uid: string | null;
+  userCode: string | null;
+  accountId: string | null;
+  consumed: number | null;
+  expiresAt: number;
+}
+
+/** The row of an oidc-provider record: its indexed fields in columns of their own. */
+function oidcRow(model: string, id: string, payload: OidcPayload, expiresAt: number): OidcRow {
+  const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+  const { consumed, ...rest } = payload;
+  return {
+    model, id, payload: JSON.stringify(rest), expiresAt,
+    grantId: text(payload.grantId), uid: text(payload.uid), userCode: text(payload.userCode), accountId: text(payload.accountId),
+    consumed: typeof consumed === 'number' ? consumed : null,
+  };
+}
+
+/** A row's payload with its consumed mark, or undefined when absent or corrupt. */
+function readOidc(row: { payload: string; consumed: number | null } | undefined): OidcPayload | undefined {
+  if (row === undefined) return undefined;
+  const payload = parseObject(row.payload);
+  if (payload === undefined) return undefined;
+  return row.consumed === null ? payload : { ...payload, consumed: row.consumed };
 }
 
 interface AuditInsert {

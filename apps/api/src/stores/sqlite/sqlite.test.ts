@@ -93,9 +93,9 @@ describe('SQLite specifics', () => {
     open(file);
     const db = openRaw(file);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
     const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name");
-    expect(tables.pluck().all()).toStrictEqual(['audit', 'challenges', 'rate_limits', 'sessions', 'users']);
+    expect(tables.pluck().all()).toStrictEqual(['audit', 'challenges', 'oidc', 'oidc_clients', 'oidc_signing_keys', 'rate_limits', 'sessions', 'users']);
   });
 
   test('upgrades a version 1 file in place, keeping its users and sessions', async () => {
@@ -113,7 +113,10 @@ describe('SQLite specifics', () => {
     expect(await stores.users.list()).toStrictEqual([{ address: '0x0000000000000000000000000000000000000001', createdAt: START }]);
     expect(await stores.sessions.listFor('0x0000000000000000000000000000000000000001')).toHaveLength(1);
     await stores.audit.append({ at: START, action: 'login', outcome: 'ok', ip: '::1', instance: 'i' });
-    expect(v1.pragma('user_version', { simple: true })).toBe(2);
+    // Version 3's tables are there too.
+    await stores.oidc.upsert('Session', 'x', { accountId: 'a' }, 60_000);
+    expect(await stores.clients.list()).toStrictEqual([]);
+    expect(v1.pragma('user_version', { simple: true })).toBe(3);
   });
 
   test('opening an existing file again keeps its data', async () => {
@@ -131,9 +134,9 @@ describe('SQLite specifics', () => {
 
   test('refuses a file from a newer schema version', () => {
     const file = path.join(dir, 'wallet-login.db');
-    openRaw(file).pragma('user_version = 3');
+    openRaw(file).pragma('user_version = 4');
     const clock = createTestClock(START);
-    expect(() => openSqliteStores({ file, clock })).toThrow(/schema version 3/);
+    expect(() => openSqliteStores({ file, clock })).toThrow(/schema version 4/);
   });
 
   test('treats corrupt rows as absent instead of throwing', async () => {

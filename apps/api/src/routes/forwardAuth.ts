@@ -1,0 +1,63 @@
+// Forward auth: GET /api/auth/verify, asked by a reverse proxy (nginx auth_request, Traefik
+// ForwardAuth, Caddy forward_auth) about every request to an app it protects, with the
+// visitor's cookies. 204 with the address for a live signed-in session, 401 otherwise.
+//
+// Cheap, and it rewrites nothing: it is mounted outside the session layer (which would note the
+// activity and roll the cookie), checks the cookie's signature itself without re-signing it,
+// and makes one store read.
+
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import Router from 'koa-router';
+import type { Context } from 'koa';
+import { ApiError } from '../errors';
+import { sessionStoreKey } from '../middleware/session';
+import type { Clock, SessionStore } from '../stores/types';
+
+export interface ForwardAuthOptions {
+  sessions: SessionStore;
+  clock: Clock;
+  /** The session cookie's name (sessionCookieName). */
+  cookieName: string;
+  /** The cookie signing keys, newest first (the app's keys). */
+  keys: readonly string[];
+  /** The idle timeout: a session ends this long after its last write unless used again. */
+  idleMs: number;
+}
+
+export function forwardAuthRoutes(options: ForwardAuthOptions): Router {
+  const { sessions, clock, cookieName, keys, idleMs } = options;
+  const router = new Router({ sensitive: true });
+
+  router.get('/auth/verify', async (ctx) => {
+    const id = signedCookie(ctx, cookieName, keys);
+    const data = id === undefined ? undefined : await sessions.get(sessionStoreKey(id));
+    const now = clock.now();
+    const absolute = typeof data?.absoluteExpiresAt === 'number' ? data.absoluteExpiresAt : Infinity;
+    if (typeof data?.address !== 'string' || data.address === '' || absolute <= now) throw new ApiError('unauthenticated', 'Not signed in.');
+    // The session layer wrote `_storedAt` (its clock) with the idle TTL it gave the store.
+    const idle = typeof data._storedAt === 'number' ? data._storedAt + idleMs : now + idleMs;
+    ctx.set('X-Wallet-Address', data.address);
+    ctx.set('X-Wallet-Session-Expires', String(Math.min(idle, absolute)));
+    ctx.set('Cache-Control', 'no-store');
+    ctx.status = 204;
+  });
+
+  return router;
+}
+
+/**
+ * The value of cookie `name` if its `.sig` companion is a valid signature by one of `keys`, as
+ * the cookies module signs them (Keygrip: HMAC-SHA1 of `name=value`, base64url). Read only: the
+ * cookies module's own signed read would re-sign or clear the companion with a Set-Cookie.
+ */
+export function signedCookie(ctx: Context, name: string, keys: readonly string[]): string | undefined {
+  const value = ctx.cookies.get(name);
+  const signature = ctx.cookies.get(`${name}.sig`);
+  if (!value || !signature) return undefined;
+  const given = Buffer.from(signature);
+  for (const key of keys) {
+    const expected = Buffer.from(createHmac('sha1', key).update(`${name}=${value}`).digest('base64url'));
+    if (expected.length === given.length && timingSafeEqual(expected, given)) return value;
+  }
+  return undefined;
+}
