@@ -205,6 +205,21 @@ describe('the audit queue', () => {
     expect(q.size).toBe(0);
   });
 
+  test('while closing, retries come at the first delay, however long the outage before', async () => {
+    const log = createScriptedLog();
+    const q = queue({ audit: log.audit, retryMs: 50, retryMaxMs: 60_000 });
+    log.answer('unavailable');
+    commit(q, entry(0));
+    // Ten failures: the next retry would be 50 ms × 2^9 ≈ 26 s away.
+    await jest.advanceTimersByTimeAsync(50 * (2 ** 10 - 1));
+    expect(log.calls).toHaveLength(11);
+    const closed = q.close(1000);
+    await jest.advanceTimersByTimeAsync(1000);
+    await expect(closed).resolves.toBe(1);
+    // Brought forward at once, then every 50 ms until the deadline.
+    expect(log.calls.length - 11).toBeGreaterThanOrEqual(20);
+  });
+
   test('a place committed after close is logged as its record', async () => {
     const log = createScriptedLog();
     const { lines, logger } = createLogger();

@@ -107,7 +107,8 @@ export function createAuditQueue(options: AuditQueueOptions): AuditQueue {
         if (retry === undefined) {
           failures += 1;
           if (failures === 1) logger?.warn({ reason: describeFailure(error), waiting: size() }, 'audit append failed; retrying with backoff, sign-ins go on while the queue has room');
-          const delay = Math.min(retryMs * 2 ** (failures - 1), retryMaxMs);
+          // While closing there is no later: retries come at the first delay, without growing.
+          const delay = closing ? retryMs : Math.min(retryMs * 2 ** (failures - 1), retryMaxMs);
           retry = setTimeout(() => {
             retry = undefined;
             pump();
