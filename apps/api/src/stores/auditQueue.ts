@@ -64,7 +64,7 @@ export function createAuditQueue(options: AuditQueueOptions): AuditQueue {
   const waiting: AuditEntry[] = [];
   const inFlight = new Set<AuditEntry>();
   let reserved = 0;
-  /** Consecutive failed appends; while > 0 one append at a time probes the database. */
+  /** Backoff steps since the last append that succeeded; while > 0 one append at a time probes the database. */
   let failures = 0;
   let retry: NodeJS.Timeout | undefined;
   let closing = false;
