@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       redisPrefix: 'wl:',
       databaseUrl: undefined,
       storeTimeoutMs: 2000,
+      auditQueueMax: 10_000,
       workers: 1,
       tls: { mode: 'off' },
       cookieDomain: undefined,
@@ -64,12 +65,12 @@ describe('loadConfig', () => {
 
   test('reads the scale-out, TLS and limit settings', () => {
     const config = loadConfig({
-      REDIS_URL: 'redis://127.0.0.1:6379/2', REDIS_PREFIX: 'login:', DATABASE_URL: 'postgres://app@db.internal:5432/wallet', STORE_TIMEOUT_MS: '500',
+      REDIS_URL: 'redis://127.0.0.1:6379/2', REDIS_PREFIX: 'login:', DATABASE_URL: 'postgres://app@db.internal:5432/wallet', STORE_TIMEOUT_MS: '500', AUDIT_QUEUE_MAX: '250',
       WORKERS: '4', TLS: 'self-signed', PORT: '8443', PUBLIC_ORIGIN: 'https://a.example.test:8443', COOKIE_DOMAIN: 'example.test', INSTANCE_ID: 'api-1', DEV_KEY_SIGNIN: 'true',
       RATE_LIMIT_IP_PER_MINUTE: '120', RATE_LIMIT_ADDRESS_FAILURES_PER_HOUR: '5', MAX_CHALLENGES_PER_SESSION: '3', MAX_CHALLENGES: '1000',
     });
     expect(config).toMatchObject({
-      redisUrl: 'redis://127.0.0.1:6379/2', redisPrefix: 'login:', databaseUrl: 'postgres://app@db.internal:5432/wallet', storeTimeoutMs: 500,
+      redisUrl: 'redis://127.0.0.1:6379/2', redisPrefix: 'login:', databaseUrl: 'postgres://app@db.internal:5432/wallet', storeTimeoutMs: 500, auditQueueMax: 250,
       workers: 4, tls: { mode: 'self-signed' }, publicOrigin: 'https://a.example.test:8443', cookieDomain: 'example.test',
       instanceId: 'api-1', devKeySignIn: true, rateLimitIpPerMinute: 120, rateLimitAddressFailuresPerHour: 5,
       maxChallengesPerSession: 3, maxChallenges: 1000,
@@ -92,6 +93,8 @@ describe('loadConfig', () => {
     [{ WORKERS: '0' }, /WORKERS: must be at least 1/],
     [{ WORKERS: 'many' }, /WORKERS: must be auto or a whole number from 1 to 256/],
     [{ RATE_LIMIT_IP_PER_MINUTE: '0' }, /RATE_LIMIT_IP_PER_MINUTE: must be at least 1/],
+    [{ AUDIT_QUEUE_MAX: '0' }, /AUDIT_QUEUE_MAX: must be at least 1/],
+    [{ AUDIT_QUEUE_MAX: 'lots' }, /AUDIT_QUEUE_MAX: must be a whole number/],
   ])('refuses %p', (source, message) => {
     expect(() => loadConfig(source)).toThrow(message);
   });

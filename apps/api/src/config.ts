@@ -7,6 +7,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { createDataDir } from './stores/dataDir';
+import { AUDIT_QUEUE_MAX } from './stores/auditQueue';
 import { CHALLENGE_FORMATS, type ChallengeFormat } from '@wallet-login/challenge';
 
 /** The wall clock: what main.ts and the CLIs inject; everything else receives a Clock. */
@@ -89,6 +90,7 @@ const env = z.object({
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9._:{}-]{1,64}$/, 'letters, digits and . _ : - { } only, at most 64').default('wl:'),
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://user@127.0.0.1:5432/wallet_login').optional(),
   STORE_TIMEOUT_MS: integer(50, 60_000).default(2000),
+  AUDIT_QUEUE_MAX: integer(1, 10_000_000).default(AUDIT_QUEUE_MAX),
   WORKERS: z.union([z.literal('auto'), integer(1, 256)], { error: 'must be auto or a whole number from 1 to 256' }).default(1),
   TLS: z.enum(['off', 'self-signed', 'files']).optional(),
   TLS_CERT: z.string().min(1).optional(),
@@ -138,6 +140,11 @@ export interface Config {
   databaseUrl?: string;
   /** Deadline of one store call; past it the API answers 503 service_unavailable. */
   storeTimeoutMs: number;
+  /**
+   * With the audit log in PostgreSQL: sign-ins' audit entries that may wait to be written;
+   * past it sign-ins answer 503 service_unavailable.
+   */
+  auditQueueMax: number;
   /** Processes serving HTTP (node cluster); 1 runs in-process. */
   workers: number;
   /** Built-in HTTPS: none, a generated self-signed dev certificate, or TLS_CERT/TLS_KEY files. */
@@ -265,6 +272,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     redisPrefix: e.REDIS_PREFIX,
     databaseUrl: e.DATABASE_URL,
     storeTimeoutMs: e.STORE_TIMEOUT_MS,
+    auditQueueMax: e.AUDIT_QUEUE_MAX,
     workers: e.WORKERS === 'auto' ? Math.max(1, availableParallelism()) : e.WORKERS,
     tls,
     cookieDomain: e.COOKIE_DOMAIN,

@@ -28,7 +28,10 @@ import { loadOidcModule } from './oidc/provider';
 import type { Logger } from 'pino';
 
 const SWEEP_INTERVAL_MS = 60_000;
-/** Past the drain's bound (SHUTDOWN_GRACE_MS), for closing the stores; then the process gives up. */
+/**
+ * Past the drain's bound (SHUTDOWN_GRACE_MS), for closing the stores (which first waits for queued
+ * audit entries, stores/open.ts AUDIT_FLUSH_MS); then the process gives up.
+ */
 const STOP_SLACK_MS = 2000;
 
 async function main(): Promise<void> {

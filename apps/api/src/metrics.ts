@@ -31,8 +31,8 @@ export interface Metrics {
 }
 
 export interface CreateMetricsOptions {
-  /** Read at scrape time for the live session and challenge gauges. */
-  stores: Pick<Stores, 'sessions' | 'challenges'>;
+  /** Read at scrape time for the live session, challenge and waiting audit record gauges. */
+  stores: Pick<Stores, 'sessions' | 'challenges' | 'auditBacklog'>;
   /** Names this process in `wallet_login_instance_info`. */
   instanceId: string;
   /**
@@ -101,6 +101,15 @@ export function createMetrics({ stores, instanceId, processMetrics = false }: Cr
   };
   storeGauge('wallet_login_active_sessions', 'Live sessions in the session store (signed in or waiting for a signature).', () => stores.sessions.count());
   storeGauge('wallet_login_outstanding_challenges', 'Challenges issued and not yet used or expired.', () => stores.challenges.count());
+  // Each process has its own queue: a cluster reports the sum.
+  new Gauge({
+    name: 'wallet_login_audit_records_waiting',
+    help: 'Audit entries of accepted sign-ins not yet written to the audit log (queued for PostgreSQL); past AUDIT_QUEUE_MAX sign-ins get 503.',
+    registers: [registry],
+    collect() {
+      this.set(stores.auditBacklog());
+    },
+  });
 
   return { registry, logins, challengeSeconds, verifySeconds, httpRequests, liveSockets, render: () => registry.metrics() };
 }

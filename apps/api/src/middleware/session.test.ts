@@ -68,3 +68,18 @@ test('a session last written just under the refresh interval ago still has almos
   server.clock.advance(IDLE_MS - 5_999 - 1);
   expect((await call('GET', '/api/auth/me')).status).toBe(200);
 });
+
+test('a sign-in writes its new session once, with its audit entry; no other write carries one', async () => {
+  const set = jest.spyOn(server.stores.sessions, 'set');
+  const update = jest.spyOn(server.stores.sessions, 'update');
+  const address = privateKeyToAddress(TEST_KEY);
+  // A challenge on the signed-in session rewrites it (an update); the login writes a new one.
+  const challenge = await call('POST', '/api/auth/challenge', { address });
+  const signature = signMessage({ message: challenge.body.message as string, privateKey: TEST_KEY });
+  expect((await call('POST', '/api/auth/login', { sid: challenge.body.sid, signature })).status).toBe(200);
+  expect(update).toHaveBeenCalled();
+  for (const args of update.mock.calls) expect(args).toHaveLength(3);
+  expect(set).toHaveBeenCalledTimes(1);
+  expect(set.mock.calls[0]![3]).toStrictEqual({ at: server.clock.now(), action: 'login', outcome: 'ok', address, ip: expect.any(String), userAgent: expect.any(String), instance: 'test-instance' });
+  expect(await server.stores.audit.query({ outcome: 'ok' })).toHaveLength(2);
+});

@@ -9,14 +9,15 @@
 //
 // Routes never touch koa-session or the store's session verbs: they call the verbs of Session
 // (start, rotate, end, endAll, revoke, list), and the layer keeps the rest (lastSeenAt, which store
-// key this request loaded, which store writes to skip).
+// key this request loaded, which store writes to skip). A sign-in (rotate) hands its audit entry
+// to the store's write of the new session, so the two are recorded together (SessionStore.set).
 
 import { createHash } from 'node:crypto';
 import type Koa from 'koa';
 import createSession from 'koa-session';
 import { ApiError } from '../errors';
 import type { SessionEvents } from '../events/types';
-import type { Clock, SessionData, SessionStore } from '../stores/types';
+import type { AuditEntry, Clock, SessionData, SessionStore } from '../stores/types';
 
 /**
  * koa-session rewrites the session at every request (rolling) to push its store expiry back. An
@@ -131,6 +132,8 @@ interface RequestRecord {
   written?: string;
   /** A store key a verb deleted itself (so that it is gone before the sign-out is announced). */
   deleted?: string;
+  /** The audit entry of the sign-in under way: written with the new session, then cleared. */
+  audit?: AuditEntry;
 }
 
 /** The session of one request, with the verbs routes use. */
@@ -204,9 +207,11 @@ export class Session {
 
   /**
    * Signs in `address`: a new session id at the privilege change (OWASP session fixation: the
-   * pre-login id dies), the signed-in data, and one store write.
+   * pre-login id dies), the signed-in data, and one store write, which records `audit` (the
+   * sign-in's entry) with the session. When it fails, nothing of the sign-in is written and this
+   * request's session ends (the cookie is cleared; its challenge is used up anyway).
    */
-  async rotate(address: string): Promise<void> {
+  async rotate(address: string, audit: AuditEntry): Promise<void> {
     const data = this.#data();
     const now = this.#shared.clock.now();
     delete data.binding;
@@ -218,7 +223,19 @@ export class Session {
     const userAgent = this.#ctx.get('User-Agent').slice(0, USER_AGENT_MAX);
     if (userAgent) data.userAgent = userAgent;
     else delete data.userAgent;
-    await data.regenerate();
+    const record = this.#record;
+    record.audit = audit;
+    try {
+      await data.regenerate();
+      if (record.audit !== undefined) throw new Error('the sign-in was not written as a new session');
+    } catch (error) {
+      // koa-session saves the session again when the request ends: the signed-in data must not
+      // reach the store that way, without its entry (under the pre-login id, even, when it was
+      // deleting that one that failed).
+      record.audit = undefined;
+      this.#ctx.session = null;
+      throw error;
+    }
   }
 
   /** Notes that the signed-in session was used now, to the minute (the layer calls it for every request). */
@@ -364,8 +381,11 @@ export function createSessionLayer(app: Koa, options: SessionLayerOptions): Koa.
       const ttl = remaining(data);
       if (ttl <= 0) return void (await store.destroy(key));
       const stored = { ...data, _storedAt: now };
-      if (loaded !== undefined) await store.update(key, stored, ttl);
-      else await store.set(key, stored, ttl);
+      if (loaded !== undefined) return void (await store.update(key, stored, ttl));
+      // A sign-in's new session (regenerate() gives it a key never loaded) carries its entry.
+      const audit = record.audit;
+      record.audit = undefined;
+      await store.set(key, stored, ttl, audit);
     }
 
     async destroy(id: string): Promise<void> {

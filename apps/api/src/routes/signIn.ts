@@ -1,7 +1,7 @@
 // Signing in, under /api/auth: POST /challenge issues a challenge to this browser session, POST
 // /login and POST /register trade a signed one for a signed-in session (registering the signer
 // first for /register). Every attempt is rate limited per client IP, failures count against the
-// address a signature proves, and each attempt is audited.
+// address a signature proves, and each attempt is audited: an accepted one with its session.
 
 import Router from 'koa-router';
 import type { Context, ParameterizedContext } from 'koa';
@@ -134,7 +134,6 @@ export function signInRoutes(options: SignInRoutesOptions): Router<SessionState>
     try {
       signer = await verifySignIn(mode, ctx);
       const created = await signIn(mode, ctx, signer);
-      audit(ctx, mode, 'ok', signer);
       ctx.status = created ? 201 : 200;
       ctx.body = { address: signer };
     } catch (error) {
@@ -207,7 +206,8 @@ export function signInRoutes(options: SignInRoutesOptions): Router<SessionState>
     else if (!registered) {
       throw new ApiError('address_not_registered', 'This address is not registered here.');
     }
-    await ctx.state.session.rotate(address);
+    // The session and its audit entry are recorded together: no signed-in session without it.
+    await ctx.state.session.rotate(address, audit.entry(ctx, mode, 'ok', address));
     return created;
   };
 

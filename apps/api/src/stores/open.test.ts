@@ -55,7 +55,7 @@ async function createConfig(): Promise<{ config: Omit<OpenStoresOptions['config'
 testStores('openStores with REDIS_URL and DATABASE_URL', async ({ clock }) => {
   const { config, cleanup } = await createConfig();
   return createHarness(() => openStores({ config, clock }), cleanup);
-});
+}, { signIn: { mode: 'queued' } });
 
 describe('openStores', () => {
   const cleanups: Array<() => Promise<void>> = [];

@@ -60,8 +60,22 @@ export interface SessionData {
 export interface SessionStore {
   /** The session's data, or undefined when unknown or expired. */
   get(id: string): Promise<SessionData | undefined>;
-  /** Creates or replaces the session, live for `ttlMs`. */
-  set(id: string, data: SessionData, ttlMs: number): Promise<void>;
+  /**
+   * Creates or replaces the session, live for `ttlMs`. With `audit` (the entry of the sign-in
+   * this session is for), the entry is recorded with the write, so that no signed-in session
+   * exists without its audit entry (Stores.sessions; how depends on where the audit log is):
+   *  - one database holds both (SQLite): one transaction, both written or neither; either
+   *    failing rejects the call with nothing written.
+   *  - the audit log in PostgreSQL: the session is written, then the entry is queued and
+   *    appended with retries (stores/auditQueue.ts); when the queue is full the call rejects
+   *    with StoreUnavailableError before anything is written.
+   *  - otherwise (Redis sessions, SQLite audit log): the entry is appended first and the session
+   *    written only once it is; a session write failing after that leaves the entry (the route
+   *    records the failed attempt after it).
+   * An ephemeral half alone (Redis) keeps no audit log and refuses `audit`: composeStores pairs
+   * it with the durable half's.
+   */
+  set(id: string, data: SessionData, ttlMs: number, audit?: AuditEntry): Promise<void>;
   /**
    * Replaces the session only if it still exists (is live): a request that read the session
    * before a concurrent logout must not bring it back. Returns whether it was updated.
@@ -280,6 +294,15 @@ export interface Stores {
   check(): Promise<DependencyStatus[]>;
   /** Drops expired rows; called on a timer by main.ts. */
   sweep(): Promise<void>;
+  /**
+   * Audit entries of accepted sign-ins that are not written yet: waiting in the queue for
+   * PostgreSQL (see SessionStore.set). Always 0 where the entry is written with the session.
+   */
+  auditBacklog(): number;
+  /**
+   * Closes every backend; first waits, for a bounded time, for the audit entries still queued
+   * to be written, and logs in full (level error) any it could not write.
+   */
   close(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@
 // independent instance onto the same data, the way a second API process would.
 
 import { createTestClock, type MutableClock } from '@wallet-login/testkit';
+import { StoreUnavailableError } from '../../src/stores/errors';
 import type { AuditEntry, OidcClient, SessionData, SigningKey, StoredChallenge, Stores } from '../../src/stores/types';
 
 /** Fresh stores for one test, from the implementation under test. */
@@ -56,7 +57,26 @@ export interface StoreSuiteOptions {
    * @default true
    */
   persistent?: boolean;
+  /** How the implementation records a sign-in's audit entry with its session (SessionStore.set). */
+  signIn: SignInAudit;
 }
+
+/** A fault made for a test, lifted by `restore`. */
+export interface Fault {
+  restore(): void;
+}
+
+/**
+ * How a session set with an audit entry is written (see SessionStore.set), with the faults that
+ * show it: each makes one of the two writes fail, as a full disk would, until restored.
+ */
+export type SignInAudit =
+  /** One transaction: both or neither. */
+  | { mode: 'transaction'; failAudit: () => Fault; failSession: () => Fault }
+  /** The entry first, the session once it is written. */
+  | { mode: 'audit-first'; failAudit: () => Fault }
+  /** The session, then the entry through the audit queue (its own tests: stores/auditQueue.test.ts). */
+  | { mode: 'queued' };
 
 /** 2025-01-01T00:00:00Z: every test starts here. */
 const START = 1_735_689_600_000;
@@ -723,6 +743,76 @@ export function testClientStores(make: MakeStores): void {
   });
 }
 
+/** Declares the tests of a sign-in's session written with its audit entry (SessionStore.set with `audit`). */
+export function testSignInAudit(make: MakeStores, signIn: SignInAudit): void {
+  describe(`a sign-in: the session with its audit entry (${signIn.mode})`, () => {
+    const t = useHarness(make);
+    const entry: AuditEntry = { at: START, action: 'login', outcome: 'ok', address: ALICE, ip: '203.0.113.7', userAgent: 'Mozilla/5.0 ✓', instance: 'api-1' };
+    const signedIn: SessionData = { address: ALICE, createdAt: START };
+    /** Runs `write` under `fault`, lifted afterwards whatever happens. */
+    const under = async <T>(fault: Fault, write: () => Promise<T>): Promise<unknown> => {
+      try {
+        return await write().then(() => undefined, (error: unknown) => error);
+      } finally {
+        fault.restore();
+      }
+    };
+
+    test('set with an entry writes the session and the entry, once; set without one writes no entry', async () => {
+      await t.stores.sessions.set('s1', signedIn, TTL, entry);
+      await t.stores.sessions.set('s2', { address: BOB }, TTL);
+      expect(await t.stores.sessions.get('s1')).toStrictEqual(signedIn);
+      // Queued entries are written by the time close resolves.
+      if (signIn.mode !== 'queued') expect(await t.stores.audit.query({})).toStrictEqual([entry]);
+      await t.stores.close();
+      expect(t.stores.auditBacklog()).toBe(0);
+      const other = await t.openAnother();
+      expect(await other.audit.query({})).toStrictEqual([entry]);
+      expect(await other.sessions.get('s1')).toStrictEqual(signedIn);
+      expect(await other.sessions.get('s2')).toStrictEqual({ address: BOB });
+    });
+
+    if (signIn.mode === 'transaction') {
+      test('a failed audit insert fails the sign-in and writes nothing: no session, no entry, a replaced session as it was', async () => {
+        await t.stores.sessions.set('s1', { binding: 'pre-login' }, TTL);
+        await t.stores.sessions.set('old', { address: ALICE }, TTL);
+        const error = await under(signIn.failAudit(), () => t.stores.sessions.set('s1', signedIn, TTL, entry));
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        expect(await t.stores.sessions.get('s1')).toStrictEqual({ binding: 'pre-login' });
+        expect((await t.stores.sessions.listFor(ALICE)).map((session) => session.id)).toStrictEqual(['old']);
+        expect(await t.stores.audit.query({})).toStrictEqual([]);
+        // Nothing half-written surfaces later, nor on another instance.
+        expect(await (await t.openAnother()).sessions.count()).toBe(2);
+      });
+
+      test('a failed session write fails the sign-in and writes no entry', async () => {
+        const error = await under(signIn.failSession(), () => t.stores.sessions.set('s1', signedIn, TTL, entry));
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        expect(await t.stores.sessions.get('s1')).toBeUndefined();
+        expect(await t.stores.sessions.count()).toBe(0);
+        expect(await t.stores.audit.query({})).toStrictEqual([]);
+      });
+
+      test('after a failed sign-in the next one writes both', async () => {
+        await under(signIn.failAudit(), () => t.stores.sessions.set('s1', signedIn, TTL, entry));
+        await t.stores.sessions.set('s2', signedIn, TTL, { ...entry, at: START + 1 });
+        expect(await t.stores.sessions.get('s2')).toStrictEqual(signedIn);
+        expect(await t.stores.audit.query({})).toStrictEqual([{ ...entry, at: START + 1 }]);
+      });
+    }
+
+    if (signIn.mode === 'audit-first') {
+      test('a failed audit append fails the sign-in before the session is written', async () => {
+        const error = await under(signIn.failAudit(), () => t.stores.sessions.set('s1', signedIn, TTL, entry));
+        expect(error).toBeInstanceOf(StoreUnavailableError);
+        expect(await t.stores.sessions.get('s1')).toBeUndefined();
+        expect(await t.stores.sessions.count()).toBe(0);
+        expect(await t.stores.audit.query({})).toStrictEqual([]);
+      });
+    }
+  });
+}
+
 /** Declares the rate limiter and readiness check tests. */
 export function testServices(make: MakeStores): void {
   describe('rate limiter and check', () => {
@@ -756,7 +846,7 @@ let counter = 0;
  * Declares the whole suite for one implementation: every store, plus close and, for persistent
  * stores, reopening.
  */
-export function testStores(name: string, make: MakeStores, options: StoreSuiteOptions = {}): void {
+export function testStores(name: string, make: MakeStores, options: StoreSuiteOptions): void {
   const { persistent = true } = options;
   describe(name, () => {
     testChallengeStore(make);
@@ -765,6 +855,7 @@ export function testStores(name: string, make: MakeStores, options: StoreSuiteOp
     testAuditStore(make);
     testOidcStore(make);
     testClientStores(make);
+    testSignInAudit(make, options.signIn);
     testServices(make);
 
     describe('Stores', () => {

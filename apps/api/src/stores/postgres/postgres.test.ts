@@ -32,16 +32,18 @@ testStores('PostgreSQL stores (sessions and challenges on SQLite)', async ({ clo
   const schema = uniqueName('wl_test');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-login-postgres-'));
   return createHarness(
+    // As openStores composes them: sign-ins' audit entries through the queue.
     async () => composeStores(
       openSqliteStores({ file: path.join(dir, 'ephemeral.sqlite'), clock }),
       await openPostgresStores({ url: TEST_DATABASE_URL, schema, timeoutMs: 2000, poolSize: 4 }),
+      { auditQueue: {} },
     ),
     async () => {
       await dropTestSchema(admin, schema);
       fs.rmSync(dir, { recursive: true, force: true });
     },
   );
-});
+}, { signIn: { mode: 'queued' } });
 
 describe('PostgreSQL specifics', () => {
   let schema: string;

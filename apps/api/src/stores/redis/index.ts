@@ -285,7 +285,9 @@ export async function openRedisStores(options: RedisStoresOptions): Promise<Ephe
         if (expiresAt == null || data == null || !(Number(expiresAt) > clock.now())) return undefined;
         return parseSession(data);
       },
-      async set(id, data, ttlMs) {
+      async set(id, data, ttlMs, audit) {
+        // Redis keeps no audit log: a sign-in's entry is composeStores' to record, with the durable half.
+        if (audit !== undefined) throw new Error('the Redis session store cannot record audit entries; compose it with a durable half (composeStores)');
         await writeSession(id, data, ttlMs, false);
       },
       async update(id, data, ttlMs) {

@@ -16,6 +16,7 @@ import { openSqliteStores } from '../sqlite';
 import type { EphemeralStores, SessionData, StoredChallenge } from '../types';
 import { startFaultProxy, type FaultProxy } from '../../../test/support/faultProxy';
 import { startPrivateRedis } from '../../../test/support/privateRedis';
+import { simulateDiskFull } from '../../../test/support/diskFull';
 import { connectTestRedis, deleteRedisKeys, TEST_REDIS_URL, uniqueName, timed, until } from '../../../test/support/services';
 import { openRedisStores } from './index';
 import { createTestClock, type MutableClock } from '@wallet-login/testkit';
@@ -49,6 +50,9 @@ testStores('Redis stores (users and audit on SQLite)', async ({ clock }) => {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   );
+}, {
+  // The audit log is in the SQLite file: its inserts are the ones to fail.
+  signIn: { mode: 'audit-first', failAudit: () => simulateDiskFull({ statements: /^\s*INSERT INTO audit\b/ }) },
 });
 
 function createChallenge(sid: string): StoredChallenge {
@@ -261,6 +265,34 @@ describe('Redis specifics', () => {
     await until(() => stores.sessions.count(), 3000);
     expect(await stores.sessions.update('s1', { address: ALICE }, TTL)).toBe(false);
     expect(await stores.sessions.get('s1')).toBeUndefined();
+  });
+
+  test('alone, the Redis session store refuses an audit entry: composeStores records it, with the durable half', async () => {
+    const stores = await open();
+    const entry = { at: START, action: 'login' as const, outcome: 'ok', address: ALICE, ip: '::1', instance: 'api-1' };
+    await expect(stores.sessions.set('s1', { address: ALICE }, TTL, entry)).rejects.toThrow('the Redis session store cannot record audit entries; compose it with a durable half (composeStores)');
+    expect(await stores.sessions.get('s1')).toBeUndefined();
+  });
+
+  test('with the audit log on SQLite a sign-in\'s entry is written first: Redis failing after it leaves the entry, never a session without one', async () => {
+    const link = await proxy();
+    const redisStores = await open({ url: `redis://127.0.0.1:${link.port}`, timeoutMs: 300 });
+    const dir = createTempDir();
+    const sqlite = openSqliteStores({ file: path.join(dir, 'durable.sqlite'), clock });
+    cleanups.push(async () => {
+      await sqlite.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const stores = composeStores(redisStores, sqlite);
+    const entry = { at: START, action: 'login' as const, outcome: 'ok', address: ALICE, ip: '::1', instance: 'api-1' };
+    await link.cut();
+    await expect(stores.sessions.set('s1', { address: ALICE }, TTL, entry)).rejects.toBeInstanceOf(StoreUnavailableError);
+    // Over-recorded, never under: the route records the failed attempt after it.
+    expect(await stores.audit.query({})).toStrictEqual([entry]);
+    await link.restore();
+    await until(() => redisStores.sessions.get('s1'), 3000);
+    expect(await stores.sessions.get('s1')).toBeUndefined();
+    expect(await stores.sessions.count()).toBe(0);
   });
 
   test('close can be called while Redis is away', async () => {

@@ -3,7 +3,8 @@
 // state, clients and signing keys, so a deployment needs no database
 // server. Every method is a single prepared statement, and SQLite runs each statement as one
 // transaction under a file lock, so the atomic steps (challenge take, session update) hold
-// across connections and processes.
+// across connections and processes; a sign-in's session and its audit entry are written in one
+// explicit transaction.
 //
 // The file holds session hashes and the audit log: it and its -wal and -shm companions are made
 // readable by their owner only (0600, in a 0700 directory when this creates it), whatever the
@@ -232,6 +233,13 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
   const listKeys = db.prepare<[], string>('SELECT data FROM oidc_signing_keys ORDER BY created_at, kid').pluck();
   const removeKey = db.prepare<[string]>('DELETE FROM oidc_signing_keys WHERE kid = ?');
 
+  // A sign-in: its session and its audit entry in one transaction, so neither is kept without
+  // the other. IMMEDIATE takes the write lock at BEGIN: another process holding it makes this
+  // wait (busy_timeout), never fail midway on a lock upgrade.
+  const setSessionWithAudit = db.transaction((row: SessionRow, entry: AuditInsert) => {
+    setSession.run(row);
+    appendAudit.run(entry);
+  });
   // Rate-limit rows carry their own expiry (rate-limiter-flexible's wall-clock ms).
   const sweepRateLimits = db.prepare<[number]>('DELETE FROM rate_limits WHERE expire IS NOT NULL AND expire <= ?');
 
@@ -277,8 +285,10 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
         const data = await call(() => getSession.get(id, clock.now()));
         return data === undefined ? undefined : parseSession(data);
       },
-      async set(id, data, ttlMs) {
-        await write(() => setSession.run(sessionRow(id, data, ttlMs)));
+      async set(id, data, ttlMs, audit) {
+        const row = sessionRow(id, data, ttlMs);
+        if (audit === undefined) await write(() => setSession.run(row));
+        else await write(() => setSessionWithAudit.immediate(row, auditInsert(audit)));
       },
       async update(id, data, ttlMs) {
         return changed(await write(() => updateSession.run({ ...sessionRow(id, data, ttlMs), now: clock.now() }), changed));
@@ -320,12 +330,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
     },
     audit: {
       async append(entry) {
-        await write(() =>
-          appendAudit.run({
-            at: entry.at, action: entry.action, outcome: entry.outcome, address: entry.address ?? null,
-            ip: entry.ip, userAgent: entry.userAgent ?? null, instance: entry.instance,
-          }),
-        );
+        await write(() => appendAudit.run(auditInsert(entry)));
       },
       async query(query) {
         return call(() => queryAudit(db, query));
@@ -413,6 +418,10 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
       // Deletes only; what it removes is no proof that writes are served again.
       await write(() => sweep(clock.now()), () => false);
     },
+    auditBacklog() {
+      // A sign-in's entry is written with its session: nothing ever waits.
+      return 0;
+    },
     async close() {
       if (db.open) db.close();
     },
@@ -465,6 +474,13 @@ interface AuditInsert {
   ip: string;
   userAgent: string | null;
   instance: string;
+}
+
+function auditInsert(entry: AuditEntry): AuditInsert {
+  return {
+    at: entry.at, action: entry.action, outcome: entry.outcome, address: entry.address ?? null,
+    ip: entry.ip, userAgent: entry.userAgent ?? null, instance: entry.instance,
+  };
 }
 
 

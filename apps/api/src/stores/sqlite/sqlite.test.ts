@@ -28,6 +28,12 @@ testStores('SQLite stores', async ({ clock }) => {
     () => openSqliteStores({ file, clock }),
     () => fs.rmSync(dir, { recursive: true, force: true }),
   );
+}, {
+  signIn: {
+    mode: 'transaction',
+    failAudit: () => simulateDiskFull({ statements: /^\s*INSERT INTO audit\b/ }),
+    failSession: () => simulateDiskFull({ statements: /^\s*INSERT INTO sessions\b/ }),
+  },
 });
 
 describe('SQLite specifics', () => {
