@@ -100,11 +100,14 @@ describe('on SQLite: the session and its audit entry in one transaction', () => 
   });
 });
 
+/** /metrics on the app's own port, as with METRICS_TOKEN. */
+const METRICS_TOKEN = 'audit-test-metrics-token-0123456789abcdef';
+
 describe('with the audit log in another database: the queue', () => {
   /** The app's SQLite stores, with the audit log behind a switch that makes appends fail as unavailable. */
   function setupQueued(max: number) {
     let down = false;
-    const h = setup({}, (real) => {
+    const h = setup({ metrics: { serve: 'public', token: METRICS_TOKEN } }, (real) => {
       const audit: AuditStore = {
         append: (entry) => (down ? Promise.reject(new StoreUnavailableError('postgres', 'connection refused')) : real.audit.append(entry)),
         query: (query) => real.audit.query(query),
@@ -132,7 +135,7 @@ describe('with the audit log in another database: the queue', () => {
     expect(res.headers['retry-after']).toBe('1');
     expect(refused.jar.has('wl.sid')).toBe(false);
     expect(await h.stores.sessions.listFor(ADDRESS)).toHaveLength(1);
-    const metrics = await new Client(h.server).get('/metrics');
+    const metrics = await new Client(h.server).get('/metrics', { Authorization: `Bearer ${METRICS_TOKEN}` });
     expect(metrics.text).toMatch(/^wallet_login_audit_records_waiting 1$/m);
 
     // The audit log is back: the entry is written, the gauge drops, sign-ins are accepted again.
@@ -141,7 +144,7 @@ describe('with the audit log in another database: the queue', () => {
       if (h.stores.auditBacklog() > 0) throw new Error('still waiting');
     }, 3000);
     expect((await h.stores.audit.query({ outcome: 'ok' })).map((entry) => entry.address)).toStrictEqual([ADDRESS]);
-    expect((await new Client(h.server).get('/metrics')).text).toMatch(/^wallet_login_audit_records_waiting 0$/m);
+    expect((await new Client(h.server).get('/metrics', { Authorization: `Bearer ${METRICS_TOKEN}` })).text).toMatch(/^wallet_login_audit_records_waiting 0$/m);
     expect((await refused.signIn()).status).toBe(200);
     await until(async () => {
       if ((await h.stores.audit.query({ outcome: 'ok' })).length < 2) throw new Error('still waiting');
