@@ -4,6 +4,7 @@
 
 import type { Middleware } from 'koa';
 import getRawBody from 'raw-body';
+import type { z } from 'zod';
 import { ApiError } from '../errors';
 
 declare module 'koa' {
@@ -52,4 +53,21 @@ export function jsonBody(limit = BODY_LIMIT_BYTES): Middleware {
     }
     return next();
   };
+}
+
+/**
+ * The request body read by `schema` (a wire-contract schema), or 400 `invalid_request` naming the
+ * first field that is wrong.
+ */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ApiError('invalid_request', 'The request body must be a JSON object.');
+  }
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+    throw new ApiError('invalid_request', `${where}${issue?.message ?? 'invalid body'}`);
+  }
+  return result.data;
 }

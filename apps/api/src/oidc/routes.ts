@@ -15,6 +15,7 @@ import Router from 'koa-router';
 import type { Context, ParameterizedContext } from 'koa';
 import { consentRequest } from '@wallet-login/contract';
 import { ApiError } from '../errors';
+import { parseBody } from '../middleware/body';
 import type { SessionState } from '../middleware/session';
 import { EOA_AMR, addressOf, subjectOf } from './account';
 import { APPROVAL_MODEL, APPROVAL_TTL_MS, approvalId, type Oidc } from './provider';
@@ -92,7 +93,7 @@ export function oidcRoutes(oidc: Oidc): Router<SessionState> {
   });
 
   router.post('/interaction/:uid/consent', async (ctx) => {
-    const { allow } = parseBody(ctx.request.body);
+    const { allow } = parseBody(consentRequest, ctx.request.body);
     const details = await interactionOf(ctx, ctx.params.uid ?? '');
     if (details.prompt.name !== 'consent') throw new ApiError('invalid_request', 'This sign-in request is not at its consent step.');
     const signedIn = ctx.state.session.signedIn();
@@ -183,19 +184,6 @@ export function freshnessProblem(details: InteractionDetails, signedInAt: number
     return `The application asks for a sign-in at most ${maxAge} s old: sign in again.`;
   }
   return undefined;
-}
-
-function parseBody(body: unknown): { allow: boolean } {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ApiError('invalid_request', 'The request body must be a JSON object.');
-  }
-  const result = consentRequest.safeParse(body);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-    throw new ApiError('invalid_request', `${where}${issue?.message ?? 'invalid body'}`);
-  }
-  return result.data;
 }
 
 function hostOf(uri: string): string {

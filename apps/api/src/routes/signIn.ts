@@ -5,7 +5,6 @@
 
 import Router from 'koa-router';
 import type { Context, ParameterizedContext } from 'koa';
-import type { z } from 'zod';
 // The request bodies of the wire contract: strict, so a key they do not list is refused (400).
 import { challengeRequest as challengeBody, signInRequest as loginBody } from '@wallet-login/contract';
 import {
@@ -20,6 +19,7 @@ import {
   type RecoverAddress,
 } from '@wallet-login/challenge';
 import { ApiError } from '../errors';
+import { parseBody } from '../middleware/body';
 import type { Clock, StoredChallenge, Stores } from '../stores/types';
 import type { SessionState } from '../middleware/session';
 import { toApiError } from '../middleware/errors';
@@ -220,17 +220,4 @@ export function signInRoutes(options: SignInRoutesOptions): Router<SessionState>
 /** The site stored with the challenge, if it was stored with one. */
 function siteOfChallenge({ domain, uri }: StoredChallenge): Site | undefined {
   return domain !== undefined && uri !== undefined ? { domain, uri } : undefined;
-}
-
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ApiError('invalid_request', 'The request body must be a JSON object.');
-  }
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-    throw new ApiError('invalid_request', `${where}${issue?.message ?? 'invalid body'}`);
-  }
-  return result.data;
 }
