@@ -224,7 +224,7 @@ test('a sign-out the server cannot make says you are still signed in and offers 
   await chrome.route('**/api/auth/logout', (route) =>
     route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'service_unavailable', message: 'Unavailable.' } }) }),
   );
-  await chrome.keyboard.press('Enter');
+  await chrome.getByRole('button', { name: 'Try signing out again' }).press('Enter');
   await alert.filter({ hasText: ERROR_SENTENCES.service_unavailable }).waitFor();
   await expect(alert.textContent()).resolves.toBe(`You’re still signed in. ${ERROR_SENTENCES.service_unavailable}Try signing out again`);
   await expect(focused(chrome)).resolves.toBe('Try signing out again');
