@@ -3,6 +3,10 @@
 // GET /metrics (Prometheus). A store is not ready while it is away, and also while it answers but
 // its writes fail (a full disk, a read-only file or server): the stores' check tells (Stores.check).
 // /healthz stays 200 then: restarting the process would not bring a service back.
+//
+// Each configured RPC (contract-wallet checks, RPC_URLS) is listed too, as `rpc:<chainId>`, but
+// does not decide readiness: only contract-wallet sign-ins need it (they answer 503 while it is
+// away), and taking the instance out of a load balancer would stop key-pair sign-ins as well.
 
 import Router from 'koa-router';
 import type { DependencyStatus, Stores } from '../stores/types';
@@ -25,9 +29,11 @@ export interface OpsRoutesOptions {
   stores?: Pick<Stores, 'check'>;
   /** Serves /metrics. @default not served */
   metrics?: MetricsSource;
+  /** The RPCs /readyz lists (each `rpc:<chainId>`), without letting them decide it. @default none */
+  rpcs?: { check(): Promise<DependencyStatus[]> };
 }
 
-export function opsRoutes({ stores, metrics }: OpsRoutesOptions): Router {
+export function opsRoutes({ stores, metrics, rpcs }: OpsRoutesOptions): Router {
   const router = new Router({ sensitive: true });
 
   router.get('/healthz', (ctx) => {
@@ -38,12 +44,14 @@ export function opsRoutes({ stores, metrics }: OpsRoutesOptions): Router {
     // Requests arriving while a check runs share it, so a burst of probes costs the services one
     // round of pings.
     let running: Promise<Readiness> | undefined;
+    const rounded = (dependency: DependencyStatus): DependencyStatus => ({
+      ...dependency,
+      ...(dependency.latencyMs === undefined ? {} : { latencyMs: Math.round(dependency.latencyMs * 10) / 10 }),
+    });
     const check = async (): Promise<Readiness> => {
-      const dependencies = (await stores.check()).map((dependency) => ({
-        ...dependency,
-        ...(dependency.latencyMs === undefined ? {} : { latencyMs: Math.round(dependency.latencyMs * 10) / 10 }),
-      }));
-      return { status: dependencies.every((dependency) => dependency.ok) ? 'ready' : 'unavailable', dependencies };
+      const [storeStates, rpcStates] = await Promise.all([stores.check(), rpcs?.check() ?? []]);
+      const ready = storeStates.every((dependency) => dependency.ok);
+      return { status: ready ? 'ready' : 'unavailable', dependencies: [...storeStates, ...rpcStates].map(rounded) };
     };
     router.get('/readyz', async (ctx) => {
       running ??= check().finally(() => {
