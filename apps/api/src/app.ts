@@ -123,6 +123,7 @@ export function createApp({
     maxChallengesPerSession: config.maxChallengesPerSession,
     maxChallenges: config.maxChallenges,
     recover,
+    contractWallets,
     audit,
   });
   // The session (a store read) only for the routes that use it.

@@ -50,7 +50,8 @@ const SCHEMA = `
     address    TEXT,
     ip         TEXT NOT NULL,
     user_agent TEXT,
-    instance   TEXT NOT NULL
+    instance   TEXT NOT NULL,
+    method     TEXT
   );
   CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
   CREATE INDEX IF NOT EXISTS audit_address_at ON audit (address, at);
@@ -160,8 +161,8 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
   );
 
   const appendAudit = db.prepare<AuditInsert>(
-    `INSERT INTO audit (at, action, outcome, address, ip, user_agent, instance)
-     VALUES (@at, @action, @outcome, @address, @ip, @userAgent, @instance)`,
+    `INSERT INTO audit (at, action, outcome, address, ip, user_agent, instance, method)
+     VALUES (@at, @action, @outcome, @address, @ip, @userAgent, @instance, @method)`,
   );
   // Rate-limit rows carry their own expiry (rate-limiter-flexible's wall-clock ms).
   const sweepRateLimits = db.prepare<[number]>('DELETE FROM rate_limits WHERE expire IS NOT NULL AND expire <= ?');
@@ -253,7 +254,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
         await write(() =>
           appendAudit.run({
             at: entry.at, action: entry.action, outcome: entry.outcome, address: entry.address ?? null,
-            ip: entry.ip, userAgent: entry.userAgent ?? null, instance: entry.instance,
+            ip: entry.ip, userAgent: entry.userAgent ?? null, instance: entry.instance, method: entry.method ?? null,
           }),
         );
       },
@@ -308,6 +309,7 @@ interface AuditInsert {
   ip: string;
   userAgent: string | null;
   instance: string;
+  method: string | null;
 }
 
 
@@ -380,7 +382,7 @@ function queryAudit(db: Database.Database, query: AuditQuery): AuditEntry[] {
     params.outcome = query.outcome;
   }
   const sql =
-    'SELECT at, action, outcome, address, ip, user_agent, instance FROM audit' +
+    'SELECT at, action, outcome, address, ip, user_agent, instance, method FROM audit' +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
     ' ORDER BY at DESC, id DESC LIMIT @limit';
   return db.prepare<Record<string, string | number>, AuditRow>(sql).all(params).map(toAuditEntry);
@@ -396,6 +398,10 @@ function migrate(db: Database.Database, file: string): void {
       );
     }
     db.exec(SCHEMA);
+    // audit.method came later: a nullable column older servers neither read nor write, so it is
+    // added where missing without a version bump (which would lock them out of the file).
+    const auditColumns = db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'audit\')').all();
+    if (!auditColumns.some(({ name }) => name === 'method')) db.exec('ALTER TABLE audit ADD COLUMN method TEXT');
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }
