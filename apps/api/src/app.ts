@@ -139,6 +139,8 @@ export function createApp({
       ...(config.cookieDomain !== undefined ? { domain: config.cookieDomain } : {}),
       idleMs: config.sessionIdleMs,
       absoluteMs: config.sessionAbsoluteMs,
+      contractWallets,
+      contractWalletRecheckMs: config.contractWalletRecheckMs,
     }),
     signIn.routes(),
     sessionRoutes({ audit }).routes(),
