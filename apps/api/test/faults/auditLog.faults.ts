@@ -11,7 +11,6 @@
 //   queue (AUDIT_QUEUE_MAX) answers 503, and a SIGTERM flushes the queue once the table is free
 //   again; an entry the flush cannot write is logged in full instead.
 
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +19,7 @@ import Database from 'better-sqlite3';
 import type { Pool, PoolClient } from 'pg';
 import { freePort, privateKeyToAddress, signMessage } from '@wallet-login/testkit';
 import { startApiProcess, type ApiProcess } from '../support/processes';
+import { fillFileSystem, useTmpfs } from '../support/tmpfs';
 import { connectTestPostgres, connectTestRedis, createTestSchema, databaseUrlFor, deleteRedisKeys, dropTestSchema, TEST_REDIS_URL, uniqueName, until } from '../support/services';
 
 /** Room for the database, its WAL (up to about 4 MiB before a checkpoint) and the load's rows. */
@@ -30,12 +30,6 @@ const SESSION_KEY = `audit-fault-session-key-${randomBytes(16).toString('hex')}`
 const ROOM_LEFT = [0, 16 << 10, 64 << 10, 0, 128 << 10];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Runs a command; throws with its output when it fails. */
-function run(command: string, args: string[]): void {
-  const result = spawnSync(command, args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.error?.message}): ${result.stderr}`);
-}
 
 /** A cookie-keeping client of the API. */
 class Client {
@@ -75,29 +69,6 @@ class Client {
   }
 }
 
-/** Writes `file` until the file system has no byte left, then gives `roomLeft` bytes back. */
-function fill(file: string, roomLeft: number): void {
-  const fd = fs.openSync(file, 'w');
-  let written = 0;
-  try {
-    for (const size of [1 << 20, 64 << 10, 4 << 10, 512, 1]) {
-      const block = Buffer.alloc(size, 0x5a);
-      // Bounded: a 24 MiB file system takes at most 24 blocks of 1 MiB, then fewer than 16 of each smaller size.
-      for (let i = 0; i < 64; i += 1) {
-        try {
-          written += fs.writeSync(fd, block);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOSPC') break;
-          throw error;
-        }
-      }
-    }
-    if (roomLeft > 0) fs.ftruncateSync(fd, Math.max(0, written - roomLeft));
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /** Every sign-in answer of the load. */
 interface Answer {
   address: string;
@@ -107,21 +78,8 @@ interface Answer {
 }
 
 describe('no accepted sign-in without its audit entry when the disk fills mid-load (SQLite)', () => {
-  let mountPoint: string;
-  let mounted = false;
   let api: ApiProcess | undefined;
-
-  beforeAll(() => {
-    mountPoint = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-login-auditfull-'));
-    run('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_SIZE},mode=0700`, 'tmpfs', mountPoint]);
-    mounted = true;
-  });
-
-  afterAll(async () => {
-    await api?.stop('SIGKILL');
-    if (mounted) run('umount', [mountPoint]);
-    fs.rmSync(mountPoint, { recursive: true, force: true });
-  });
+  const tmpfs = useTmpfs({ prefix: 'wallet-login-auditfull-', size: TMPFS_SIZE, mode: '0700', beforeUnmount: async () => void (await api?.stop('SIGKILL')) });
 
   test('every 200/201 sign-in has exactly one "ok" audit row, and every signed-in session an accepted sign-in', async () => {
     const port = await freePort();
@@ -130,7 +88,7 @@ describe('no accepted sign-in without its audit entry when the disk fills mid-lo
       env: {
         PORT: String(port),
         PUBLIC_ORIGIN: url,
-        DATA_DIR: mountPoint,
+        DATA_DIR: tmpfs.path,
         SESSION_KEYS: SESSION_KEY,
         REGISTRATION: 'open',
         RATE_LIMIT_IP_PER_MINUTE: '100000000',
@@ -171,13 +129,13 @@ describe('no accepted sign-in without its audit entry when the disk fills mid-lo
       }
     };
 
-    const filler = path.join(mountPoint, 'filler');
+    const filler = path.join(tmpfs.path, 'filler');
     const rounds: Array<{ roomLeft: number; refused: number; acceptedWhileFilling: number }> = [];
     try {
       await waitFor('the first sign-ins', () => accepted() >= 100);
       for (const roomLeft of ROOM_LEFT) {
         const before = { accepted: accepted(), refused: refused() + refusedChallenges };
-        fill(filler, roomLeft);
+        fillFileSystem(filler, roomLeft);
         // Full, or soon full: requests fail until there is room again.
         await waitFor('the disk to refuse writes', () => refused() + refusedChallenges > before.refused + 20, 60_000);
         await sleep(300);
@@ -206,7 +164,7 @@ describe('no accepted sign-in without its audit entry when the disk fills mid-lo
     expect(await api.stop('SIGTERM')).toBe(0);
     expect(api.logs().filter((entry) => entry.level === 50 || entry.status === 500)).toStrictEqual([]);
 
-    const db = new Database(path.join(mountPoint, 'wallet-login.sqlite'), { readonly: true });
+    const db = new Database(path.join(tmpfs.path, 'wallet-login.sqlite'), { readonly: true });
     try {
       const rows = db.prepare<[], { address: string; action: string; n: number }>(
         "SELECT address, action, count(*) AS n FROM audit WHERE outcome = 'ok' GROUP BY address, action",

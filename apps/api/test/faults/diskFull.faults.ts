@@ -11,24 +11,17 @@
 // and, at start-up, the one warning about a data directory other users can enter (the tmpfs is
 // mounted 0755), and the database files private (0600) all the same.
 
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { freePort, privateKeyToAddress, signMessage } from '@wallet-login/testkit';
 import { startApiProcess, type ApiProcess } from '../support/processes';
+import { fillFileSystem, useTmpfs } from '../support/tmpfs';
 
 /** Big enough for the database and its WAL, small enough to fill in a moment. */
 const TMPFS_SIZE = '8m';
 const USERS = 4;
 const SESSION_KEY = `disk-full-session-key-${randomBytes(16).toString('hex')}`;
-
-/** Runs a command; throws with its output when it fails. */
-function run(command: string, args: string[]): void {
-  const result = spawnSync(command, args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.error?.message}): ${result.stderr}`);
-}
 
 /** A cookie-keeping client of the API. */
 class Client {
@@ -64,45 +57,9 @@ class Client {
   }
 }
 
-/** Writes `file` until the file system has no byte left: big blocks, then ever smaller ones. */
-function fill(file: string): number {
-  const fd = fs.openSync(file, 'w');
-  let written = 0;
-  try {
-    for (const size of [1 << 20, 64 << 10, 4 << 10, 512, 1]) {
-      const block = Buffer.alloc(size, 0x5a);
-      // Bounded: an 8 MiB file system takes at most 8 blocks of 1 MiB, then fewer than 16 of each smaller size.
-      for (let i = 0; i < 64; i += 1) {
-        try {
-          written += fs.writeSync(fd, block);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOSPC') break;
-          throw error;
-        }
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return written;
-}
-
 describe('the data directory runs out of space', () => {
-  let mountPoint: string;
-  let mounted = false;
   let api: ApiProcess | undefined;
-
-  beforeAll(() => {
-    mountPoint = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-login-diskfull-'));
-    run('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_SIZE},mode=0755`, 'tmpfs', mountPoint]);
-    mounted = true;
-  });
-
-  afterAll(async () => {
-    await api?.stop('SIGKILL');
-    if (mounted) run('umount', [mountPoint]);
-    fs.rmSync(mountPoint, { recursive: true, force: true });
-  });
+  const tmpfs = useTmpfs({ prefix: 'wallet-login-diskfull-', size: TMPFS_SIZE, mode: '0755', beforeUnmount: async () => void (await api?.stop('SIGKILL')) });
 
   test('every write answers 503, never 500, /readyz says so, and all recovers without a restart once there is room', async () => {
     const port = await freePort();
@@ -111,7 +68,7 @@ describe('the data directory runs out of space', () => {
       env: {
         PORT: String(port),
         PUBLIC_ORIGIN: url,
-        DATA_DIR: mountPoint,
+        DATA_DIR: tmpfs.path,
         SESSION_KEYS: SESSION_KEY,
         REGISTRATION: 'open',
         RATE_LIMIT_IP_PER_MINUTE: '100000000',
@@ -124,10 +81,10 @@ describe('the data directory runs out of space', () => {
     // Start-up: one warning about the 0755 directory; the database files 0600 regardless.
     const warnings = api.logs().filter((entry) => typeof entry.msg === 'string' && entry.msg.startsWith('the data directory'));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ level: 40, dataDir: mountPoint, mode: '0755' });
-    const sqliteFiles = fs.readdirSync(mountPoint).filter((name) => name.startsWith('wallet-login.sqlite'));
+    expect(warnings[0]).toMatchObject({ level: 40, dataDir: tmpfs.path, mode: '0755' });
+    const sqliteFiles = fs.readdirSync(tmpfs.path).filter((name) => name.startsWith('wallet-login.sqlite'));
     expect(sqliteFiles.sort()).toStrictEqual(['wallet-login.sqlite', 'wallet-login.sqlite-shm', 'wallet-login.sqlite-wal']);
-    for (const name of sqliteFiles) expect([name, (fs.statSync(path.join(mountPoint, name)).mode & 0o777).toString(8)]).toStrictEqual([name, '600']);
+    for (const name of sqliteFiles) expect([name, (fs.statSync(path.join(tmpfs.path, name)).mode & 0o777).toString(8)]).toStrictEqual([name, '600']);
 
     // People sign in (registering); one more has a challenge pending.
     const keys = Array.from({ length: USERS + 1 }, () => `0x${randomBytes(32).toString('hex')}`);
@@ -140,9 +97,9 @@ describe('the data directory runs out of space', () => {
     const pending = await newcomer.client.challenge(newcomer.key);
 
     // The disk fills up.
-    const filler = path.join(mountPoint, 'filler');
-    expect(fill(filler)).toBeGreaterThan(0);
-    expect(() => fs.writeFileSync(path.join(mountPoint, 'probe'), 'x')).toThrow(/ENOSPC/);
+    const filler = path.join(tmpfs.path, 'filler');
+    expect(fillFileSystem(filler)).toBeGreaterThan(0);
+    expect(() => fs.writeFileSync(path.join(tmpfs.path, 'probe'), 'x')).toThrow(/ENOSPC/);
 
     const answers: Array<{ what: string; status: number; code?: string; retryAfter: string | null }> = [];
     const note = (what: string, res: { status: number; json: any; headers: Headers }) =>
