@@ -23,6 +23,7 @@ import { metaRoutes } from './routes/meta';
 import { DEFAULT_WEB_DIR, serveWeb } from './middleware/static';
 import { securityHeaders } from './middleware/securityHeaders';
 import { createMetrics, metricsMiddleware, type Metrics } from './metrics';
+import { createContractWalletVerifier, type ContractWalletVerifier } from './chain';
 import { createLocalSessionEvents } from './events/local';
 import type { SessionEvents } from './events/types';
 import { requireUpgrade } from './server/liveSession';
@@ -58,6 +59,12 @@ export interface AppDeps {
   events?: SessionEvents;
   /** @default a registry of its own, without process metrics */
   metrics?: Metrics;
+  /**
+   * Checks contract-wallet signatures (ERC-1271, ERC-6492) on the chain: main.ts makes it from
+   * RPC_URLS and has it check each RPC's chain first (start()).
+   * @default one with no RPC: a signature that is not a key pair's is 401 signature_invalid, saying contract wallets need RPC_URLS
+   */
+  contractWallets?: ContractWalletVerifier;
 }
 
 /**
@@ -72,6 +79,7 @@ export function sessionCookieName(secure: boolean, cookieDomain?: string): strin
 export function createApp({
   config, stores, clock, random, logger, recover = loadRecoverAddress().recover,
   events = createLocalSessionEvents(), metrics = createMetrics({ stores, instanceId: config.instanceId }),
+  contractWallets = createContractWalletVerifier({ rpcUrls: [], timeoutMs: config.rpcTimeoutMs }),
 }: AppDeps): Koa {
   const app = new Koa({ keys: config.sessionKeys, proxy: config.trustProxy, maxIpsCount: config.trustProxy ? 1 : 0 });
   const publicUrl = new URL(config.publicOrigin);
@@ -144,6 +152,7 @@ export function createApp({
   router.use(
     opsRoutes({
       stores,
+      rpcs: contractWallets,
       // Never public without a token: otherwise /metrics is on the metrics listener.
       ...(config.metrics.serve === 'public'
         ? { metrics: { render: () => metrics.render(), contentType: metrics.registry.contentType }, metricsToken: config.metrics.token }

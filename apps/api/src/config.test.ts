@@ -40,6 +40,9 @@ describe('loadConfig', () => {
       http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5000 },
       shutdownGraceMs: 5000,
       challengeFormats: ['siwe'],
+      rpcUrls: [],
+      rpcTimeoutMs: 3000,
+      contractWalletRecheckMs: 3_600_000,
     });
   });
 
@@ -54,6 +57,31 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ METRICS_TOKEN: `${token} x` })).toThrow(/METRICS_TOKEN: letters, digits/);
     expect(() => loadConfig({ PORT: '9464' })).toThrow(/METRICS_PORT: must differ from PORT/);
     expect(loadConfig({ PORT: '9464', METRICS_PORT: '9465' }).metrics).toMatchObject({ port: 9465 });
+  });
+
+  test('RPC_URLS, RPC_TIMEOUT_MS and CONTRACT_WALLET_RECHECK_SECONDS: the contract-wallet settings', () => {
+    expect(loadConfig({
+      RPC_URLS: ' 1=https://eth.example.test/v2/key , 8453=http://127.0.0.1:8545,', RPC_TIMEOUT_MS: '1500', CONTRACT_WALLET_RECHECK_SECONDS: '60',
+    })).toMatchObject({
+      rpcUrls: [{ chainId: 1, url: 'https://eth.example.test/v2/key' }, { chainId: 8453, url: 'http://127.0.0.1:8545' }],
+      rpcTimeoutMs: 1500,
+      contractWalletRecheckMs: 60_000,
+    });
+  });
+
+  test.each([
+    [{ RPC_URLS: 'https://eth.example.test' }, /RPC_URLS: item 1 is not chainId=url/],
+    [{ RPC_URLS: '1=wss://eth.example.test' }, /RPC_URLS: item 1 \(chain 1\): the URL must be an http:\/\/ or https:\/\/ URL/],
+    [{ RPC_URLS: '1=https://a.example.test,1=https://b.example.test' }, /RPC_URLS: item 2: chain 1 is listed more than once/],
+    [{ RPC_TIMEOUT_MS: '50' }, /RPC_TIMEOUT_MS: must be at least 100/],
+    [{ CONTRACT_WALLET_RECHECK_SECONDS: '0' }, /CONTRACT_WALLET_RECHECK_SECONDS: must be at least 1/],
+  ])('refuses the contract-wallet setting %p, without echoing an RPC URL', (source, message) => {
+    expect(() => loadConfig(source)).toThrow(message);
+    try {
+      loadConfig(source);
+    } catch (error) {
+      expect((error as Error).message).not.toContain('example.test');
+    }
   });
 
   test('CHALLENGE_FORMATS lists the challenge forms issued; EIP-4361 is always among them', () => {

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { createDataDir } from './stores/dataDir';
 import { AUDIT_QUEUE_MAX } from './stores/auditQueue';
+import { rpcTimeoutMsSchema, rpcUrlsSchema, type RpcEndpoint } from './chain/rpc';
 import { CHALLENGE_FORMATS, type ChallengeFormat } from '@wallet-login/challenge';
 
 /** The wall clock: what main.ts and the CLIs inject; everything else receives a Clock. */
@@ -108,6 +109,9 @@ const env = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(100, 600_000).default(HTTP_DEFAULTS.keepAliveTimeoutMs),
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(5000),
   CHALLENGE_FORMATS: challengeFormats,
+  RPC_URLS: rpcUrlsSchema,
+  RPC_TIMEOUT_MS: rpcTimeoutMsSchema,
+  CONTRACT_WALLET_RECHECK_SECONDS: seconds(3600, 1, 31_536_000),
 });
 
 /** Everything the app needs, in ms and normalised forms. */
@@ -171,6 +175,19 @@ export interface Config {
    */
   challengeFormats: ChallengeFormat[];
   http: HttpSettings;
+  /**
+   * The RPCs contract-wallet signatures (ERC-1271, ERC-6492) are checked on, one per chain id
+   * (RPC_URLS: `chainId=url,…`); none → only key-pair (EOA) accounts can sign in.
+   */
+  rpcUrls: RpcEndpoint[];
+  /** How long one contract-wallet check may wait for its RPC (RPC_TIMEOUT_MS). */
+  rpcTimeoutMs: number;
+  /**
+   * How often, at most, a contract wallet's session has its login signature checked again on the
+   * chain (CONTRACT_WALLET_RECHECK_SECONDS; EIP-4361 §Security Considerations: the wallet's
+   * owners can change after sign-in).
+   */
+  contractWalletRecheckMs: number;
   /** Bound on a clean stop (SIGTERM): connections still open then are dropped. */
   shutdownGraceMs: number;
 }
@@ -286,6 +303,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     http: { headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS, keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     challengeFormats: e.CHALLENGE_FORMATS,
+    rpcUrls: e.RPC_URLS,
+    rpcTimeoutMs: e.RPC_TIMEOUT_MS,
+    contractWalletRecheckMs: e.CONTRACT_WALLET_RECHECK_SECONDS * 1000,
   };
 }
 

@@ -3,6 +3,11 @@
 // randomness, signals, the cluster. WORKERS > 1 runs a node cluster: the primary prepares what the
 // workers share (session keys, the self-signed certificate, the store schemas) and forks them;
 // each worker is a full API process on the shared port.
+//
+// Contract-wallet RPCs (RPC_URLS) are asked their chain id before the server listens: one serving
+// another chain refuses the start (one line, exit 1: a Chain ID 1 sign-in must never be decided by
+// another chain's node); one that does not answer is logged and asked again before its first use
+// (key-pair sign-in needs no RPC).
 
 import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
@@ -12,7 +17,8 @@ import { loadRecoverAddress } from '@wallet-login/challenge/native';
 import { createMetricsApp } from './app';
 import { ConfigError, loadConfig, loadSessionKeys, systemClock, systemRandom, type Config } from './config';
 import { createLogger } from './logger';
-import { createMetrics } from './metrics';
+import { createMetrics, type Metrics } from './metrics';
+import { createContractWalletVerifier, type ContractWalletVerifier } from './chain';
 import { checkDataDir } from './stores/dataDir';
 import type { MetricsSource } from './routes/ops';
 import { describeStores, openStores } from './stores/open';
@@ -45,6 +51,8 @@ async function main(): Promise<void> {
 
 /** The cluster primary: shared preparation once, then the workers. */
 async function startCluster(config: Config, logger: Logger): Promise<void> {
+  // A wrong chain refuses the start here, once, before any worker is forked.
+  await startContractWallets(config, logger);
   // Done once here so the workers do not race to create them.
   loadSessionKeys(config.sessionKeys, config.dataDir);
   await loadTlsCredentials({ tls: config.tls, dataDir: config.dataDir, origins: config.allowedOrigins, clock: systemClock });
@@ -102,6 +110,13 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
   }
   const metrics = createMetrics({ stores, instanceId: config.instanceId, processMetrics: true });
   if (cluster.isWorker) metrics.render = clusterMetricsFromPrimary(metrics.registry);
+  let contractWallets: ContractWalletVerifier | undefined;
+  try {
+    contractWallets = await startContractWallets(config, logger, metrics);
+  } catch (error) {
+    await Promise.allSettled([events.close(), stores.close()]);
+    throw error;
+  }
 
   const serving = await serve({
     config: { ...config, sessionKeys },
@@ -117,6 +132,7 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
     clock,
     random,
     logger,
+    ...(contractWallets ? { contractWallets } : {}),
   });
   // A cluster's metrics listener is its primary's (startCluster).
   const metricsListener = cluster.isWorker
@@ -167,6 +183,28 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   }
+}
+
+/**
+ * The contract-wallet verifier of RPC_URLS (undefined when none is configured), each RPC's chain
+ * checked: throws ChainError chain_mismatch (one line) when one serves another chain; logs one
+ * that does not answer and goes on.
+ */
+async function startContractWallets(config: Config, logger: Logger, metrics?: Metrics): Promise<ContractWalletVerifier | undefined> {
+  if (config.rpcUrls.length === 0) {
+    logger.info('contract wallets: no RPC_URLS, so only key-pair (EOA) accounts can sign in');
+    return undefined;
+  }
+  const verifier = createContractWalletVerifier({
+    rpcUrls: config.rpcUrls,
+    timeoutMs: config.rpcTimeoutMs,
+    ...(metrics ? { observe: metrics.observeRpcCheck } : {}),
+  });
+  for (const { chainId, endpoint, state, error } of await verifier.start()) {
+    if (state === 'ready') logger.info({ chainId, rpc: endpoint }, `contract wallets on chain ${chainId}: checked on ${endpoint}`);
+    else logger.warn({ chainId, rpc: endpoint, error }, `contract wallets on chain ${chainId}: ${error ?? 'the RPC does not answer'}; asked again before its first use, contract-wallet sign-ins get 503 until it answers`);
+  }
+  return verifier;
 }
 
 function logListening(config: Config, logger: Logger, port: number, processes: string, metricsUrl?: string): void {

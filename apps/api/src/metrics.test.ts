@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createMetricsApp } from './app';
 import { formatCookieHeader, register, signIn } from '@wallet-login/client';
+import { createMetrics } from './metrics';
 import { privateKeyToAddress, signMessage, startServing, TEST_KEY, TEST_SESSION_KEYS, type TestServing } from '@wallet-login/testkit';
 
 const BOB = `0x${'42'.repeat(32)}`;
@@ -161,4 +162,21 @@ test('with METRICS_TOKEN the public port serves /metrics to that bearer token on
   } finally {
     await scraped.close();
   }
+});
+
+test('contract-wallet RPC checks are counted by chain, method, outcome and reason, with a latency histogram', async () => {
+  const metrics = createMetrics({ stores: server.stores, instanceId: 'rpc-test' });
+  metrics.observeRpcCheck('valid', 12, { chainId: 8453, method: 'erc1271' });
+  metrics.observeRpcCheck('valid', 30, { chainId: 8453, method: 'erc6492' });
+  metrics.observeRpcCheck('invalid', 8, { chainId: 8453, method: 'erc1271' });
+  metrics.observeRpcCheck('unavailable', 3000, { chainId: 1, method: 'erc1271', reason: 'timeout' });
+  const text = await metrics.render();
+  expect(sample(text, 'wallet_login_rpc_checks_total', { chain: '8453', method: 'erc1271', outcome: 'valid', reason: 'none' })).toBe(1);
+  expect(sample(text, 'wallet_login_rpc_checks_total', { chain: '8453', method: 'erc6492', outcome: 'valid', reason: 'none' })).toBe(1);
+  expect(sample(text, 'wallet_login_rpc_checks_total', { chain: '8453', method: 'erc1271', outcome: 'invalid', reason: 'none' })).toBe(1);
+  expect(sample(text, 'wallet_login_rpc_checks_total', { chain: '1', method: 'erc1271', outcome: 'unavailable', reason: 'timeout' })).toBe(1);
+  expect(sample(text, 'wallet_login_rpc_check_duration_seconds_count', { chain: '8453', outcome: 'valid' })).toBe(2);
+  expect(sample(text, 'wallet_login_rpc_check_duration_seconds_sum', { chain: '8453', outcome: 'valid' })).toBeCloseTo(0.042);
+  expect(sample(text, 'wallet_login_rpc_check_duration_seconds_bucket', { chain: '1', outcome: 'unavailable', le: '2.5' })).toBe(0);
+  expect(sample(text, 'wallet_login_rpc_check_duration_seconds_bucket', { chain: '1', outcome: 'unavailable', le: '5' })).toBe(1);
 });

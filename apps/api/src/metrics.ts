@@ -6,10 +6,13 @@
 import type { Context, Middleware } from 'koa';
 import type Router from 'koa-router';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RpcCheckObserver } from './chain';
 import type { Stores } from './stores/types';
 
 /** Seconds: most challenges take about a millisecond, a login a few (one secp256k1 recovery). */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+/** Seconds: an eth_call to a nearby node takes milliseconds, a distant provider's hundreds; RPC_TIMEOUT_MS is at most 60 s. */
+const RPC_BUCKETS = [0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /** A store count taking longer than this leaves the gauge out of one scrape rather than stall it. */
 const STORE_COUNT_TIMEOUT_MS = 1000;
@@ -23,6 +26,15 @@ export interface Metrics {
   httpRequests: Counter<'method' | 'route' | 'status'>;
   /** Open live-session WebSockets in this process. */
   liveSockets: Gauge;
+  /**
+   * Contract-wallet checks that went to an RPC (sign-ins and session re-checks), by `chain`,
+   * `method` (erc1271, erc6492), `outcome` (valid, invalid, unavailable) and `reason` (why an
+   * unavailable one was: timeout, unreachable, rpc_error, bad_answer, chain_mismatch; else none).
+   */
+  rpcChecks: Counter<'chain' | 'method' | 'outcome' | 'reason'>;
+  rpcCheckSeconds: Histogram<'chain' | 'outcome'>;
+  /** The contract-wallet verifier's `observe`: counts and times each RPC check. */
+  observeRpcCheck: RpcCheckObserver;
   /**
    * The exposition text: this registry's. A cluster worker replaces it with the whole cluster's
    * (server/cluster.ts clusterMetricsFromPrimary).
@@ -86,6 +98,26 @@ export function createMetrics({ stores, instanceId, processMetrics = false }: Cr
     registers: [registry],
   });
 
+  const rpcChecks = new Counter({
+    name: 'wallet_login_rpc_checks_total',
+    help: 'Contract-wallet signature checks (ERC-1271, ERC-6492) sent to an RPC, by chain, method, outcome (valid, invalid, unavailable) and reason (of an unavailable one).',
+    labelNames: ['chain', 'method', 'outcome', 'reason'] as const,
+    registers: [registry],
+  });
+  const rpcCheckSeconds = new Histogram({
+    name: 'wallet_login_rpc_check_duration_seconds',
+    help: 'Time of one contract-wallet check at its RPC (the chain check before first use included), by chain and outcome.',
+    labelNames: ['chain', 'outcome'] as const,
+    buckets: RPC_BUCKETS,
+    registers: [registry],
+  });
+  // Labels are bounded: chains are those of RPC_URLS, the rest fixed sets.
+  const observeRpcCheck: RpcCheckObserver = (outcome, ms, { chainId, method, reason }) => {
+    const chain = String(chainId);
+    rpcChecks.inc({ chain, method, outcome, reason: reason ?? 'none' });
+    rpcCheckSeconds.observe({ chain, outcome }, ms / 1000);
+  };
+
   // Every process sees the same shared store: a cluster reports the largest answer, not the sum.
   const storeGauge = (name: string, help: string, count: () => Promise<number>): void => {
     new Gauge({
@@ -111,7 +143,10 @@ export function createMetrics({ stores, instanceId, processMetrics = false }: Cr
     },
   });
 
-  return { registry, logins, challengeSeconds, verifySeconds, httpRequests, liveSockets, render: () => registry.metrics() };
+  return {
+    registry, logins, challengeSeconds, verifySeconds, httpRequests, liveSockets, rpcChecks, rpcCheckSeconds, observeRpcCheck,
+    render: () => registry.metrics(),
+  };
 }
 
 /**

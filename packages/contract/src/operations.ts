@@ -388,10 +388,13 @@ export const apiOperations: readonly ApiOperation[] = [
     tags: ['operations'],
     operationId: 'readiness',
     summary: 'Readiness: whether this instance can serve sign-ins now, with each backing service.',
-    description: 'For load balancers and orchestrators: take the instance out of rotation while it answers 503.',
+    description:
+      'For load balancers and orchestrators: take the instance out of rotation while it answers 503. Each contract-wallet ' +
+      'RPC (RPC_URLS) is listed as `rpc:<chainId>` with its state, but does not make the instance unavailable: while it ' +
+      'is away only contract-wallet sign-ins fail (503), key-pair sign-ins go on.',
     responses: {
-      '200': { description: 'Every backing service answers.', schema: readinessResponse },
-      '503': { description: 'A backing service does not answer.', schema: readinessResponse },
+      '200': { description: 'Every store answers.', schema: readinessResponse },
+      '503': { description: 'A store does not answer.', schema: readinessResponse },
     },
   },
   {
@@ -402,8 +405,9 @@ export const apiOperations: readonly ApiOperation[] = [
     summary: 'Prometheus metrics (text exposition format 0.0.4).',
     description:
       'Sign-ins by outcome (`wallet_login_logins_total`), challenge and verification latency histograms, requests by ' +
-      "route, live-session sockets, and the live session and challenge counts. In a cluster, every worker's metrics " +
-      'aggregated. Keep it off the public internet.',
+      'route, live-session sockets, the live session and challenge counts, and contract-wallet checks at each RPC by ' +
+      "outcome (`wallet_login_rpc_checks_total`, `wallet_login_rpc_check_duration_seconds`). In a cluster, every worker's " +
+      'metrics aggregated. Keep it off the public internet.',
     responses: { '200': { description: 'The metrics.', contentType: 'text/plain', schema: metricsResponse } },
   },
 ];

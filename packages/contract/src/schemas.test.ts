@@ -78,6 +78,10 @@ describe('answers', () => {
   test('readiness names only the known backing services', () => {
     expect(readinessResponse.safeParse({ status: 'ready', dependencies: [{ name: 'redis', ok: true, latencyMs: 0.4 }] }).success).toBe(true);
     expect(readinessResponse.safeParse({ status: 'ready', dependencies: [{ name: 'mysql', ok: true }] }).success).toBe(false);
+    expect(readinessResponse.safeParse({ status: 'ready', dependencies: [{ name: 'rpc:8453', ok: false, error: 'down' }] }).success).toBe(true);
+    for (const name of ['rpc:', 'rpc:0', 'rpc:1x', 'rpc:https://eth.example.test']) {
+      expect(readinessResponse.safeParse({ status: 'ready', dependencies: [{ name, ok: true }] }).success).toBe(false);
+    }
   });
 
   test('live-session messages are signed_in with an address, or signed_out', () => {

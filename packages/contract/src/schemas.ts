@@ -146,7 +146,9 @@ export const healthResponse = z.strictObject({ status: z.literal('ok') }).meta({
 
 /** One backing service in GET /readyz. */
 export const dependencyStatus = z.strictObject({
-  name: z.enum(['sqlite', 'redis', 'postgres']),
+  name: z
+    .union([z.enum(['sqlite', 'redis', 'postgres']), z.string().regex(/^rpc:[1-9][0-9]*$/)])
+    .describe('A store, or `rpc:<chainId>`: a contract-wallet RPC (RPC_URLS), listed but not deciding readiness (only contract-wallet sign-ins need it).'),
   ok: z.boolean(),
   latencyMs: z.number().min(0).optional(),
   error: z.string().optional().describe('Why it does not answer; never a URL or credentials.'),

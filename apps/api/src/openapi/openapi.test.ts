@@ -482,6 +482,7 @@ describe('request bodies refuse keys their schema does not list', () => {
       return { body: { sid: issued.sid, signature: signMessage({ message: issued.message, privateKey: TEST_KEY }), message: issued.message }, cookie: issued.cookie };
     },
     register: async () => {
+      // Registering needs a challenge that names the address.
       const issued = await challenge(main, privateKeyToAddress(TEST_KEY));
       return { body: { sid: issued.sid, signature: signMessage({ message: issued.message, privateKey: TEST_KEY }) }, cookie: issued.cookie };
     },

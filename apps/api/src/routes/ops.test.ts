@@ -12,10 +12,12 @@ import path from 'node:path';
 import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../app';
+import { createContractWalletVerifier } from '../chain';
+import { startScriptedRpc } from '../../test/chain/rpcServers';
 import { openStores } from '../stores/open';
 import { simulateDiskFull, type DiskFull } from '../../test/support/diskFull';
 import type { Stores } from '../stores/types';
-import { createTestClock, privateKeyToAddress, signMessage, TEST_KEY, TEST_START_TIME, testAppConfig } from '@wallet-login/testkit';
+import { createTestClock, freePort, privateKeyToAddress, signMessage, TEST_KEY, TEST_START_TIME, testAppConfig } from '@wallet-login/testkit';
 import { startFaultProxy, type FaultProxy } from '../../test/support/faultProxy';
 import { connectTestPostgres, createTestSchema, databaseUrlFor, deleteRedisKeys, connectTestRedis, dropTestSchema, uniqueName } from '../../test/support/services';
 
@@ -153,6 +155,32 @@ describe('GET /readyz', () => {
     await h.redisLink.restore();
     await h.postgresLink.restore();
     await until(() => request(h.server).get('/readyz'), 200);
+  });
+
+  test('lists each contract-wallet RPC as rpc:<chainId>; one that is down does not make the instance unavailable', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-login-ready-'));
+    const stores = await openStores({ config: { dataDir: dir, redisPrefix: 'wl:', storeTimeoutMs: TIMEOUT_MS }, clock: createTestClock(TEST_START_TIME) });
+    const rpc = await startScriptedRpc({ chainId: 8453, answer: () => ({ status: 500, body: 'no' }) });
+    cleanups.push(async () => {
+      await stores.close();
+      await rpc.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const down = `http://127.0.0.1:${await freePort()}`;
+    const contractWallets = createContractWalletVerifier({ rpcUrls: [{ chainId: 8453, url: `${rpc.url}/?key=secret` }, { chainId: 1, url: down }], timeoutMs: TIMEOUT_MS });
+    const config = testAppConfig(ORIGIN, { storeTimeoutMs: TIMEOUT_MS });
+    const server = createApp({ config, stores, clock: createTestClock(TEST_START_TIME), random: (n) => randomBytes(n), logger: pino({ level: 'silent' }), contractWallets }).callback();
+    const res = await request(server).get('/readyz');
+    expect(res.status).toBe(200);
+    expect(res.body).toStrictEqual({
+      status: 'ready',
+      dependencies: [
+        { name: 'sqlite', ok: true, latencyMs: expect.any(Number) },
+        { name: 'rpc:8453', ok: true, latencyMs: expect.any(Number) },
+        { name: 'rpc:1', ok: false, latencyMs: expect.any(Number), error: `the RPC for chain 1 (${down}) could not be reached (ECONNREFUSED)` },
+      ],
+    });
+    expect(JSON.stringify(res.body)).not.toContain('secret');
   });
 });
 

@@ -5,6 +5,10 @@
 // /healthz stays 200 then: restarting the process would not bring a service back. The public app
 // serves /metrics only behind a bearer token (METRICS_TOKEN); otherwise it is on the metrics
 // listener (createMetricsApp, on 127.0.0.1).
+//
+// Each configured RPC (contract-wallet checks, RPC_URLS) is listed too, as `rpc:<chainId>`, but
+// does not decide readiness: only contract-wallet sign-ins need it (they answer 503 while it is
+// away), and taking the instance out of a load balancer would stop key-pair sign-ins as well.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Router from 'koa-router';
@@ -34,9 +38,11 @@ export interface OpsRoutesOptions {
    * @default none: whoever reaches the listener may scrape
    */
   metricsToken?: string;
+  /** The RPCs /readyz lists (each `rpc:<chainId>`), without letting them decide it. @default none */
+  rpcs?: { check(): Promise<DependencyStatus[]> };
 }
 
-export function opsRoutes({ stores, metrics, metricsToken }: OpsRoutesOptions): Router {
+export function opsRoutes({ stores, metrics, metricsToken, rpcs }: OpsRoutesOptions): Router {
   const router = new Router({ sensitive: true });
 
   router.get('/healthz', (ctx) => {
@@ -47,12 +53,14 @@ export function opsRoutes({ stores, metrics, metricsToken }: OpsRoutesOptions): 
     // Requests arriving while a check runs share it, so a burst of probes costs the services one
     // round of pings.
     let running: Promise<Readiness> | undefined;
+    const rounded = (dependency: DependencyStatus): DependencyStatus => ({
+      ...dependency,
+      ...(dependency.latencyMs === undefined ? {} : { latencyMs: Math.round(dependency.latencyMs * 10) / 10 }),
+    });
     const check = async (): Promise<Readiness> => {
-      const dependencies = (await stores.check()).map((dependency) => ({
-        ...dependency,
-        ...(dependency.latencyMs === undefined ? {} : { latencyMs: Math.round(dependency.latencyMs * 10) / 10 }),
-      }));
-      return { status: dependencies.every((dependency) => dependency.ok) ? 'ready' : 'unavailable', dependencies };
+      const [storeStates, rpcStates] = await Promise.all([stores.check(), rpcs?.check() ?? []]);
+      const ready = storeStates.every((dependency) => dependency.ok);
+      return { status: ready ? 'ready' : 'unavailable', dependencies: [...storeStates, ...rpcStates].map(rounded) };
     };
     router.get('/readyz', async (ctx) => {
       running ??= check().finally(() => {

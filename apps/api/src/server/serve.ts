@@ -10,6 +10,7 @@ import { createApp, sessionCookieName, type AppConfig } from '../app';
 import { HTTP_DEFAULTS, type HttpSettings } from '../config';
 import type { SessionEvents } from '../events/types';
 import type { Metrics } from '../metrics';
+import type { ContractWalletVerifier } from '../chain';
 import type { Clock, Stores } from '../stores/types';
 import { attachLiveSessions, type LiveSessions } from './liveSession';
 import type { TlsCredentials } from './tls';
@@ -47,6 +48,8 @@ export interface ServeOptions {
   logger: Logger;
   /** Live-session re-check period, ms. @default 10000 */
   liveSessionRecheckMs?: number;
+  /** Contract-wallet checks (createApp's). @default none: only key-pair accounts sign in */
+  contractWallets?: ContractWalletVerifier;
 }
 
 export interface Serving {
@@ -110,7 +113,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
 
   // Attached in the same tick as the listen callback, before any connection can be read.
   const config = typeof options.config === 'function' ? options.config(url) : options.config;
-  const app = createApp({ config, stores, clock, random, logger, events, metrics });
+  const app = createApp({ config, stores, clock, random, logger, events, metrics, ...(options.contractWallets ? { contractWallets: options.contractWallets } : {}) });
   const responses = trackResponses(server);
   server.on('request', app.callback());
   const secure = new URL(config.publicOrigin).protocol === 'https:';
