@@ -126,6 +126,7 @@ export function createApp({
     maxChallengesPerSession: config.maxChallengesPerSession,
     maxChallenges: config.maxChallenges,
     recover,
+    contractWallets,
     audit,
   });
   const sessionOptions: SessionLayerOptions = {

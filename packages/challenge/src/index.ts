@@ -17,6 +17,8 @@ export {
 export { parseChallengeMessage, parseJsonChallengeMessage, parseSiweMessage, type ParsedChallengeMessage } from './parseChallengeMessage';
 export {
   parseSignature,
+  isParsedSignature,
+  checkParsedSignature,
   validateSignatureFormat,
   hashMessage,
   recoverMessageAddress,
@@ -25,7 +27,14 @@ export {
   type RecoverAddress,
   type RecoverMessageAddressParameters,
 } from './verifySignature';
-export { verifyChallenge, type VerifyChallengeParameters, type VerifiedChallenge } from './verifyChallenge';
+export {
+  verifyChallenge,
+  verifyChallengeMessage,
+  type VerifyChallengeParameters,
+  type VerifyChallengeMessageParameters,
+  type VerifiedChallenge,
+  type VerifiedChallengeMessage,
+} from './verifyChallenge';
 export { verifyIssuedChallenge, type VerifyIssuedChallengeParameters } from './verifyIssuedChallenge';
 export { privateKeyToAddress, normalizePrivateKey } from './privateKey';
 export { toChecksumAddress, isChecksumAddress, normalizeAddress, ZERO_ADDRESS } from './address';

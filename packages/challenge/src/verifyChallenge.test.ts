@@ -1,6 +1,8 @@
 import { Wallet } from 'ethers';
 import { Web3 } from 'web3';
-import { createChallengeMessage, privateKeyToAddress, verifyChallenge, ChallengeError, type VerifyChallengeParameters } from './index';
+import {
+  createChallengeMessage, parseSignature, privateKeyToAddress, verifyChallenge, verifyChallengeMessage, ChallengeError, type VerifyChallengeParameters,
+} from './index';
 
 const KEY = '0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
 const OTHER_KEY = `0x${'11'.repeat(32)}`;
@@ -90,5 +92,54 @@ describe('verifyChallenge', () => {
 
   test('a malformed message is refused', () => {
     expect(codeOf(() => verify('hello'))).toBe('message_malformed');
+  });
+});
+
+describe('verifyChallenge with a signature parseSignature decoded already', () => {
+  const message = siwe({ address: ADDRESS });
+  const base = { challenge, message, now: T0 + 1000, ttlMs: TTL, ...site };
+
+  test('verifies as the text does, without decoding it again', () => {
+    const signature = signText(message, KEY);
+    expect(verifyChallenge({ ...base, signature: parseSignature(signature) })).toEqual(verifyChallenge({ ...base, signature }));
+  });
+
+  test('is held to the same ranges (EIP-2 low s; 1 ≤ r < n)', () => {
+    const parsed = parseSignature(signText(message, KEY));
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    expect(codeOf(() => verifyChallenge({ ...base, signature: { ...parsed, s: n - parsed.s, yParity: parsed.yParity === 0 ? 1 : 0 } }))).toBe('signature_malformed');
+    expect(codeOf(() => verifyChallenge({ ...base, signature: { ...parsed, r: 0n } }))).toBe('signature_malformed');
+    expect(codeOf(() => verifyChallenge({ ...base, signature: { ...parsed, r: n } }))).toBe('signature_malformed');
+  });
+
+  test('an object that is not a decoded signature is malformed', () => {
+    const parsed = parseSignature(signText(message, KEY));
+    expect(codeOf(() => verifyChallenge({ ...base, signature: { ...parsed, yParity: 2 } }))).toBe('signature_malformed');
+    expect(codeOf(() => verifyChallenge({ ...base, signature: { r: String(parsed.r), s: String(parsed.s), yParity: 0 } }))).toBe('signature_malformed');
+  });
+});
+
+describe('verifyChallengeMessage: the checks before the signature', () => {
+  const base = { challenge, now: T0 + 1000, ttlMs: TTL, skewMs: 5000, ...site };
+
+  test('returns the signer an EIP-4361 message names, and its chain', () => {
+    expect(verifyChallengeMessage({ ...base, message: siwe({ address: ADDRESS }) })).toEqual({ format: 'siwe', expectedSigner: ADDRESS, chainId: 1 });
+  });
+
+  test('names no signer for the zero address, nor for the JSON form', () => {
+    expect(verifyChallengeMessage({ ...base, message: siwe() })).toEqual({ format: 'siwe', chainId: 1 });
+    expect(verifyChallengeMessage({ ...base, message: createChallengeMessage({ format: 'json', challenge }) })).toEqual({ format: 'json' });
+  });
+
+  test.each([
+    ['an expired challenge', { now: T0 + TTL }, siwe({ address: ADDRESS }), 'challenge_expired'],
+    ['a challenge from the future', { now: T0 - 5001 }, siwe({ address: ADDRESS }), 'challenge_not_yet_valid'],
+    ['another domain', {}, siwe({ address: ADDRESS, domain: 'evil.example' }), 'message_mismatch'],
+    ['another chain', {}, siwe({ address: ADDRESS, chainId: 8453 }), 'message_mismatch'],
+    ['another nonce', {}, siwe({ address: ADDRESS, sid: 'Other0123456789abcdefABCD' }), 'message_mismatch'],
+    ['a malformed message', {}, 'hello', 'message_malformed'],
+  ])('refuses %s as verifyChallenge does', (_name, change, message, code) => {
+    expect(codeOf(() => verifyChallengeMessage({ ...base, ...change, message }))).toBe(code);
+    expect(codeOf(() => verifyChallenge({ ...base, ...change, message, signature: signText(message, KEY) }))).toBe(code);
   });
 });

@@ -29,14 +29,34 @@ export function parseSignature(signature: unknown): ParsedSignature {
   const r = BigInt(`0x${signature.slice(2, 66)}`);
   const s = BigInt(`0x${signature.slice(66, 130)}`);
   const v = parseInt(signature.slice(130, 132), 16);
-  if (r === 0n || r >= N) malformed('signature r is out of range');
-  if (s === 0n || s >= N) malformed('signature s is out of range');
-  if (s > HALF_N) malformed('signature s is in the upper half of the curve order (EIP-2 requires low s)');
+  checkRanges(r, s);
   let yParity: 0 | 1;
   if (v === 27 || v === 0) yParity = 0;
   else if (v === 28 || v === 1) yParity = 1;
   else malformed('signature v must be 27 or 28');
   return { r, s, yParity };
+}
+
+function checkRanges(r: bigint, s: bigint): void {
+  if (r === 0n || r >= N) malformed('signature r is out of range');
+  if (s === 0n || s >= N) malformed('signature s is out of range');
+  if (s > HALF_N) malformed('signature s is in the upper half of the curve order (EIP-2 requires low s)');
+}
+
+/** True when `value` has a ParsedSignature's shape (what parseSignature returns). */
+export function isParsedSignature(value: unknown): value is ParsedSignature {
+  if (typeof value !== 'object' || value === null) return false;
+  const { r, s, yParity } = value as Record<string, unknown>;
+  return typeof r === 'bigint' && typeof s === 'bigint' && (yParity === 0 || yParity === 1);
+}
+
+/**
+ * The range checks of parseSignature on an already decoded signature (1 ≤ r < n, 1 ≤ s ≤ n/2),
+ * so a decoded signature is held to the same rules without its text decoded again. Returns it.
+ */
+export function checkParsedSignature(signature: ParsedSignature): ParsedSignature {
+  checkRanges(signature.r, signature.s);
+  return signature;
 }
 
 /** True when `signature` passes `parseSignature`. */

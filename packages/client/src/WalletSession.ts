@@ -2,14 +2,18 @@
 // use them. Created by signIn / register, or restored from cookies saved earlier (the CLI's file).
 
 import { normalizeAddress } from '@wallet-login/challenge';
-import type { MeResponse } from '@wallet-login/contract';
+import type { MeResponse, SignInMethod } from '@wallet-login/contract';
 import { parseSessionCookies, type SessionCookies } from './cookies';
 import { WalletLoginError } from './errors';
 import { badResponse, createConnection, formatBaseUrl, requestJson, send, type Connection, type ConnectionParameters } from './request';
 
+/** How an address proves itself (the contract's SIGN_IN_METHODS; the SDK takes only types from it). */
+const SIGN_IN_METHODS: readonly SignInMethod[] = ['eoa', 'erc1271', 'erc6492'];
+
 /**
  * What `GET /api/auth/me` says about the session: the signed-in address (EIP-55), when it was
- * signed in, and when it ends if idle from now on (or its absolute end, if sooner), ms since the epoch.
+ * signed in, and when it ends if idle from now on (or its absolute end, if sooner), ms since the epoch;
+ * and how the address proved itself (`eoa`, or a contract wallet's `erc1271` / `erc6492`).
  */
 export type SessionInfo = MeResponse;
 
@@ -76,12 +80,14 @@ export class WalletSession {
   /** Asks the server who is signed in; rejects with code `unauthenticated` (401) when no one is. */
   async me(): Promise<SessionInfo> {
     const { status, body } = await requestJson({ connection: this.#connection, method: 'GET', path: '/api/auth/me', expect: [200] });
-    const { address, createdAt, expiresAt } = (body ?? {}) as Partial<Record<keyof MeResponse, unknown>>;
+    const { address, createdAt, expiresAt, method = 'eoa' } = (body ?? {}) as Partial<Record<keyof MeResponse, unknown>>;
     const checkedAddress = normalizeAddress(address);
     if (checkedAddress === undefined) badResponse('/me has no address', status);
     if (!Number.isSafeInteger(createdAt) || !Number.isSafeInteger(expiresAt)) badResponse('/me times are not integers of ms', status);
+    // A server from before contract wallets signs in key pairs only, and says no method.
+    if (!(SIGN_IN_METHODS as readonly unknown[]).includes(method)) badResponse('/me method is not eoa, erc1271 or erc6492', status);
     this.#address = checkedAddress;
-    return { address: checkedAddress, createdAt: createdAt as number, expiresAt: expiresAt as number };
+    return { address: checkedAddress, createdAt: createdAt as number, expiresAt: expiresAt as number, method: method as SignInMethod };
   }
 
   /**

@@ -86,7 +86,7 @@ describe('against the API', () => {
     expect(Object.keys(session.cookies).sort()).toEqual(['wl.sid', 'wl.sid.sig']);
 
     const info = await session.me();
-    expect(info).toEqual({ address, createdAt: server.clock.now(), expiresAt: server.clock.now() + 86_400_000 });
+    expect(info).toEqual({ address, method: 'eoa', createdAt: server.clock.now(), expiresAt: server.clock.now() + 86_400_000 });
 
     const saved = session.cookies;
     await session.logout();

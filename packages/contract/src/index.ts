@@ -2,6 +2,7 @@
 export { API_ERROR_CODES, API_ERROR_STATUS, apiErrorCode, createErrorBodySchema, errorBody, type ApiErrorCode, type ErrorBody } from './errors';
 export {
   LIMITS,
+  SIGN_IN_METHODS,
   challengeRequest,
   signInRequest,
   challengeResponse,
@@ -32,6 +33,7 @@ export {
   type ChallengeResponse,
   type SignedInResponse,
   type MeResponse,
+  type SignInMethod,
   type SessionInfo,
   type SessionListResponse,
   type RevokedResponse,

@@ -76,9 +76,12 @@ test('the schemas carry the limits and descriptions of the zod schemas', () => {
   expect(component('SignInRequest').properties.sid).toEqual({ type: 'string', maxLength: 256 });
   expect(component('SignInRequest').properties.signature).toEqual({
     type: 'string',
-    pattern: '^0x[0-9a-fA-F]{130}$',
-    description: '65 bytes: r, s (low half), v (27/28 or 0/1).',
+    maxLength: 2 + 2 * 16 * 1024,
+    pattern: '^0x(?:[0-9a-fA-F]{2})+$',
+    description: expect.stringMatching(/^A key pair's \(EOA\) 65 bytes: .* contract wallet's, up to 16 KiB, checked on the chain \(ERC-1271 .*ERC-6492/),
   });
+  expect(component('Me').properties.method).toEqual({ type: 'string', enum: ['eoa', 'erc1271', 'erc6492'], description: expect.stringContaining('How the address proved itself') });
+  expect(component('Me').required).toContain('method');
   expect(component('SignInRequest').required).toEqual(['sid', 'signature']);
   expect(component('Me').properties.createdAt).toEqual({ type: 'integer', minimum: 0, description: 'When the session was signed in.' });
   expect(component('PublicConfig')).not.toHaveProperty('additionalProperties');

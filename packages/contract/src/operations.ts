@@ -88,7 +88,7 @@ const retryAfter: Record<string, ApiHeader> = { 'Retry-After': { description: 'S
 // Answers shared by several operations.
 const badBody = errorResponse('Malformed body or parameter, or a body key its schema does not list (unknown keys are refused).', ['invalid_request']);
 const crossSite = errorResponse('A state-changing request from a browser page on another site.', ['origin_forbidden']);
-const tooLarge = errorResponse('Body over 32 KiB.', ['payload_too_large']);
+const tooLarge = errorResponse('Body over 96 KiB.', ['payload_too_large']);
 const notJson = errorResponse('Body that is not application/json in UTF-8.', ['unsupported_media_type']);
 const unauthenticated = errorResponse('No signed-in session.', ['unauthenticated']);
 const rateLimited = { ...errorResponse('Too many requests from this IP, or failed sign-ins for this address.', ['rate_limited']), headers: retryAfter };
@@ -100,13 +100,19 @@ const challengeBusy = {
 const signInBody = { required: true, schema: signInRequest };
 const interactionUid: ApiParameter = { name: 'uid', in: 'path', required: true, description: 'The `interaction` query parameter of the page.', schema: text };
 const interactionNotFound = errorResponse('No such request in this browser (no interaction cookie, or it expired or was completed).', ['not_found']);
-const signInFailures = errorResponse('The challenge or signature does not sign anyone in.', [
-  'challenge_not_found',
-  'challenge_expired',
-  'challenge_not_yet_valid',
-  'message_mismatch',
-  'signature_invalid',
-]);
+const signInUnavailable = {
+  ...errorResponse(
+    "A store is unreachable or too slow, or a contract wallet's signature could not be checked: its chain's RPC is away, " +
+      'answered an error or took longer than RPC_TIMEOUT_MS (never read as an invalid signature); retry later.',
+    ['service_unavailable'],
+  ),
+  headers: retryAfter,
+};
+const signInFailures = errorResponse(
+  "The challenge or signature does not sign anyone in: signature_invalid also when a contract wallet's contract refuses it, " +
+    'or when the chain has no RPC (RPC_URLS) to ask.',
+  ['challenge_not_found', 'challenge_expired', 'challenge_not_yet_valid', 'message_mismatch', 'signature_invalid'],
+);
 
 export const apiOperations: readonly ApiOperation[] = [
   {
@@ -135,7 +141,11 @@ export const apiOperations: readonly ApiOperation[] = [
     tags: ['auth'],
     operationId: 'login',
     summary: 'Trade a signed challenge for a session.',
-    description: 'The challenge is used up by the first attempt from the browser session it was issued to, successful or not (an attempt from another session uses nothing up). A new session id is issued.',
+    description:
+      'The challenge is used up by the first attempt from the browser session it was issued to, successful or not (an attempt ' +
+      "from another session uses nothing up). A new session id is issued. A key pair's 65-byte signature that recovers to " +
+      "the named address signs in without asking the chain; any other signature is a contract wallet's, checked on the " +
+      "chain's RPC (ERC-1271, ERC-6492) and needing a challenge that names the address.",
     requestBody: signInBody,
     responses: {
       '200': { description: 'Signed in.', headers: cookieSet, schema: signedInResponse },
@@ -145,7 +155,7 @@ export const apiOperations: readonly ApiOperation[] = [
       '413': tooLarge,
       '415': notJson,
       '429': rateLimited,
-      '503': unavailable,
+      '503': signInUnavailable,
     },
   },
   {
@@ -166,7 +176,7 @@ export const apiOperations: readonly ApiOperation[] = [
       '413': tooLarge,
       '415': notJson,
       '429': rateLimited,
-      '503': unavailable,
+      '503': signInUnavailable,
     },
   },
   {

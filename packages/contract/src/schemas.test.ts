@@ -51,11 +51,25 @@ describe('the sign-in request', () => {
 
   test.each([
     ['64 bytes (EIP-2098 compact)', `0x${'1'.repeat(128)}`],
+    ['66 bytes', `${SIGNATURE}00`],
+    ["a contract wallet's 16 KiB", `0x${'ab'.repeat(16 * 1024)}`],
+  ])('a signature of %s is taken (a contract wallet may sign with any number of bytes)', (_name, signature) => {
+    expect(signInRequest.safeParse({ sid: SID, signature }).success).toBe(true);
+  });
+
+  test.each([
     ['no 0x', '1'.repeat(130)],
-    ['a byte too many', `${SIGNATURE}00`],
+    ['an odd number of hex digits', `${SIGNATURE}0`],
+    ['no bytes', '0x'],
+    ['a non-hex digit', `${SIGNATURE.slice(0, -1)}g`],
   ])('a signature of %s is refused with a message that says what it must be', (_name, signature) => {
     const issue = signInRequest.safeParse({ sid: SID, signature }).error?.issues[0];
-    expect(issue).toMatchObject({ path: ['signature'], message: 'must be 0x followed by 130 hex digits (65 bytes)' });
+    expect(issue).toMatchObject({ path: ['signature'], message: 'must be 0x followed by an even number of hex digits' });
+  });
+
+  test('a signature over 16 KiB is refused, saying the limit', () => {
+    const issue = signInRequest.safeParse({ sid: SID, signature: `0x${'ab'.repeat(16 * 1024 + 1)}` }).error?.issues[0];
+    expect(issue).toMatchObject({ path: ['signature'], message: 'must be at most 16384 bytes (0x and 32768 hex digits)' });
   });
 });
 

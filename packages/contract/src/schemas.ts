@@ -13,7 +13,16 @@ export const LIMITS = {
   sidMaxLength: 256,
   /** Longest `message` sent back with a signature. */
   messageMaxLength: 32 * 1024,
+  /**
+   * Largest signature, bytes: a key pair's is 65, a contract wallet's (ERC-1271, ERC-6492) can be
+   * long: a Safe's many owners, a passkey wallet's WebAuthn data, a factory call for a wallet not
+   * yet deployed.
+   */
+  signatureMaxBytes: 16 * 1024,
 } as const;
+
+/** How an address proved itself at sign-in. */
+export const SIGN_IN_METHODS = ['eoa', 'erc1271', 'erc6492'] as const;
 
 /** EIP-55 checksummed, or all one case when sent (the server checks the checksum of a mixed-case one). */
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'not an Ethereum address (0x + 40 hex digits)').describe('EIP-55 checksummed address.');
@@ -34,11 +43,16 @@ export const challengeRequest = z
 export const signInRequest = z
   .strictObject({
     sid: z.string().max(LIMITS.sidMaxLength),
-    // EIP-2 low s and the v values are checked by the challenge library's parseSignature.
+    // A 65-byte one is held to the challenge library's parseSignature (EIP-2 low s, v) when it is
+    // a key pair's; any other is a contract wallet's, for its contract to judge.
     signature: z
       .string()
-      .regex(/^0x[0-9a-fA-F]{130}$/, 'must be 0x followed by 130 hex digits (65 bytes)')
-      .describe('65 bytes: r, s (low half), v (27/28 or 0/1).'),
+      .max(2 + 2 * LIMITS.signatureMaxBytes, `must be at most ${LIMITS.signatureMaxBytes} bytes (0x and ${2 * LIMITS.signatureMaxBytes} hex digits)`)
+      .regex(/^0x(?:[0-9a-fA-F]{2})+$/, 'must be 0x followed by an even number of hex digits')
+      .describe(
+        "A key pair's (EOA) 65 bytes: r, s (low half), v (27/28 or 0/1). Or a contract wallet's, up to 16 KiB, checked on " +
+          'the chain (ERC-1271 isValidSignature; ERC-6492-wrapped for a wallet not yet deployed): the challenge must then name the address.',
+      ),
     message: z.string().max(LIMITS.messageMaxLength).optional().describe('When sent, must be the issued message byte for byte.'),
   })
   .meta({ id: 'SignInRequest' });
@@ -72,6 +86,12 @@ export const meResponse = z
     address,
     createdAt: epochMs.describe('When the session was signed in.'),
     expiresAt: epochMs.describe('When it ends if idle from now on, or its absolute end if sooner.'),
+    method: z
+      .enum(SIGN_IN_METHODS)
+      .describe(
+        "How the address proved itself: `eoa` a key pair's signature; `erc1271` a deployed contract wallet's (isValidSignature); " +
+          '`erc6492` a contract wallet\'s wrapped signature (ERC-6492, deployed or not). A contract wallet\'s session is checked again on the chain now and then, and ends when its contract no longer accepts the sign-in.',
+      ),
   })
   .meta({ id: 'Me' });
 
@@ -185,6 +205,7 @@ export type SignInRequest = z.infer<typeof signInRequest>;
 export type ChallengeResponse = z.infer<typeof challengeResponse>;
 export type SignedInResponse = z.infer<typeof signedInResponse>;
 export type MeResponse = z.infer<typeof meResponse>;
+export type SignInMethod = (typeof SIGN_IN_METHODS)[number];
 export type SessionInfo = z.infer<typeof sessionInfo>;
 export type SessionListResponse = z.infer<typeof sessionListResponse>;
 export type RevokedResponse = z.infer<typeof revokedResponse>;

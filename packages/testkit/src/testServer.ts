@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { createApp, sessionCookieName, type AppConfig } from '@wallet-login/api/app';
+import { createApp, sessionCookieName, type AppConfig, type AppDeps } from '@wallet-login/api/app';
 import { createLocalSessionEvents } from '@wallet-login/api/events/local';
 import { attachLiveSessions } from '@wallet-login/api/server/liveSession';
 import { loadConfig } from '@wallet-login/api/config';
@@ -27,6 +27,11 @@ export interface TestServerOptions {
   config?: Partial<AppConfig>;
   /** Reuse a data directory (e.g. to test a restart); it is then not deleted on close. */
   dataDir?: string;
+  /**
+   * More of createApp's dependencies, e.g. `contractWallets` (a verifier on a local chain).
+   * @default createApp's defaults
+   */
+  deps?: Partial<Omit<AppDeps, 'config' | 'stores' | 'clock' | 'random' | 'logger' | 'events'>>;
 }
 
 export interface TestServer {
@@ -65,7 +70,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const config = testAppConfig(options.publicOrigin ?? url, { registration: options.registration ?? 'open', ...options.config });
   const logger = pino({ level: 'silent' });
   const events = createLocalSessionEvents();
-  const app = createApp({ config, stores, clock, random: (n) => randomBytes(n), logger, events });
+  const app = createApp({ ...options.deps, config, stores, clock, random: (n) => randomBytes(n), logger, events });
   server.on('request', app.callback());
   // The live-session WebSocket (/api/ws), as the real server has it.
   const liveSessions = attachLiveSessions({

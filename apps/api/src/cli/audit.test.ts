@@ -20,7 +20,7 @@ const entry = (at: number, overrides: Partial<AuditEntry> = {}): AuditEntry => (
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wallet-login-audit-'));
   stores = openSqliteStores({ file: join(dir, 'db.sqlite'), clock });
-  await stores.audit.append(entry(NOW - 3 * 86_400_000));
+  await stores.audit.append(entry(NOW - 3 * 86_400_000, { method: 'erc6492' }));
   await stores.audit.append(entry(NOW - 3_600_000, { outcome: 'signature_invalid', address: undefined }));
   await stores.audit.append(entry(NOW - 60_000, { address: BOB, outcome: 'address_not_registered' }));
   await stores.audit.append(entry(NOW - 1000, { action: 'logout' }));
@@ -49,7 +49,9 @@ describe('audit CLI', () => {
     expect(lines).toHaveLength(4);
     expect(lines[0]).toContain('2026-11-24T11:59:59.000Z');
     expect(lines[0]).toMatch(/logout +ok +0x/);
-    expect(lines[2]).toMatch(/signature_invalid +- +203\.0\.113\.7/);
+    expect(lines[2]).toMatch(/signature_invalid +- +- +203\.0\.113\.7/);
+    // A sign-in says how its address proved itself.
+    expect(lines[3]).toMatch(/login +ok +0x[0-9a-fA-F]{40} +erc6492 +203\.0\.113\.7/);
     expect(stderr).toBe('4 entries\n');
   });
 

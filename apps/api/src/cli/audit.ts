@@ -43,6 +43,8 @@ function formatEntry(entry: AuditEntry): string {
     entry.action.padEnd(10),
     entry.outcome.padEnd(22),
     (entry.address ?? '-').padEnd(42),
+    // How a sign-in's address proved itself: eoa, erc1271, erc6492.
+    (entry.method ?? '-').padEnd(7),
     entry.ip.padEnd(15),
     entry.instance,
     JSON.stringify(entry.userAgent ?? ''),

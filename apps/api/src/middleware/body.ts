@@ -13,8 +13,12 @@ declare module 'koa' {
   }
 }
 
-/** Login bodies are a few hundred bytes; EIP-4361 messages are capped at 16 KiB. */
-export const BODY_LIMIT_BYTES = 32 * 1024;
+/**
+ * A key pair's login body is a few hundred bytes; a contract wallet's signature may be 16 KiB
+ * (32 KiB of hex), sent with the issued message (at most 32 KiB) and a sid: this fits both, with
+ * room for JSON escapes.
+ */
+export const BODY_LIMIT_BYTES = 96 * 1024;
 
 export function jsonBody(limit = BODY_LIMIT_BYTES): Middleware {
   return async (ctx, next) => {

@@ -5,6 +5,7 @@ import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { ApiError, fromChallengeError, type ApiErrorCode } from '../errors';
 import { StoreUnavailableError } from '../stores/errors';
+import { isChainError } from '../chain/errors';
 
 /**
  * Answers that koa and koa-router produce themselves (an empty 404, koa-router's 405/501 with
@@ -27,8 +28,9 @@ export function errorHandler(logger: Logger): Middleware {
     } catch (caught) {
       const error = toApiError(caught);
       if (error.status >= 500) {
-        // A backing service away is an outage to watch, not a fault in the code.
-        const level = caught instanceof StoreUnavailableError ? 'warn' : 'error';
+        // A backing service (a store, a chain's RPC) away is an outage to watch, not a fault in the code.
+        const outage = caught instanceof StoreUnavailableError || isChainError(caught) || isChainError((caught as { cause?: unknown } | undefined)?.cause);
+        const level = outage ? 'warn' : 'error';
         logger[level]({ err: caught, reqId: ctx.state.requestId, method: ctx.method, path: ctx.path }, 'request failed');
       }
       ctx.status = error.status;

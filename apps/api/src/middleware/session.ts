@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto';
 import type Koa from 'koa';
 import createSession from 'koa-session';
+import type { SignInMethod } from '@wallet-login/contract';
 import { ApiError } from '../errors';
 import type { SessionEvents } from '../events/types';
 import type { AuditEntry, Clock, SessionData, SessionStore } from '../stores/types';
@@ -53,7 +54,34 @@ interface SessionFields {
   userAgent?: string;
   /** This session's outstanding challenges, oldest first (bounded), with the address each was asked for. */
   challenges?: unknown;
+  /** How the address proved itself at sign-in; absent on sessions signed in before it was kept (all `eoa`). */
+  method?: unknown;
+  /** A contract wallet's login, kept to check it again on the chain; read through `contractWalletProof`. */
+  contractWallet?: unknown;
 }
+
+/** How a sign-in proved the address: a key pair's signature, or a contract wallet's, to be checked again. */
+export type SignInProof =
+  | { method: 'eoa' }
+  | {
+      method: Exclude<SignInMethod, 'eoa'>;
+      /** The message's Chain ID: the chain the contract is asked on. */
+      chainId: number;
+      /** The exact message signed at sign-in. */
+      message: string;
+      /** The signature as sent (up to 16 KiB). */
+      signature: string;
+    };
+
+/** A contract wallet's stored login, and when the chain last accepted it (ms). */
+interface ContractWalletProof {
+  chainId: number;
+  message: string;
+  signature: string;
+  checkedAt: number;
+}
+
+const SIGN_IN_METHODS: readonly SignInMethod[] = ['eoa', 'erc1271', 'erc6492'];
 
 /** koa-session's session object, as far as this module uses it. */
 type KoaSession = SessionFields & { regenerate(): Promise<void> | undefined };
@@ -75,6 +103,8 @@ export interface OutstandingChallenge {
 /** The signed-in session, as GET /api/auth/me answers it. */
 export interface SignedIn {
   address: string;
+  /** How the address proved itself at sign-in. */
+  method: SignInMethod;
   /** When it was signed in (ms). */
   createdAt: number;
   /** When it ends if idle from now on, or its absolute end if sooner (ms). */
@@ -170,6 +200,7 @@ export class Session {
     const now = this.#shared.clock.now();
     return {
       address: data.address,
+      method: methodOf(data.method),
       createdAt: data.createdAt ?? now,
       expiresAt: Math.min(now + this.#shared.idleMs, data.absoluteExpiresAt ?? Infinity),
     };
@@ -209,14 +240,18 @@ export class Session {
    * Signs in `address`: a new session id at the privilege change (OWASP session fixation: the
    * pre-login id dies), the signed-in data, and one store write, which records `audit` (the
    * sign-in's entry) with the session. When it fails, nothing of the sign-in is written and this
-   * request's session ends (the cookie is cleared; its challenge is used up anyway).
+   * request's session ends (the cookie is cleared; its challenge is used up anyway). `proof` says
+   * how the address proved itself; a contract wallet's is kept, to be checked again.
    */
-  async rotate(address: string, audit: AuditEntry): Promise<void> {
+  async rotate(address: string, audit: AuditEntry, proof: SignInProof = { method: 'eoa' }): Promise<void> {
     const data = this.#data();
     const now = this.#shared.clock.now();
     delete data.binding;
     delete data.challenges;
     data.address = address;
+    data.method = proof.method;
+    if (proof.method === 'eoa') delete data.contractWallet;
+    else data.contractWallet = { chainId: proof.chainId, message: proof.message, signature: proof.signature, checkedAt: now } satisfies ContractWalletProof;
     data.createdAt = now;
     data.lastSeenAt = now;
     data.absoluteExpiresAt = now + this.#shared.absoluteMs;
@@ -418,6 +453,11 @@ export function createSessionLayer(app: Koa, options: SessionLayerOptions): Koa.
       ctx.state.session.touch();
       await next();
     });
+}
+
+/** A stored method; anything else (absent: signed in before methods were kept) is a key pair's. */
+function methodOf(value: unknown): SignInMethod {
+  return SIGN_IN_METHODS.includes(value as SignInMethod) ? (value as SignInMethod) : 'eoa';
 }
 
 function numberOrNull(value: unknown): number | null {

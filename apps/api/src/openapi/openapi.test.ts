@@ -15,6 +15,7 @@ import {
   type OpenApiDocument,
 } from '@wallet-login/contract';
 import { formatCookieHeader, register } from '@wallet-login/client';
+import { BODY_LIMIT_BYTES } from '../middleware/body';
 import { createApp } from '../app';
 import { StoreUnavailableError } from '../stores/errors';
 import type { Stores } from '../stores/types';
@@ -217,7 +218,7 @@ async function consentStep(server: TestServing): Promise<{ browser: Browser; uid
 /** The jar's cookies without the wallet-login session's. */
 const withoutSession = (browser: Browser): string => [...browser.jar.cookies].filter(([name]) => !name.startsWith('wl.sid')).map(([name, value]) => `${name}=${value}`).join('; ');
 
-const TOO_LARGE = { raw: { text: JSON.stringify({ pad: 'x'.repeat(40 * 1024) }), type: 'application/json' } };
+const TOO_LARGE = { raw: { text: JSON.stringify({ pad: 'x'.repeat(BODY_LIMIT_BYTES) }), type: 'application/json' } };
 const NOT_JSON = { raw: { text: 'sid=1', type: 'application/x-www-form-urlencoded' } };
 const MALFORMED_SIGN_IN = { body: { sid: 5, signature: '0x' } };
 

@@ -14,11 +14,14 @@ const USER_AGENT_MAX = 256;
 export interface Audit {
   /**
    * Appends an entry for this request, without waiting for it: `outcome` is `ok` or the error
-   * code answered. For failed attempts and ended sessions.
+   * code answered. For failed attempts and ended sessions; `method` as for `entry`.
    */
-  (ctx: Context, action: AuditAction, outcome: string, address?: string): void;
-  /** The entry for this request, for the session layer to record with the session (Session.rotate). */
-  entry(ctx: Context, action: AuditAction, outcome: string, address?: string): AuditEntry;
+  (ctx: Context, action: AuditAction, outcome: string, address?: string, method?: string): void;
+  /**
+   * The entry for this request, for the session layer to record with the session (Session.rotate);
+   * `method`, on a sign-in, how the address proved itself (eoa, erc1271, erc6492).
+   */
+  entry(ctx: Context, action: AuditAction, outcome: string, address?: string, method?: string): AuditEntry;
 }
 
 export interface CreateAuditOptions {
@@ -31,17 +34,18 @@ export interface CreateAuditOptions {
 }
 
 export function createAudit({ stores, clock, instanceId, logger }: CreateAuditOptions): Audit {
-  const entry: Audit['entry'] = (ctx, action, outcome, address) => {
+  const entry: Audit['entry'] = (ctx, action, outcome, address, method) => {
     const userAgent = ctx.get('User-Agent').slice(0, USER_AGENT_MAX);
     return {
       at: clock.now(), action, outcome, ip: ctx.ip || 'unknown', instance: instanceId,
       ...(address !== undefined ? { address } : {}),
+      ...(method !== undefined ? { method } : {}),
       ...(userAgent ? { userAgent } : {}),
     };
   };
-  const append = (ctx: Context, action: AuditAction, outcome: string, address?: string): void => {
+  const append = (ctx: Context, action: AuditAction, outcome: string, address?: string, method?: string): void => {
     stores.audit
-      .append(entry(ctx, action, outcome, address))
+      .append(entry(ctx, action, outcome, address, method))
       .catch((err: unknown) => logger.warn({ err, action, reqId: ctx.state.requestId }, 'audit append failed'));
   };
   return Object.assign(append, { entry });

@@ -122,7 +122,7 @@ describe('register and login', () => {
     expect(await h.stores.users.has(ADDRESS)).toBe(true);
     const me = await client.get('/api/auth/me');
     expect(me.status).toBe(200);
-    expect(me.body).toEqual({ address: ADDRESS, createdAt: TEST_START_TIME, expiresAt: TEST_START_TIME + 86_400_000 });
+    expect(me.body).toEqual({ address: ADDRESS, method: 'eoa', createdAt: TEST_START_TIME, expiresAt: TEST_START_TIME + 86_400_000 });
   });
 
   test('registering an already registered address just logs in (200), keeping the first registration', async () => {
@@ -298,8 +298,33 @@ describe('challenge use', () => {
     await register(h);
     const client = new Client(h.server);
     const c = await issue(client);
-    expectError(await client.post('/api/auth/login', { sid: c.sid, signature: `${c.signature}00` }), 400, 'invalid_request');
+    for (const signature of [`${c.signature}0`, `${c.signature.slice(0, 130)}1d`, '0x', `0x${'ab'.repeat(16 * 1024 + 1)}`]) {
+      expectError(await client.post('/api/auth/login', { sid: c.sid, signature }), 400, 'invalid_request');
+    }
     expect((await client.post('/api/auth/login', { sid: c.sid, signature: c.signature })).status).toBe(200);
+  });
+
+  test("a signature of another length than a key pair's is a contract wallet's: without RPC_URLS, 401 signature_invalid saying so, the challenge used up", async () => {
+    const h = setup();
+    await register(h);
+    const client = new Client(h.server);
+    const c = await issue(client);
+    const res = await client.post('/api/auth/login', { sid: c.sid, signature: `${c.signature}00` });
+    expectError(res, 401, 'signature_invalid');
+    expect(res.body.error.message).toMatch(/contract wallets on chain 1 cannot be checked: the server needs an RPC for that chain in RPC_URLS/);
+    expectError(await client.post('/api/auth/login', { sid: c.sid, signature: c.signature }), 401, 'challenge_not_found');
+  });
+
+  test("over a challenge that names no address, a signature that is not a key pair's is 400 saying the address must be named, the challenge kept", async () => {
+    const h = setup();
+    await register(h);
+    const client = new Client(h.server);
+    const challenge = await client.post('/api/auth/challenge', {});
+    const signature = signMessage({ message: challenge.body.message, privateKey: TEST_KEY });
+    const res = await client.post('/api/auth/login', { sid: challenge.body.sid, signature: `${signature}00` });
+    expectError(res, 400, 'invalid_request');
+    expect(res.body.error.message).toMatch(/not a 65-byte key-pair signature, so it can only be a contract wallet's, and a contract wallet must be named/);
+    expect((await client.post('/api/auth/login', { sid: challenge.body.sid, signature })).status).toBe(200);
   });
 
   test("another session's challenge is refused, and so is one sent without a cookie", async () => {
@@ -472,16 +497,16 @@ describe('audit log', () => {
     clock.advance(1000);
     expect((await client.signIn(TEST_KEY, { mode: 'register' })).status).toBe(201);
     clock.advance(1000);
-    expect((await client.post('/api/auth/login', { sid: 'A'.repeat(24), signature: '0x1234' })).status).toBe(400);
+    expect((await client.post('/api/auth/login', { sid: 'A'.repeat(24), signature: `0x${'00'.repeat(65)}` })).status).toBe(400);
     clock.advance(1000);
     expect((await client.post('/api/auth/logout')).status).toBe(204);
 
     const entries = await stores.audit.query({});
-    expect(entries.map((e) => [e.action, e.outcome, e.address])).toStrictEqual([
-      ['logout', 'ok', ADDRESS],
-      ['login', 'invalid_request', undefined],
-      ['register', 'ok', ADDRESS],
-      ['login', 'address_not_registered', ADDRESS],
+    expect(entries.map((e) => [e.action, e.outcome, e.address, e.method])).toStrictEqual([
+      ['logout', 'ok', ADDRESS, undefined],
+      ['login', 'invalid_request', undefined, undefined],
+      ['register', 'ok', ADDRESS, 'eoa'],
+      ['login', 'address_not_registered', ADDRESS, 'eoa'],
     ]);
     expect(entries[3]).toMatchObject({ at: TEST_START_TIME, ip: expect.stringMatching(/127\.0\.0\.1/), userAgent: 'AuditBrowser/2.0', instance: 'test-instance' });
     expect(await stores.audit.query({ address: ADDRESS, since: TEST_START_TIME + 1 })).toHaveLength(2);

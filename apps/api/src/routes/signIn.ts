@@ -2,6 +2,20 @@
 // /login and POST /register trade a signed one for a signed-in session (registering the signer
 // first for /register). Every attempt is rate limited per client IP, failures count against the
 // address a signature proves, and each attempt is audited: an accepted one with its session.
+//
+// Who signed, in this order (the first that decides, decides):
+//   1. a 65-byte signature that passes the strict key-pair checks (EIP-2 low s, v 27/28) and
+//      recovers to the address the challenge names (or, over a challenge naming none, to anyone)
+//      signs that key pair (EOA) in, with no RPC call: an RPC that is away never slows it;
+//   2. otherwise, over an EIP-4361 challenge that names an address, the chain decides: one
+//      eth_call of the ERC-6492 universal validator (ERC-1271 isValidSignature of a deployed
+//      wallet, a wrapped signature of one not yet deployed) over the EIP-191 hash of the exact
+//      message issued. Valid: that contract wallet signs in. Not valid: 401 signature_invalid. The
+//      RPC cannot decide (away, an error, past RPC_TIMEOUT_MS): 503 with Retry-After, never a
+//      session. No RPC for the chain (RPC_URLS): 401 signature_invalid saying so.
+// A contract cannot be recovered from its signature, so a signature that is not a key pair's
+// needs a challenge that names the address (400 otherwise, before the challenge is used up). In
+// every case the challenge is used up by the attempt that takes it.
 
 import Router from 'koa-router';
 import type { Context, ParameterizedContext } from 'koa';
@@ -11,17 +25,21 @@ import {
   ChallengeError,
   createChallenge,
   createChallengeMessage,
+  isChallengeError,
   isSid,
   normalizeAddress,
   parseSignature,
   verifyChallenge,
+  verifyChallengeMessage,
   type ChallengeFormat,
+  type ParsedSignature,
   type RecoverAddress,
 } from '@wallet-login/challenge';
+import { fromChainError, type ContractWalletVerifier } from '../chain';
 import { ApiError } from '../errors';
 import { parseBody } from '../middleware/body';
 import type { Clock, StoredChallenge, Stores } from '../stores/types';
-import type { SessionState } from '../middleware/session';
+import type { SessionState, SignInProof } from '../middleware/session';
 import { toApiError } from '../middleware/errors';
 import type { RateLimits } from '../middleware/rateLimit';
 import type { Audit } from './audit';
@@ -61,8 +79,22 @@ export interface SignInRoutesOptions {
    * @default recoverAddressPure
    */
   recover?: RecoverAddress;
+  /**
+   * Contract-wallet signatures (ERC-1271, ERC-6492), checked on the chain of `chainId` when it has
+   * an RPC; asked only when a signature is not a valid key-pair signature of the named address.
+   */
+  contractWallets: Pick<ContractWalletVerifier, 'hasChain' | 'verifyContractSignature'>;
   audit: Audit;
 }
+
+/** Who signed a challenge, and how the address proved itself. */
+interface Signer {
+  address: string;
+  proof: SignInProof;
+}
+
+/** `0x` + r ‖ s ‖ v: a key pair's (EOA) signature. */
+const EOA_SIGNATURE_LENGTH = 2 + 65 * 2;
 
 /** The EIP-4361 domain and URI a challenge names. */
 interface Site {
@@ -130,29 +162,38 @@ export function signInRoutes(options: SignInRoutesOptions): Router<SessionState>
   });
 
   const authenticate = (mode: 'login' | 'register') => async (ctx: ParameterizedContext<SessionState>) => {
-    let signer: string | undefined;
+    let signer: Signer | undefined;
     try {
       signer = await verifySignIn(mode, ctx);
       const created = await signIn(mode, ctx, signer);
       ctx.status = created ? 201 : 200;
-      ctx.body = { address: signer };
+      ctx.body = { address: signer.address };
     } catch (error) {
       const outcome = toApiError(error).code;
-      audit(ctx, mode, outcome, signer);
+      audit(ctx, mode, outcome, signer?.address, signer?.proof.method);
       if (signer !== undefined && outcome !== 'rate_limited' && outcome !== 'service_unavailable') {
-        await limits.failAddress(signer);
+        await limits.failAddress(signer.address);
       }
       throw error;
     }
   };
 
   /** Takes the challenge the body names and returns who signed it; throws on the first check that fails. */
-  const verifySignIn = async (mode: 'login' | 'register', ctx: ParameterizedContext<SessionState>): Promise<string> => {
+  const verifySignIn = async (mode: 'login' | 'register', ctx: ParameterizedContext<SessionState>): Promise<Signer> => {
     const body = parseBody(loginBody, ctx.request.body);
     if (!isSid(body.sid)) throw new ApiError('invalid_request', 'sid is not a challenge id.');
-    // A malformed signature is refused (400) before the challenge is taken, so it does not use it
-    // up. (verifyChallenge decodes it again: it takes the signature as sent, not parsed.)
-    parseSignature(body.signature);
+    const contractChecks = options.contractWallets.hasChain(options.chainId);
+    // A 65-byte signature is decoded once, here. One that fails the strict checks is refused
+    // (400) before the challenge is taken, so it does not use it up, unless a contract wallet on
+    // this chain could have made it: any bytes may be a contract's signature, for it to judge.
+    let keyPair: ParsedSignature | undefined;
+    if (body.signature.length === EOA_SIGNATURE_LENGTH) {
+      try {
+        keyPair = parseSignature(body.signature);
+      } catch (error) {
+        if (!contractChecks) throw error;
+      }
+    }
     if (mode === 'register' && options.registration === 'closed') {
       throw new ApiError('registration_closed', 'Registration is closed on this server.');
     }
@@ -164,6 +205,13 @@ export function signInRoutes(options: SignInRoutesOptions): Router<SessionState>
     // one over other text, recovers to some address: registering needs one that names it.
     if (mode === 'register' && asked !== undefined && asked.address === undefined) {
       throw new ApiError('invalid_request', 'Registering needs a challenge that names the address: ask for one with {"address": "0x…"}.');
+    }
+    // Only a key pair can be recovered from its signature; a contract wallet must be named.
+    if (keyPair === undefined && asked !== undefined && asked.address === undefined) {
+      throw new ApiError(
+        'invalid_request',
+        'This signature is not a 65-byte key-pair signature, so it can only be a contract wallet\'s, and a contract wallet must be named: ask for a challenge with {"address": "0x…"}.',
+      );
     }
 
     // Single use: taken (deleted) before anything about it is checked, so a second attempt fails
@@ -179,25 +227,56 @@ export function signInRoutes(options: SignInRoutesOptions): Router<SessionState>
 
     // ChallengeErrors thrown here reach the error middleware, which maps them to API codes.
     const { domain, uri } = siteOfChallenge(challenge) ?? siteOfRequest(ctx);
-    const { address } = verifyChallenge({
-      challenge, message: challenge.message, signature: body.signature, now: clock.now(),
+    const checks = {
+      challenge, message: challenge.message, now: clock.now(),
       ttlMs: options.challengeTtlMs, skewMs: options.clockSkewMs,
-      domain, uri, chainId: options.chainId, recover: options.recover,
-    });
-    // Only the address a challenge was asked for may sign it. An EIP-4361 message names it and
-    // verifyChallenge holds the signer to it; the JSON form names none, so it is held here, and
-    // refused the same way.
-    if (asked.address !== undefined && address !== asked.address) {
-      throw new ChallengeError('signature_invalid', 'signature is not by the address the challenge was asked for');
+      domain, uri, chainId: options.chainId,
+    };
+
+    // 1. A key pair's signature: no RPC.
+    let keyPairFailure: ChallengeError | undefined;
+    if (keyPair !== undefined) {
+      try {
+        const { address } = verifyChallenge({ ...checks, signature: keyPair, recover: options.recover });
+        // Only the address a challenge was asked for may sign it. An EIP-4361 message names it and
+        // verifyChallenge holds the signer to it; the JSON form names none, so it is held here, and
+        // refused the same way.
+        if (asked.address === undefined || address === asked.address) return { address, proof: { method: 'eoa' } };
+        keyPairFailure = new ChallengeError('signature_invalid', 'signature is not by the address the challenge was asked for');
+      } catch (error) {
+        // Only "not this key's signature" leaves the contract to ask; a stale or foreign message does not.
+        if (!isChallengeError(error, 'signature_invalid')) throw error;
+        keyPairFailure = error;
+      }
     }
-    return address;
+
+    // 2. A contract wallet's signature: the chain decides, over the exact message issued.
+    const { format, expectedSigner } = verifyChallengeMessage(checks);
+    if (format !== 'siwe' || expectedSigner === undefined) {
+      if (keyPairFailure !== undefined) throw keyPairFailure;
+      throw new ApiError('invalid_request', "A contract wallet's signature needs an EIP-4361 challenge that names its address: ask for one with {\"address\": \"0x…\"}.");
+    }
+    let valid: boolean;
+    let method: 'erc1271' | 'erc6492';
+    try {
+      ({ valid, method } = await options.contractWallets.verifyContractSignature({
+        chainId: options.chainId, address: expectedSigner, message: challenge.message, signature: body.signature,
+      }));
+    } catch (error) {
+      // No RPC for the chain: 401 saying so; the RPC could not decide: 503, never "invalid".
+      throw fromChainError(error) ?? error;
+    }
+    if (!valid) {
+      throw new ApiError(
+        'signature_invalid',
+        `The signature is not by the named address: neither its key pair's nor, asked on chain ${options.chainId}, its contract wallet's (ERC-1271, ERC-6492).`,
+      );
+    }
+    return { address: expectedSigner, proof: { method, chainId: options.chainId, message: challenge.message, signature: body.signature } };
   };
 
-  /**
-   * Admits the verified signer `address` (registering it first for `register`) and signs this
-   * session in; returns whether the user is new.
-   */
-  const signIn = async (mode: 'login' | 'register', ctx: ParameterizedContext<SessionState>, address: string): Promise<boolean> => {
+  /** Admits the verified `signer` (registering it first for `register`) and signs this session in; returns whether the user is new. */
+  const signIn = async (mode: 'login' | 'register', ctx: ParameterizedContext<SessionState>, { address, proof }: Signer): Promise<boolean> => {
     // The failure count and the user list live in different stores: both are asked at once.
     const [, registered] = await Promise.all([limits.checkAddress(address), mode === 'login' ? stores.users.has(address) : true]);
 
@@ -207,7 +286,7 @@ export function signInRoutes(options: SignInRoutesOptions): Router<SessionState>
       throw new ApiError('address_not_registered', 'This address is not registered here.');
     }
     // The session and its audit entry are recorded together: no signed-in session without it.
-    await ctx.state.session.rotate(address, audit.entry(ctx, mode, 'ok', address));
+    await ctx.state.session.rotate(address, audit.entry(ctx, mode, 'ok', address, proof.method), proof);
     return created;
   };
 

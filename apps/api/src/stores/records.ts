@@ -67,6 +67,7 @@ export interface AuditRow {
   ip: string;
   user_agent: string | null;
   instance: string;
+  method: string | null;
 }
 
 /** The entry an audit row holds; absent columns are absent fields. */
@@ -76,6 +77,7 @@ export function toAuditEntry(row: AuditRow): AuditEntry {
     action: toAuditAction(row.action),
     outcome: row.outcome,
     ...(row.address !== null ? { address: row.address } : {}),
+    ...(row.method !== null ? { method: row.method } : {}),
     ip: row.ip,
     ...(row.user_agent !== null ? { userAgent: row.user_agent } : {}),
     instance: row.instance,

@@ -136,6 +136,12 @@ export interface AuditEntry {
   outcome: string;
   /** The address, when one was recovered or signed in. */
   address?: string;
+  /**
+   * How the address proved itself, on a sign-in that did: `eoa` (a key pair's signature),
+   * `erc1271` or `erc6492` (a contract wallet's, checked on the chain). Absent otherwise, and on
+   * entries written before it was kept.
+   */
+  method?: string;
   /** The client IP (X-Forwarded-For only with TRUST_PROXY). */
   ip: string;
   userAgent?: string;

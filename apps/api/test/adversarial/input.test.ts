@@ -3,6 +3,7 @@
 // no session, no user, and a challenge already issued stays usable.
 
 import { request } from 'node:http';
+import { BODY_LIMIT_BYTES } from '../../src/middleware/body';
 import { ADDRESS, Browser, expectError, snapshot, useServer } from './support';
 
 const server = useServer();
@@ -191,9 +192,10 @@ describe('size', () => {
     expect(await snapshot(stores)).toEqual(before);
   });
 
-  test('the limit is 32 KiB: one byte over is 413, at the limit the body is read (and judged: 400)', async () => {
+  test("the limit is 96 KiB (a contract wallet's 16 KiB signature and the message fit): one byte over is 413, at the limit the body is read (and judged: 400)", async () => {
     const { url } = server();
-    const limit = 32 * 1024;
+    const limit = 96 * 1024;
+    expect(BODY_LIMIT_BYTES).toBe(limit);
     const fill = (size: number) => `{"sid":"${'A'.repeat(size - '{"sid":""}'.length)}"}`;
     expect(fill(limit)).toHaveLength(limit);
     expectError(await new Browser(url).send('POST', '/api/auth/login', { raw: fill(limit + 1) }), 413, 'payload_too_large');

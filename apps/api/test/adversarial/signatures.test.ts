@@ -1,6 +1,8 @@
-// Signatures: only a canonical 65-byte signature (0x + 130 hex; v 27/28 or 0/1; 1 ≤ r < n;
-// 1 ≤ s ≤ n/2, EIP-2) by the address the message names signs in. A malformed one is a 400 that
-// leaves the challenge usable; a well-formed wrong one is a 401 that uses it up.
+// Signatures, on a server without RPC_URLS: only a canonical 65-byte signature (0x + 130 hex;
+// v 27/28 or 0/1; 1 ≤ r < n; 1 ≤ s ≤ n/2, EIP-2) by the address the message names signs in. A
+// malformed one is a 400 that leaves the challenge usable; a well-formed wrong one is a 401 that
+// uses it up. Any other even number of bytes (up to 16 KiB) is a contract wallet's signature,
+// which such a server cannot check: a 401 that says contract wallets need RPC_URLS.
 
 import { secp256k1 } from '@noble/curves/secp256k1';
 import { ADDRESS, Browser, expectError, KEY, OTHER_KEY, snapshot, useServer } from './support';
@@ -43,14 +45,12 @@ const MALFORMED: Malformed[] = [
   ['an upper-case 0X prefix', ({ signature }) => `0X${signature.slice(2)}`],
   ['0 bytes', () => '0x'],
   ['an empty string', () => ''],
-  ['64 bytes', ({ signature }) => signature.slice(0, -2)],
-  ['66 bytes', ({ signature }) => `${signature}1b`],
-  ['trailing data after a valid signature', ({ signature }) => `${signature}00`],
   ['trailing text after a valid signature', ({ signature }) => `${signature}-and-more`],
   ['a trailing newline', ({ signature }) => `${signature}\n`],
   ['leading whitespace', ({ signature }) => ` ${signature}`],
   ['fullwidth digits', ({ signature }) => signature.replace(/[0-9]/, (d) => String.fromCharCode(0xff10 + Number(d)))],
   ['1025 characters', ({ signature }) => `${signature}${'0'.repeat(1025 - signature.length)}`],
+  ['16 KiB + 1 byte', () => `0x${'ab'.repeat(16 * 1024 + 1)}`],
   ['null', () => null],
   ['a number', () => 12345],
   ['an array', ({ signature }) => [signature]],
@@ -87,6 +87,27 @@ describe('malformed signatures: 400 invalid_request, the challenge still usable'
     expect(await browser.whoami()).toBeUndefined();
     // Refused before the challenge was taken: the right signature still signs in.
     expect((await browser.login({ sid: c.sid, signature: c.signature })).status).toBe(200);
+  });
+});
+
+describe("other lengths are a contract wallet's: without RPC_URLS, 401 signature_invalid saying so, the challenge used up", () => {
+  test.each([
+    ['64 bytes (EIP-2098 compact)', (signature: string) => signature.slice(0, -2)],
+    ['66 bytes', (signature: string) => `${signature}1b`],
+    ['trailing data after a valid signature', (signature: string) => `${signature}00`],
+    ['16 KiB', () => `0x${'ab'.repeat(16 * 1024)}`],
+  ])('%s', async (_name, make) => {
+    const { url, stores } = server();
+    await stores.users.add(ADDRESS, 0);
+    const browser = new Browser(url);
+    const c = await browser.challenge();
+    const before = await snapshot(stores);
+    const res = await browser.login({ sid: c.sid, signature: make(c.signature), message: c.message });
+    expectError(res, 401, 'signature_invalid');
+    expect(res.body.error.message).toContain('RPC_URLS');
+    expect(await snapshot(stores)).toEqual({ ...before, challenges: before.challenges - 1 });
+    expect(await browser.whoami()).toBeUndefined();
+    expectError(await browser.login({ sid: c.sid, signature: c.signature }), 401, 'challenge_not_found');
   });
 });
 

@@ -1,15 +1,399 @@
-// Contract wallets signing in, end to end, on a real local chain (anvil): the server as a real
-// process refusing an RPC on the wrong chain, and going on without an RPC that does not answer.
+// Contract wallets signing in, end to end, on a real local chain (anvil): the project's
+// OwnedWallet (ERC-1271) deployed through its CREATE2 factory, or not yet deployed and signing
+// with an ERC-6492 wrapper, against the test server with the verifier injected; every request to
+// the RPC counted by a proxy in front of it. Also: the RPC down, silent or on the wrong chain (the
+// server as a real process), the owner rotated after sign-in (the session's re-check, a live
+// socket told), replays, and two instances sharing Redis.
 
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, TEST_SESSION_KEYS, useAnvil } from '@wallet-login/testkit';
+import pino from 'pino';
+import request from 'supertest';
+import type { Redis } from 'ioredis';
+import {
+  TEST_KEYS, TEST_SESSION_KEYS, createTestClock, deployFactory, deployWallet, freePort,
+  privateKeyToAddress, signMessage, startTestServer, testAppConfig, useAnvil, walletAddress, wrapErc6492Signature,
+  TEST_START_TIME, type TestServer,
+} from '@wallet-login/testkit';
+import { createApp } from '../../src/app';
+import { createContractWalletVerifier, type ContractWalletVerifier, type RpcCheckOutcome } from '../../src/chain';
+import { composeStores } from '../../src/stores/open';
+import { openRedisStores } from '../../src/stores/redis';
+import { openSqliteStores } from '../../src/stores/sqlite';
+import type { Stores } from '../../src/stores/types';
+import { Client, expectError } from '../support/app';
 import { startApiProcess, type ApiProcess } from '../support/processes';
+import { connectTestRedis, deleteRedisKeys, TEST_REDIS_URL, uniqueName } from '../support/services';
+import { startCountingProxy, startSilentServer, type CountingProxy } from './rpcServers';
 
 const CHAIN_ID = 84532;
+const TIMEOUT_MS = 1500;
+/** What every answer an RPC cannot give must come within: the timeout plus a second. */
+const BOUND_MS = TIMEOUT_MS + 1000;
+const RECHECK_MS = 600_000;
+
+type Address = `0x${string}`;
+const owner = privateKeyToAddress(TEST_KEYS.alice) as Address;
+const stranger = privateKeyToAddress(TEST_KEYS.bob) as Address;
+const byOwner = (message: string) => signMessage({ message, privateKey: TEST_KEYS.alice });
+const byStranger = (message: string) => signMessage({ message, privateKey: TEST_KEYS.bob });
 
 const anvil = useAnvil({ chainId: CHAIN_ID });
+let factory: Address;
+let proxy: CountingProxy;
+const observed: RpcCheckOutcome[] = [];
+let verifier: ContractWalletVerifier;
+let server: TestServer;
+
+/** A verifier of CHAIN_ID through `url`, its chain checked (or found away) already. */
+async function startVerifier(url: string, observe?: (outcome: RpcCheckOutcome) => void): Promise<ContractWalletVerifier> {
+  const started = createContractWalletVerifier({ rpcUrls: [{ chainId: CHAIN_ID, url }], timeoutMs: TIMEOUT_MS, ...(observe ? { observe } : {}) });
+  await started.start();
+  return started;
+}
+
+/** The test server on CHAIN_ID with `contractWallets` (none: the default, no RPC). */
+function startServer(contractWallets?: ContractWalletVerifier): Promise<TestServer> {
+  return startTestServer({
+    config: { chainId: CHAIN_ID, contractWalletRecheckMs: RECHECK_MS, rpcTimeoutMs: TIMEOUT_MS },
+    ...(contractWallets ? { deps: { contractWallets } } : {}),
+  });
+}
+
+beforeAll(async () => {
+  factory = await deployFactory(anvil);
+  proxy = await startCountingProxy(anvil.url);
+  verifier = await startVerifier(proxy.url, (outcome) => observed.push(outcome));
+  server = await startServer(verifier);
+});
+
+beforeEach(() => {
+  proxy.reset();
+  observed.length = 0;
+});
+
+afterAll(async () => {
+  await server?.close();
+  await proxy?.close();
+});
+
+interface Attempt {
+  res: request.Response;
+  sid: string;
+  signature: string;
+  message: string;
+  ms: number;
+}
+
+/** Asks for a challenge naming `address`, has `sign` sign its message, and posts it to /login or /register. */
+async function attempt(client: Client, address: string, sign: (message: string) => string, mode: 'login' | 'register' = 'register'): Promise<Attempt> {
+  const challenge = await client.post('/api/auth/challenge', { address });
+  expect(challenge.status).toBe(200);
+  const { sid, message } = challenge.body as { sid: string; message: string };
+  const signature = sign(message);
+  const started = performance.now();
+  const res = await client.post(`/api/auth/${mode}`, { sid, signature, message });
+  return { res, sid, signature, message, ms: performance.now() - started };
+}
+
+/** A wallet of `owner` deployed through the factory with `salt`. */
+const deployed = (salt: bigint) => deployWallet(anvil, { factory, owner, salt });
+
+/** The owner's 6492-wrapped signature for the wallet of `salt`. */
+const wrappedBy = (key: string, salt: bigint) => (message: string) =>
+  wrapErc6492Signature({ factory, owner, salt, signature: signMessage({ message, privateKey: key }) });
+
+describe('a deployed wallet (ERC-1271)', () => {
+  test("signs in with its owner's signature, after one eth_call; /me and the audit log say erc1271", async () => {
+    const wallet = await deployed(1n);
+    proxy.reset();
+    const client = new Client(server.url);
+    const { res } = await attempt(client, wallet, byOwner);
+    expect({ status: res.status, body: res.body }).toEqual({ status: 201, body: { address: wallet } });
+    expect(proxy.requests).toEqual([['eth_call']]);
+    expect(observed).toEqual(['valid']);
+    const me = await client.get('/api/auth/me');
+    expect(me.body).toEqual({ address: wallet, method: 'erc1271', createdAt: expect.any(Number), expiresAt: expect.any(Number) });
+    expect((await server.stores.audit.query({ address: wallet }))[0]).toMatchObject({ action: 'register', outcome: 'ok', method: 'erc1271' });
+
+    // Registered: it logs in again the same way.
+    const again = await attempt(new Client(server.url), wallet, byOwner, 'login');
+    expect(again.res.status).toBe(200);
+  });
+
+  test("refuses a stranger's signature: 401 signature_invalid, no session, the challenge used up", async () => {
+    const wallet = await deployed(2n);
+    proxy.reset();
+    const client = new Client(server.url);
+    const { res, sid, message } = await attempt(client, wallet, byStranger);
+    expectError(res, 401, 'signature_invalid');
+    expect(res.body.error.message).toMatch(/ERC-1271/);
+    expect(proxy.requests).toEqual([['eth_call']]);
+    expect(await server.stores.sessions.listFor(wallet)).toEqual([]);
+    expect((await client.get('/api/auth/me')).status).toBe(401);
+    // The owner's own signature of the same challenge comes too late.
+    expectError(await client.post('/api/auth/register', { sid, signature: byOwner(message) }), 401, 'challenge_not_found');
+  });
+
+  test('a replay of a contract signature that signed in is 401 challenge_not_found, with no RPC call', async () => {
+    const wallet = await deployed(3n);
+    const preLogin = new Client(server.url);
+    const challenge = await preLogin.post('/api/auth/challenge', { address: wallet });
+    const signature = byOwner(challenge.body.message);
+    const loginCookie = preLogin.cookieHeader();
+    expect((await preLogin.post('/api/auth/register', { sid: challenge.body.sid, signature })).status).toBe(201);
+    proxy.reset();
+    // Again with the pre-login cookie, with the signed-in one, and with none.
+    for (const cookie of [loginCookie, preLogin.cookieHeader(), '']) {
+      const replay = await request(server.url).post('/api/auth/login').set('Cookie', cookie).send({ sid: challenge.body.sid, signature });
+      expectError(replay, 401, 'challenge_not_found');
+    }
+    expect(proxy.requests).toEqual([]);
+  });
+});
+
+describe('a wallet not deployed yet (ERC-6492)', () => {
+  test("signs in with its owner's wrapped signature, and stays undeployed; /me says erc6492", async () => {
+    const wallet = await walletAddress(anvil, { factory, owner, salt: 20n });
+    expect(await anvil.codeAt(wallet)).toBe('0x');
+    proxy.reset();
+    const client = new Client(server.url);
+    const { res, signature } = await attempt(client, wallet, wrappedBy(TEST_KEYS.alice, 20n));
+    expect(signature.length).toBeGreaterThan(2 + 65 * 2);
+    expect({ status: res.status, body: res.body }).toEqual({ status: 201, body: { address: wallet } });
+    expect(proxy.requests).toEqual([['eth_call']]);
+    expect((await client.get('/api/auth/me')).body).toMatchObject({ address: wallet, method: 'erc6492' });
+    expect(await anvil.codeAt(wallet)).toBe('0x');
+  });
+
+  test("refuses a stranger's wrapped signature, and the wallet stays undeployed", async () => {
+    const wallet = await walletAddress(anvil, { factory, owner, salt: 21n });
+    const client = new Client(server.url);
+    const { res } = await attempt(client, wallet, wrappedBy(TEST_KEYS.bob, 21n));
+    expectError(res, 401, 'signature_invalid');
+    expect(await anvil.codeAt(wallet)).toBe('0x');
+    expect((await client.get('/api/auth/me')).status).toBe(401);
+  });
+
+  test('a wrapped signature still signs in once the wallet is deployed', async () => {
+    const wallet = await deployed(22n);
+    const client = new Client(server.url);
+    const { res } = await attempt(client, wallet, wrappedBy(TEST_KEYS.alice, 22n));
+    expect(res.status).toBe(201);
+    expect((await client.get('/api/auth/me')).body).toMatchObject({ address: wallet, method: 'erc6492' });
+  });
+
+  test('over a challenge that names no address, a wrapped signature is 400 saying the address must be named, and the challenge stays usable', async () => {
+    const client = new Client(server.url);
+    const challenge = await client.post('/api/auth/challenge', {});
+    const wrapped = wrappedBy(TEST_KEYS.alice, 23n)(challenge.body.message);
+    await server.stores.users.add(owner, server.clock.now());
+    const res = await client.post('/api/auth/login', { sid: challenge.body.sid, signature: wrapped });
+    expectError(res, 400, 'invalid_request');
+    expect(res.body.error.message).toMatch(/contract wallet must be named/);
+    expect(proxy.requests).toEqual([]);
+    // A key pair's login over it is taken.
+    expect((await client.post('/api/auth/login', { sid: challenge.body.sid, signature: byOwner(challenge.body.message) })).status).toBe(200);
+  });
+});
+
+describe('signatures and sizes', () => {
+  test('a 16 KiB + 1 byte signature is 400 invalid_request, the challenge still usable; 16 KiB goes to the chain', async () => {
+    const wallet = await deployed(30n);
+    const client = new Client(server.url);
+    const challenge = await client.post('/api/auth/challenge', { address: wallet });
+    const tooLong = await client.post('/api/auth/register', { sid: challenge.body.sid, signature: `0x${'ab'.repeat(16 * 1024 + 1)}`, message: challenge.body.message });
+    expectError(tooLong, 400, 'invalid_request');
+    expect(tooLong.body.error.message).toBe('signature: must be at most 16384 bytes (0x and 32768 hex digits)');
+    expect(proxy.requests).toEqual([]);
+    const longest = await client.post('/api/auth/register', { sid: challenge.body.sid, signature: `0x${'ab'.repeat(16 * 1024)}`, message: challenge.body.message });
+    expectError(longest, 401, 'signature_invalid');
+    expect(proxy.requests).toEqual([['eth_call']]);
+  });
+
+  test("a key pair's sign-in makes no RPC request, and neither does its strict check refusing a high-s twin", async () => {
+    const client = new Client(server.url);
+    const { res } = await attempt(client, stranger, byStranger);
+    expect(res.status).toBe(201);
+    expect((await client.get('/api/auth/me')).body).toMatchObject({ address: stranger, method: 'eoa' });
+    expect(proxy.requests).toEqual([]);
+    expect((await server.stores.audit.query({ address: stranger }))[0]).toMatchObject({ outcome: 'ok', method: 'eoa' });
+
+    // The malleable twin (s' = n − s, EIP-2) recovers to the same key, but is not a key pair's
+    // signature here, nor a contract's: refused without asking the chain.
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    const twin = (message: string) => {
+      const signature = byStranger(message);
+      const s = BigInt(`0x${signature.slice(66, 130)}`);
+      return `${signature.slice(0, 66)}${(n - s).toString(16).padStart(64, '0')}${signature.slice(130) === '1b' ? '1c' : '1b'}`;
+    };
+    const refused = await attempt(new Client(server.url), stranger, twin, 'login');
+    expectError(refused.res, 401, 'signature_invalid');
+    expect(proxy.requests).toEqual([]);
+  });
+
+  test('on a server without an RPC, a contract wallet is 401 signature_invalid saying contract wallets need RPC_URLS', async () => {
+    const wallet = await deployed(31n);
+    const bare = await startServer();
+    try {
+      const { res } = await attempt(new Client(bare.url), wallet, byOwner);
+      expectError(res, 401, 'signature_invalid');
+      expect(res.body.error.message).toBe(
+        `The signature is not a valid signature of the named address, and contract wallets on chain ${CHAIN_ID} cannot be checked: the server needs an RPC for that chain in RPC_URLS.`,
+      );
+      expect(proxy.requests).toEqual([]);
+    } finally {
+      await bare.close();
+    }
+  });
+});
+
+describe('an RPC that cannot decide: 503 with Retry-After within the bound, never a session', () => {
+  test("down: a key pair signs in at once with no RPC request; a contract wallet's sign-in is 503 and its challenge used up", async () => {
+    const deadPort = await freePort();
+    const counting = await startCountingProxy(`http://127.0.0.1:${deadPort}`);
+    const down = await startServer(await startVerifier(counting.url));
+    try {
+      counting.reset();
+      const eoa = await attempt(new Client(down.url), owner, byOwner);
+      expect(eoa.res.status).toBe(201);
+      expect(eoa.ms).toBeLessThan(500);
+      expect(counting.requests).toEqual([]);
+
+      const wallet = await deployed(40n);
+      const client = new Client(down.url);
+      const { res, ms, sid, signature } = await attempt(client, wallet, byOwner);
+      expectError(res, 503, 'service_unavailable');
+      expect(res.headers['retry-after']).toBe('5');
+      expect(ms).toBeLessThan(BOUND_MS);
+      expect(counting.requests.length).toBeGreaterThan(0);
+      expect(await down.stores.sessions.listFor(wallet)).toEqual([]);
+      expect((await client.get('/api/auth/me')).status).toBe(401);
+      expectError(await client.post('/api/auth/register', { sid, signature }), 401, 'challenge_not_found');
+      expect((await down.stores.audit.query({ outcome: 'service_unavailable' }))).toHaveLength(1);
+    } finally {
+      await down.close();
+      await counting.close();
+    }
+  });
+
+  test('silent (accepts the connection, never answers): 503 within the bound', async () => {
+    const silent = await startSilentServer();
+    const stuck = await startServer(await startVerifier(silent.url));
+    try {
+      const wallet = await deployed(41n);
+      const client = new Client(stuck.url);
+      const { res, ms } = await attempt(client, wallet, byOwner);
+      expectError(res, 503, 'service_unavailable');
+      expect(res.headers['retry-after']).toBe('5');
+      expect(ms).toBeLessThan(BOUND_MS);
+      expect(await stuck.stores.sessions.listFor(wallet)).toEqual([]);
+    } finally {
+      await stuck.close();
+      await silent.close();
+    }
+  });
+
+  test('silent after it proved its chain: the eth_call itself is cut at the timeout, 503 within the bound', async () => {
+    const stalling = await startCountingProxy(anvil.url);
+    const hanging = await startServer(await startVerifier(stalling.url));
+    try {
+      const wallet = await deployed(42n);
+      stalling.hang();
+      stalling.reset();
+      const { res, ms } = await attempt(new Client(hanging.url), wallet, byOwner);
+      expectError(res, 503, 'service_unavailable');
+      expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+      expect(ms).toBeLessThan(BOUND_MS);
+      expect(stalling.requests).toEqual([['eth_call']]);
+    } finally {
+      await hanging.close();
+      await stalling.close();
+    }
+  });
+});
+
+describe('two instances sharing Redis', () => {
+  interface Instance {
+    url: string;
+    stores: Stores;
+    server: Server;
+  }
+  let admin: Redis;
+  let dir: string;
+  let prefix: string;
+  const instances: Instance[] = [];
+
+  beforeAll(async () => {
+    admin = await connectTestRedis();
+    dir = mkdtempSync(join(tmpdir(), 'wallet-login-chain-redis-'));
+    prefix = `${uniqueName('wlchain')}:`;
+  });
+  afterAll(async () => {
+    for (const instance of instances.splice(0)) {
+      instance.server.closeAllConnections();
+      await new Promise<void>((resolve) => instance.server.close(() => resolve()));
+      await instance.stores.close();
+    }
+    await deleteRedisKeys(admin, prefix);
+    await admin.quit();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** An instance on the shared Redis prefix and user file, with its own verifier through the counting proxy. */
+  async function startInstance(publicOrigin?: string): Promise<Instance> {
+    const clock = createTestClock(TEST_START_TIME);
+    const redis = await openRedisStores({ url: TEST_REDIS_URL, prefix, clock, timeoutMs: 2000 });
+    const stores = composeStores(redis, openSqliteStores({ file: join(dir, 'users.sqlite'), clock }));
+    const http = createServer();
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    const config = testAppConfig(publicOrigin ?? url, { redisUrl: TEST_REDIS_URL, redisPrefix: prefix, chainId: CHAIN_ID, rpcTimeoutMs: TIMEOUT_MS });
+    const contractWallets = await startVerifier(proxy.url);
+    http.on('request', createApp({ config, stores, clock, random: (n) => randomBytes(n), logger: pino({ level: 'silent' }), contractWallets }).callback());
+    const instance = { url, stores, server: http };
+    instances.push(instance);
+    return instance;
+  }
+
+  test('a contract sign-in on one is valid on the other, and its replay on the other fails; of parallel posts one wins, with one eth_call', async () => {
+    const a = await startInstance();
+    const b = await startInstance(a.url);
+    const wallet = await deployed(60n);
+
+    const client = new Client(a.url);
+    const challenge = await client.post('/api/auth/challenge', { address: wallet });
+    const signature = byOwner(challenge.body.message);
+    const preLogin = client.cookieHeader();
+    proxy.reset();
+    expect((await client.post('/api/auth/register', { sid: challenge.body.sid, signature })).status).toBe(201);
+    expect(proxy.requests).toEqual([['eth_call']]);
+    const signedIn = client.cookieHeader();
+    const onB = await request(b.url).get('/api/auth/me').set('Cookie', signedIn);
+    expect({ status: onB.status, address: onB.body.address, method: onB.body.method }).toEqual({ status: 200, address: wallet, method: 'erc1271' });
+    for (const cookie of [preLogin, signedIn]) {
+      expectError(await request(b.url).post('/api/auth/login').set('Cookie', cookie).send({ sid: challenge.body.sid, signature }), 401, 'challenge_not_found');
+    }
+
+    // One challenge, posted 20 times at once to both: exactly one session, and the chain asked once.
+    const racer = new Client(a.url);
+    const raced = await racer.post('/api/auth/challenge', { address: wallet });
+    const racedSignature = byOwner(raced.body.message);
+    const cookie = racer.cookieHeader();
+    proxy.reset();
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => request((i % 2 === 0 ? a : b).url).post('/api/auth/login').set('Cookie', cookie).send({ sid: raced.body.sid, signature: racedSignature })),
+    );
+    const answers = results.map((res) => `${res.status} ${res.body?.address ?? res.body?.error?.code}`);
+    expect(answers.filter((answer) => answer === `200 ${wallet}`)).toHaveLength(1);
+    expect(answers.filter((answer) => answer === '401 challenge_not_found')).toHaveLength(19);
+    expect(proxy.requests).toEqual([['eth_call']]);
+  });
+});
 
 describe('start-up (a real process)', () => {
   let dataDir: string;
@@ -49,5 +433,17 @@ describe('start-up (a real process)', () => {
       status: 'ready',
       dependencies: [{ name: 'sqlite', ok: true }, { name: `rpc:${CHAIN_ID}`, ok: false, error: expect.stringContaining('could not be reached') }],
     });
+  });
+
+  test('a contract wallet signs in through the real process on the right chain', async () => {
+    const wallet = await deployed(70n);
+    const port = await freePort();
+    const api = await start({ PORT: String(port), PUBLIC_ORIGIN: `http://127.0.0.1:${port}`, CHAIN_ID: String(CHAIN_ID), RPC_URLS: `${CHAIN_ID}=${anvil.url}` });
+    expect(api.logs()).toEqual(expect.arrayContaining([expect.objectContaining({ level: 30, chainId: CHAIN_ID, msg: `contract wallets on chain ${CHAIN_ID}: checked on ${anvil.url}` })]));
+    const client = new Client(api.url);
+    const { res } = await attempt(client, wallet, wrappedBy(TEST_KEYS.alice, 70n));
+    expect(res.status).toBe(201);
+    const metrics = await (await fetch(`${api.url}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`wallet_login_rpc_checks_total\\{[^}]*chain="${CHAIN_ID}"[^}]*outcome="valid"[^}]*\\} 1`));
   });
 });

@@ -150,8 +150,8 @@ test('the SDK signs in through nginx; requests reach both instances', async () =
   expect(apis.flatMap((api) => api.output().split('\n')).some((line) => line.includes('203.0.113.9'))).toBe(false);
 });
 
-test('bodies over the limit get a JSON 413 from nginx (past 64 KiB) or from the API (past 32 KiB)', async () => {
-  for (const size of [40 * 1024, 100 * 1024]) {
+test('bodies over the limit get a JSON 413 from nginx (past 128 KiB) or from the API (past 96 KiB)', async () => {
+  for (const size of [100 * 1024, 200 * 1024]) {
     const res = await trusted(`${origin}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

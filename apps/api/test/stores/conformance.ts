@@ -540,6 +540,13 @@ export function testAuditStore(make: MakeStores): void {
       expect(await t.stores.audit.query({})).toStrictEqual([bare, second, first]);
     });
 
+    test('a sign-in keeps how its address proved itself', async () => {
+      const methods = ['eoa', 'erc1271', 'erc6492'];
+      for (const [i, method] of methods.entries()) await t.stores.audit.append(entry(START + i, { method }));
+      expect((await t.stores.audit.query({})).map((e) => e.method)).toStrictEqual([...methods].reverse());
+      expect(await t.stores.audit.query({ limit: 1 })).toStrictEqual([entry(START + 2, { method: 'erc6492' })]);
+    });
+
     test('query filters by address, time range and outcome, and limits', async () => {
       for (let i = 0; i < 5; i += 1) await t.stores.audit.append(entry(START + i * 1000));
       await t.stores.audit.append(entry(START + 2500, { address: BOB, outcome: 'address_not_registered' }));

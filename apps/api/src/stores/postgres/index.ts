@@ -68,6 +68,8 @@ const MIGRATIONS = [
      data       jsonb NOT NULL,
      created_at bigint NOT NULL
    );`,
+  // How a sign-in's address proved itself (eoa, erc1271, erc6492); null on other entries.
+  `ALTER TABLE audit ADD COLUMN IF NOT EXISTS method text;`,
 ];
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -194,9 +196,9 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
     audit: {
       async append(entry) {
         await write(
-          `INSERT INTO audit (at, action, outcome, address, ip, user_agent, instance)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [entry.at, entry.action, entry.outcome, entry.address ?? null, entry.ip, entry.userAgent ?? null, entry.instance],
+          `INSERT INTO audit (at, action, outcome, address, ip, user_agent, instance, method)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [entry.at, entry.action, entry.outcome, entry.address ?? null, entry.ip, entry.userAgent ?? null, entry.instance, entry.method ?? null],
         );
       },
       async query(auditQuery) {
@@ -301,7 +303,7 @@ function auditSql(query: AuditQuery): { text: string; values: unknown[] } {
   if (query.outcome !== undefined) add('outcome = ?', query.outcome);
   values.push(query.limit ?? 100);
   const text =
-    'SELECT at, action, outcome, address, ip, user_agent, instance FROM audit' +
+    'SELECT at, action, outcome, address, ip, user_agent, instance, method FROM audit' +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
     ` ORDER BY at DESC, id DESC LIMIT $${values.length}`;
   return { text, values };

@@ -99,7 +99,19 @@ describe('PostgreSQL specifics', () => {
     await open();
     await admin.query(`UPDATE ${schema}.schema_version SET version = ${POSTGRES_SCHEMA_VERSION + 1}`);
     await expect(open()).rejects.toThrow(SchemaVersionError);
-    await expect(open()).rejects.toThrow(/schema version 3; this server knows up to 2/);
+    await expect(open()).rejects.toThrow(`schema version ${POSTGRES_SCHEMA_VERSION + 1}; this server knows up to ${POSTGRES_SCHEMA_VERSION}`);
+  });
+
+  test('a database of schema version 2 gains the audit method column, keeping its entries', async () => {
+    const stores = await open();
+    await stores.audit.append({ at: START, action: 'login', outcome: 'ok', ip: '::1', instance: 'api-1' });
+    await admin.query(`ALTER TABLE ${schema}.audit DROP COLUMN method`);
+    await admin.query(`UPDATE ${schema}.schema_version SET version = 2`);
+    const upgraded = await open();
+    expect(await upgraded.audit.query({})).toStrictEqual([{ at: START, action: 'login', outcome: 'ok', ip: '::1', instance: 'api-1' }]);
+    await upgraded.audit.append({ at: START + 1, action: 'login', outcome: 'ok', ip: '::1', instance: 'api-1', method: 'erc6492' });
+    expect((await upgraded.audit.query({ limit: 1 }))[0]).toMatchObject({ method: 'erc6492' });
+    expect((await admin.query(`SELECT version FROM ${schema}.schema_version`)).rows).toStrictEqual([{ version: POSTGRES_SCHEMA_VERSION }]);
   });
 
   test('orders addresses byte by byte, as the SQLite store does', async () => {

@@ -52,7 +52,8 @@ const SCHEMA = `
     address    TEXT,
     ip         TEXT NOT NULL,
     user_agent TEXT,
-    instance   TEXT NOT NULL
+    instance   TEXT NOT NULL,
+    method     TEXT
   );
   CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
   CREATE INDEX IF NOT EXISTS audit_address_at ON audit (address, at);
@@ -190,8 +191,8 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
   );
 
   const appendAudit = db.prepare<AuditInsert>(
-    `INSERT INTO audit (at, action, outcome, address, ip, user_agent, instance)
-     VALUES (@at, @action, @outcome, @address, @ip, @userAgent, @instance)`,
+    `INSERT INTO audit (at, action, outcome, address, ip, user_agent, instance, method)
+     VALUES (@at, @action, @outcome, @address, @ip, @userAgent, @instance, @method)`,
   );
   const upsertOidc = db.prepare<OidcRow>(
     `INSERT INTO oidc (model, id, payload, grant_id, uid, user_code, account_id, consumed, expires_at)
@@ -474,12 +475,13 @@ interface AuditInsert {
   ip: string;
   userAgent: string | null;
   instance: string;
+  method: string | null;
 }
 
 function auditInsert(entry: AuditEntry): AuditInsert {
   return {
     at: entry.at, action: entry.action, outcome: entry.outcome, address: entry.address ?? null,
-    ip: entry.ip, userAgent: entry.userAgent ?? null, instance: entry.instance,
+    ip: entry.ip, userAgent: entry.userAgent ?? null, instance: entry.instance, method: entry.method ?? null,
   };
 }
 
@@ -553,7 +555,7 @@ function queryAudit(db: Database.Database, query: AuditQuery): AuditEntry[] {
     params.outcome = query.outcome;
   }
   const sql =
-    'SELECT at, action, outcome, address, ip, user_agent, instance FROM audit' +
+    'SELECT at, action, outcome, address, ip, user_agent, instance, method FROM audit' +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
     ' ORDER BY at DESC, id DESC LIMIT @limit';
   return db.prepare<Record<string, string | number>, AuditRow>(sql).all(params).map(toAuditEntry);
@@ -569,6 +571,10 @@ function migrate(db: Database.Database, file: string): void {
       );
     }
     db.exec(SCHEMA);
+    // audit.method came later: a nullable column older servers neither read nor write, so it is
+    // added where missing without a version bump (which would lock them out of the file).
+    const auditColumns = db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'audit\')').all();
+    if (!auditColumns.some(({ name }) => name === 'method')) db.exec('ALTER TABLE audit ADD COLUMN method TEXT');
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }
