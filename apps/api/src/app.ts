@@ -139,6 +139,8 @@ export function createApp({
     ...(config.cookieDomain !== undefined ? { domain: config.cookieDomain } : {}),
     idleMs: config.sessionIdleMs,
     absoluteMs: config.sessionAbsoluteMs,
+    contractWallets,
+    contractWalletRecheckMs: config.contractWalletRecheckMs,
   };
   const sessionLayer = createSessionLayer(app, sessionOptions);
   // Forward auth reads the session without the layer (which would rewrite it): before it.

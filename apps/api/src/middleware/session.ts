@@ -11,11 +11,20 @@
 // (start, rotate, end, endAll, revoke, list), and the layer keeps the rest (lastSeenAt, which store
 // key this request loaded, which store writes to skip). A sign-in (rotate) hands its audit entry
 // to the store's write of the new session, so the two are recorded together (SessionStore.set).
+//
+// A contract wallet's session (ERC-1271, ERC-6492) keeps its login message, signature and chain,
+// and the layer checks them on the chain again, lazily, when a request uses the session and
+// CONTRACT_WALLET_RECHECK_SECONDS have passed since the last check (EIP-4361 §Security
+// Considerations: a contract wallet's state, its owners or modules, can change after sign-in).
+// When the contract no longer accepts the sign-in the session ends as a revoke does (deleted,
+// then announced, so live sockets hear `signed_out`) and the request is 401 unauthenticated; when
+// the RPC cannot decide, the session is kept and checked again at the next request.
 
 import { createHash } from 'node:crypto';
 import type Koa from 'koa';
 import createSession from 'koa-session';
 import type { SignInMethod } from '@wallet-login/contract';
+import { isChainError, type ContractWalletVerifier } from '../chain';
 import { ApiError } from '../errors';
 import type { SessionEvents } from '../events/types';
 import type { AuditEntry, Clock, SessionData, SessionStore } from '../stores/types';
@@ -144,11 +153,19 @@ export interface SessionLayerOptions {
   idleMs: number;
   /** How long a signed-in session lasts, whatever its activity. */
   absoluteMs: number;
+  /**
+   * Checks a contract wallet's session again on the chain.
+   * @default none: a contract wallet's session is ended at its first re-check (it cannot be vouched for)
+   */
+  contractWallets?: ContractWalletVerifier;
+  /** How long a contract wallet's session goes between checks, ms (CONTRACT_WALLET_RECHECK_SECONDS). @default 3600000 */
+  contractWalletRecheckMs?: number;
 }
 
 /** What every request's Session shares. */
 interface Shared extends SessionLayerOptions {
   refreshMs: number;
+  contractWalletRecheckMs: number;
 }
 
 /**
@@ -273,6 +290,45 @@ export class Session {
     }
   }
 
+  /**
+   * A contract wallet's session, due for its check (CONTRACT_WALLET_RECHECK_SECONDS since the last
+   * one), is checked on the chain (the layer calls it for every request). Accepted: noted, kept.
+   * The RPC cannot decide: kept, asked again at the next request. Not accepted (or it cannot be
+   * checked at all: no RPC for its chain, its stored login damaged): ended as a revoke ends it,
+   * and this request is refused with 401 unauthenticated.
+   */
+  async recheckContractWallet(): Promise<void> {
+    const data = this.#ctx.session;
+    if (!data?.address || methodOf(data.method) === 'eoa') return;
+    const address = data.address;
+    const now = this.#shared.clock.now();
+    const proof = contractWalletProofOf(data.contractWallet);
+    if (proof !== undefined && now - proof.checkedAt < this.#shared.contractWalletRecheckMs) return;
+
+    let accepted = false;
+    if (proof !== undefined && this.#shared.contractWallets !== undefined) {
+      try {
+        const { chainId, message, signature } = proof;
+        ({ valid: accepted } = await this.#shared.contractWallets.verifyContractSignature({ chainId, address, message, signature }));
+      } catch (error) {
+        // The RPC could not decide: nothing is known against the session.
+        if (isChainError(error, 'rpc_unavailable')) return;
+        accepted = false;
+      }
+    }
+    if (accepted) {
+      data.contractWallet = { ...proof!, checkedAt: now } satisfies ContractWalletProof;
+      return;
+    }
+    const storeKey = this.storeKey;
+    if (storeKey !== undefined) {
+      await this.#destroy(storeKey);
+      await this.#shared.events.publish({ address, storeKey });
+    }
+    this.#ctx.session = null;
+    throw new ApiError('unauthenticated', 'Not signed in: the contract wallet no longer accepts this sign-in (its owners may have changed); sign in again.');
+  }
+
   /** Notes that the signed-in session was used now, to the minute (the layer calls it for every request). */
   touch(): void {
     const data = this.#ctx.session;
@@ -374,7 +430,11 @@ export class Session {
  */
 export function createSessionLayer(app: Koa, options: SessionLayerOptions): Koa.Middleware<SessionState> {
   const { store, clock } = options;
-  const shared: Shared = { ...options, refreshMs: Math.min(SESSION_REFRESH_MS, options.idleMs / 10) };
+  const shared: Shared = {
+    ...options,
+    refreshMs: Math.min(SESSION_REFRESH_MS, options.idleMs / 10),
+    contractWalletRecheckMs: options.contractWalletRecheckMs ?? 3_600_000,
+  };
   const fingerprintOf = (key: string, data: SessionData): string =>
     `${key} ${JSON.stringify(data, (name, value: unknown) => (name === '_expire' || name === '_storedAt' ? undefined : value))}`;
   // The store's TTL is the idle timeout on our clock (koa-session's own maxAge argument carries a
@@ -450,6 +510,7 @@ export function createSessionLayer(app: Koa, options: SessionLayerOptions): Koa.
 
   return (ctx, next) =>
     koaSession(ctx, async () => {
+      await ctx.state.session.recheckContractWallet();
       ctx.state.session.touch();
       await next();
     });
@@ -458,6 +519,14 @@ export function createSessionLayer(app: Koa, options: SessionLayerOptions): Koa.
 /** A stored method; anything else (absent: signed in before methods were kept) is a key pair's. */
 function methodOf(value: unknown): SignInMethod {
   return SIGN_IN_METHODS.includes(value as SignInMethod) ? (value as SignInMethod) : 'eoa';
+}
+
+/** The stored contract-wallet login, or undefined when it is absent or damaged. */
+function contractWalletProofOf(value: unknown): ContractWalletProof | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { chainId, message, signature, checkedAt } = value as Record<string, unknown>;
+  if (!Number.isSafeInteger(chainId) || typeof message !== 'string' || typeof signature !== 'string' || typeof checkedAt !== 'number') return undefined;
+  return { chainId: chainId as number, message, signature, checkedAt };
 }
 
 function numberOrNull(value: unknown): number | null {

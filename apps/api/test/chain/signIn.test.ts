@@ -15,8 +15,8 @@ import pino from 'pino';
 import request from 'supertest';
 import type { Redis } from 'ioredis';
 import {
-  TEST_KEYS, TEST_SESSION_KEYS, createTestClock, deployFactory, deployWallet, freePort,
-  privateKeyToAddress, signMessage, startTestServer, testAppConfig, useAnvil, walletAddress, wrapErc6492Signature,
+  TEST_KEYS, TEST_SESSION_KEYS, connectLiveSession, createTestClock, deployFactory, deployWallet, freePort, liveSessionUrl,
+  privateKeyToAddress, setWalletOwner, signMessage, startTestServer, testAppConfig, useAnvil, walletAddress, wrapErc6492Signature,
   TEST_START_TIME, type TestServer,
 } from '@wallet-login/testkit';
 import { createApp } from '../../src/app';
@@ -56,11 +56,12 @@ async function startVerifier(url: string, observe?: (outcome: RpcCheckOutcome) =
   return started;
 }
 
-/** The test server on CHAIN_ID with `contractWallets` (none: the default, no RPC). */
-function startServer(contractWallets?: ContractWalletVerifier): Promise<TestServer> {
+/** The test server on CHAIN_ID with `contractWallets` (none: the default, no RPC), on a data directory of its own or `dataDir`. */
+function startServer(contractWallets?: ContractWalletVerifier, dataDir?: string): Promise<TestServer> {
   return startTestServer({
     config: { chainId: CHAIN_ID, contractWalletRecheckMs: RECHECK_MS, rpcTimeoutMs: TIMEOUT_MS },
     ...(contractWallets ? { deps: { contractWallets } } : {}),
+    ...(dataDir ? { dataDir } : {}),
   });
 }
 
@@ -313,6 +314,101 @@ describe('an RPC that cannot decide: 503 with Retry-After within the bound, neve
     } finally {
       await hanging.close();
       await stalling.close();
+    }
+  });
+});
+
+describe('the session of a contract wallet is checked again on the chain', () => {
+  test('owner rotated: the next request after the re-check interval is 401 and the live socket hears signed_out', async () => {
+    const wallet = await deployed(50n);
+    const client = new Client(server.url);
+    expect((await attempt(client, wallet, byOwner)).res.status).toBe(201);
+    const socket = await connectLiveSession({ url: liveSessionUrl(server.url), cookie: client.cookieHeader() });
+    expect(await socket.next()).toEqual({ type: 'signed_in', address: wallet });
+
+    await setWalletOwner(anvil, { wallet, ownerKey: TEST_KEYS.alice, newOwner: stranger });
+    proxy.reset();
+    // Within the interval the session is not asked about: no RPC request.
+    server.clock.advance(RECHECK_MS - 1);
+    expect((await client.get('/api/auth/me')).status).toBe(200);
+    expect(proxy.requests).toEqual([]);
+
+    server.clock.advance(1);
+    const ended = await client.get('/api/auth/me');
+    expectError(ended, 401, 'unauthenticated');
+    expect(ended.body.error.message).toMatch(/contract wallet no longer accepts this sign-in/);
+    expect(proxy.requests).toEqual([['eth_call']]);
+    expect(await socket.next()).toEqual({ type: 'signed_out' });
+    expect((await socket.closed).code).toBe(1000);
+    expect(await server.stores.sessions.listFor(wallet)).toEqual([]);
+    expect((await client.get('/api/auth/me')).status).toBe(401);
+  });
+
+  test('still accepted: kept, and not asked again for another interval', async () => {
+    const wallet = await walletAddress(anvil, { factory, owner, salt: 51n });
+    const client = new Client(server.url);
+    expect((await attempt(client, wallet, wrappedBy(TEST_KEYS.alice, 51n))).res.status).toBe(201);
+    proxy.reset();
+    server.clock.advance(RECHECK_MS);
+    expect((await client.get('/api/auth/me')).body).toMatchObject({ address: wallet, method: 'erc6492' });
+    expect(proxy.requests).toEqual([['eth_call']]);
+    // The wrapped signature is checked again as it was sent: still undeployed.
+    expect(await anvil.codeAt(wallet)).toBe('0x');
+    server.clock.advance(RECHECK_MS - 1);
+    expect((await client.get('/api/auth/me')).status).toBe(200);
+    expect(proxy.requests).toEqual([['eth_call']]);
+  });
+
+  test('the RPC cannot decide: the session is kept, and asked again at the next request', async () => {
+    const flaky = await startCountingProxy(anvil.url);
+    const flakyServer = await startServer(await startVerifier(flaky.url));
+    let back: CountingProxy | undefined;
+    try {
+      const wallet = await deployed(52n);
+      const client = new Client(flakyServer.url);
+      expect((await attempt(client, wallet, byOwner)).res.status).toBe(201);
+      await flaky.close();
+      flakyServer.clock.advance(RECHECK_MS);
+      for (let i = 0; i < 2; i += 1) {
+        const started = performance.now();
+        expect((await client.get('/api/auth/me')).status).toBe(200);
+        expect(performance.now() - started).toBeLessThan(BOUND_MS);
+      }
+      back = await startCountingProxy(anvil.url, flaky.port);
+      expect((await client.get('/api/auth/me')).status).toBe(200);
+      expect(back.requests).toEqual([['eth_call']]);
+      back.reset();
+      expect((await client.get('/api/auth/me')).status).toBe(200);
+      expect(back.requests).toEqual([]);
+    } finally {
+      await flakyServer.close();
+      await back?.close();
+    }
+  });
+});
+
+describe('the session of a contract wallet, on a server that cannot check it', () => {
+  test('restarted without an RPC for its chain: kept until its re-check is due, then ended (nothing vouches for it)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wallet-login-chain-restart-'));
+    try {
+      const wallet = await deployed(53n);
+      const before = await startServer(verifier, dataDir);
+      const client = new Client(before.url);
+      expect((await attempt(client, wallet, byOwner)).res.status).toBe(201);
+      await before.close();
+
+      const after = await startServer(undefined, dataDir);
+      try {
+        const cookie = client.cookieHeader();
+        expect((await request(after.url).get('/api/auth/me').set('Cookie', cookie)).body).toMatchObject({ address: wallet, method: 'erc1271' });
+        after.clock.advance(RECHECK_MS);
+        expectError(await request(after.url).get('/api/auth/me').set('Cookie', cookie), 401, 'unauthenticated');
+        expect(await after.stores.sessions.listFor(wallet)).toEqual([]);
+      } finally {
+        await after.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
