@@ -8,7 +8,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
-  buildWeb, installTestWallets, launchBrowser, newContext, startTestServer, waitForLoaded, type TestServer, type TestWallet,
+  buildWeb, installTestWallets, launchBrowser, newContext, startTestServer, waitForLoaded, type TestServer, type TestServerOptions, type TestWallet,
 } from '@wallet-login/testkit';
 
 export interface E2eOptions {
@@ -16,6 +16,8 @@ export interface E2eOptions {
   registration?: 'open' | 'closed';
   /** DEV_KEY_SIGNIN. @default false */
   devKeySignIn?: boolean;
+  /** More of the app's dependencies, e.g. `contractWallets` for smart wallets. @default none */
+  deps?: TestServerOptions['deps'];
 }
 
 export interface OpenOptions {
@@ -92,6 +94,7 @@ export function useE2e(options: E2eOptions = {}): E2e {
     const server = await startTestServer({
       registration: serverOptions.registration ?? 'open',
       config: { webDir: running(webDir), devKeySignIn: serverOptions.devKeySignIn ?? false },
+      ...(serverOptions.deps ? { deps: serverOptions.deps } : {}),
     });
     servers.push(server);
     return server;

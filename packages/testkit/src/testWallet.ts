@@ -3,9 +3,12 @@
 // requests are answered in node (page.exposeFunction) by a test private key. Tests steer it: say
 // no (EIP-1193 4001), be locked (4100), sign with another account, switch accounts, disconnect,
 // or take its time (hold a request open until the test lets it answer, like a person who has not
-// looked at the wallet yet).
+// looked at the wallet yet). A smart wallet (`smartWallet`) shares a contract's address and signs
+// for it as a contract wallet does: its owner key's signature, as is (ERC-1271, a deployed wallet
+// that checks its owner's signature) or wrapped (ERC-6492, a wallet not deployed yet).
 
 import type { Page } from 'playwright-core';
+import { normalizeAddress } from '@wallet-login/challenge';
 import { privateKeyToAddress, signMessage } from './keys';
 
 /** A square data: URI icon in `color`, as EIP-6963 wallets announce theirs. */
@@ -27,6 +30,23 @@ export interface TestWalletOptions {
   announce?: boolean;
   /** Also set window.ethereum (EIP-1193's injected provider). @default true */
   injected?: boolean;
+  /**
+   * A smart (contract) wallet: it shares `address` as its one account, and personal_sign answers
+   * with `keys[0]`'s EIP-191 signature passed through `wrap`.
+   * @default a key-pair wallet, whose accounts are the keys' addresses
+   */
+  smartWallet?: SmartWalletOptions;
+}
+
+export interface SmartWalletOptions {
+  /** The contract wallet's address. */
+  address: string;
+  /**
+   * Makes the wallet's signature from its owner key's: e.g. the ERC-6492 wrapper of a wallet not
+   * yet deployed, which may be kilobytes long.
+   * @default the owner's signature as is (ERC-1271 of a deployed wallet that checks its owner's signature)
+   */
+  wrap?: (ownerSignature: string) => string;
 }
 
 /** How the wallet answers; tests change it between steps. */
@@ -75,12 +95,22 @@ export class TestWallet {
   readonly requests: Array<{ method: string; params: unknown[] }> = [];
   /** The text of every message signed. */
   readonly signed: string[] = [];
+  /** Every signature the wallet answered with, in order. */
+  readonly signatures: string[] = [];
+  readonly smartWallet: SmartWalletOptions | undefined;
   private page: Page | undefined;
   private index = -1;
 
   constructor(options: TestWalletOptions) {
     this.keys = options.keys;
-    this.addresses = options.keys.map((key) => privateKeyToAddress(key));
+    this.smartWallet = options.smartWallet;
+    if (options.smartWallet !== undefined) {
+      const address = normalizeAddress(options.smartWallet.address);
+      if (address === undefined) throw new Error(`smartWallet.address ${options.smartWallet.address} is not an address`);
+      this.addresses = [address];
+    } else {
+      this.addresses = options.keys.map((key) => privateKeyToAddress(key));
+    }
     this.name = options.name ?? 'Test Wallet';
     this.rdns = options.rdns ?? 'org.example.testwallet';
     this.icon = options.icon ?? iconDataUri('#7c3aed');
@@ -115,8 +145,11 @@ export class TestWallet {
         if (this.behaviour.rejectSign) return rpcError(4001, 'User denied message signature.');
         const message = Buffer.from(data.slice(2), 'hex').toString('utf8');
         this.signed.push(message);
-        const key = this.behaviour.signWith ?? (this.keys[this.selected] as string);
-        return { result: signMessage({ message, privateKey: key }) };
+        const key = this.behaviour.signWith ?? (this.keys[this.smartWallet ? 0 : this.selected] as string);
+        const ownerSignature = signMessage({ message, privateKey: key });
+        const signature = this.smartWallet ? (this.smartWallet.wrap ?? ((given: string) => given))(ownerSignature) : ownerSignature;
+        this.signatures.push(signature);
+        return { result: signature };
       }
       default:
         return rpcError(4200, `The method ${method} is not supported.`);

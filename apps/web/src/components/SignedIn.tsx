@@ -1,5 +1,5 @@
-// The signed-in state: who (checksummed address, shortened, with copy), until when, sign out, and
-// the address's sessions. A sign-out the server could not make says plainly that the session is
+// The signed-in state: who (checksummed address, shortened, with copy, and "smart wallet" when a
+// contract wallet signed in), until when, sign out, and the address's sessions. A sign-out the server could not make says plainly that the session is
 // still on, with a Try again; the sentence goes as soon as the server is reached again.
 
 import { useEffect, useRef } from 'react';
@@ -56,6 +56,12 @@ export function SignedIn({
               {shortenAddress(me.address)}
             </code>
             <span className="visually-hidden">{me.address}</span>
+            {me.method !== 'eoa' && (
+              // A contract wallet (ERC-1271, ERC-6492): its contract, not one key, said yes.
+              <span className="tag" data-testid="wallet-kind" title="A contract wallet: its contract on the chain accepted the signature">
+                smart wallet
+              </span>
+            )}
             <CopyButton text={me.address} label="Copy address" />
           </dd>
         </div>
