@@ -80,6 +80,6 @@ test('a sign-in writes its new session once, with its audit entry; no other writ
   expect(update).toHaveBeenCalled();
   for (const args of update.mock.calls) expect(args).toHaveLength(3);
   expect(set).toHaveBeenCalledTimes(1);
-  expect(set.mock.calls[0]![3]).toStrictEqual({ at: server.clock.now(), action: 'login', outcome: 'ok', address, ip: expect.any(String), userAgent: expect.any(String), instance: 'test-instance' });
+  expect(set.mock.calls[0]![3]).toStrictEqual({ at: server.clock.now(), action: 'login', outcome: 'ok', address, method: 'eoa', ip: expect.any(String), userAgent: expect.any(String), instance: 'test-instance' });
   expect(await server.stores.audit.query({ outcome: 'ok' })).toHaveLength(2);
 });

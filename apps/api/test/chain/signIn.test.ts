@@ -539,7 +539,7 @@ describe('start-up (a real process)', () => {
     const client = new Client(api.url);
     const { res } = await attempt(client, wallet, wrappedBy(TEST_KEYS.alice, 70n));
     expect(res.status).toBe(201);
-    const metrics = await (await fetch(`${api.url}/metrics`)).text();
+    const metrics = await (await fetch(`${api.metricsUrl}`)).text();
     expect(metrics).toMatch(new RegExp(`wallet_login_rpc_checks_total\\{[^}]*chain="${CHAIN_ID}"[^}]*outcome="valid"[^}]*\\} 1`));
   });
 });

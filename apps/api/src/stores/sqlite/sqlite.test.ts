@@ -125,22 +125,23 @@ describe('SQLite specifics', () => {
     expect(v1.pragma('user_version', { simple: true })).toBe(3);
   });
 
-  test('a version 2 file without the audit method column gains it, keeping its entries; older servers can still open it', async () => {
+  test('a version 3 file without the audit method column gains it, keeping its entries; older servers can still open it', async () => {
     const file = path.join(dir, 'wallet-login.db');
-    const v2 = openRaw(file);
-    v2.exec(`
-      CREATE TABLE audit (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, action TEXT NOT NULL, outcome TEXT NOT NULL, address TEXT,
-                          ip TEXT NOT NULL, user_agent TEXT, instance TEXT NOT NULL);
+    // A file as a server of version 3 before the column wrote it.
+    open(file);
+    const v3 = openRaw(file);
+    v3.exec(`
+      ALTER TABLE audit DROP COLUMN method;
       INSERT INTO audit (at, action, outcome, ip, instance) VALUES (${START}, 'login', 'ok', '::1', 'i');
     `);
-    v2.pragma('user_version = 2');
+    expect(v3.pragma('user_version', { simple: true })).toBe(3);
     const stores = open(file);
     expect(await stores.audit.query({})).toStrictEqual([{ at: START, action: 'login', outcome: 'ok', ip: '::1', instance: 'i' }]);
     await stores.audit.append({ at: START + 1, action: 'login', outcome: 'ok', ip: '::1', instance: 'i', method: 'erc1271' });
     expect((await stores.audit.query({ limit: 1 }))[0]).toMatchObject({ method: 'erc1271' });
-    // No version bump: a server of version 2 (which inserts without the column) still opens it.
-    expect(v2.pragma('user_version', { simple: true })).toBe(2);
-    v2.prepare("INSERT INTO audit (at, action, outcome, address, ip, user_agent, instance) VALUES (?, 'logout', 'ok', NULL, '::1', NULL, 'old')").run(START + 2);
+    // No version bump: a server of version 3 (which inserts without the column) still opens it.
+    expect(v3.pragma('user_version', { simple: true })).toBe(3);
+    v3.prepare("INSERT INTO audit (at, action, outcome, address, ip, user_agent, instance) VALUES (?, 'logout', 'ok', NULL, '::1', NULL, 'old')").run(START + 2);
     expect((await stores.audit.query({ limit: 1 }))[0]).toStrictEqual({ at: START + 2, action: 'logout', outcome: 'ok', ip: '::1', instance: 'old' });
     // Opening again does not add it twice.
     expect(() => open(file)).not.toThrow();
