@@ -144,7 +144,7 @@ export function createApp({
   };
   const sessionLayer = createSessionLayer(app, sessionOptions);
   // Forward auth reads the session without the layer (which would rewrite it): before it.
-  api.use(forwardAuthRoutes({ sessions: stores.sessions, clock, cookieName: sessionOptions.cookieName, keys: config.sessionKeys, idleMs: config.sessionIdleMs }).routes());
+  api.use(forwardAuthRoutes({ sessions: stores.sessions, clock, cookieName: sessionOptions.cookieName, keys: config.sessionKeys, idleMs: config.sessionIdleMs, contractWalletRecheckMs: config.contractWalletRecheckMs }).routes());
   // The session (a store read) only for the routes that use it.
   api.use('/auth', sessionLayer, signIn.routes(), sessionRoutes({ audit }).routes());
   // The OpenID Connect provider under /oidc, and the sign-in page's API for it under /api/oidc.

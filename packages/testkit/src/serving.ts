@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { WebSocket } from 'ws';
 import type { AppConfig } from '@wallet-login/api/app';
+import type { ContractWalletVerifier } from '@wallet-login/api/chain';
 import { createLocalSessionEvents } from '@wallet-login/api/events/local';
 import type { SessionEvents } from '@wallet-login/api/events/types';
 import { createMetrics, type Metrics } from '@wallet-login/api/metrics';
@@ -34,6 +35,8 @@ export interface StartServingOptions {
   liveSessionRecheckMs?: number;
   /** @default silent */
   logger?: Logger;
+  /** Checks contract-wallet signatures on a chain. @default none: key pairs only */
+  contractWallets?: ContractWalletVerifier;
 }
 
 export interface TestServing {
@@ -69,6 +72,7 @@ export async function startServing(options: StartServingOptions = {}): Promise<T
     random: (n) => randomBytes(n),
     logger: options.logger ?? pino({ level: 'silent' }),
     ...(options.liveSessionRecheckMs !== undefined ? { liveSessionRecheckMs: options.liveSessionRecheckMs } : {}),
+    ...(options.contractWallets ? { contractWallets: options.contractWallets } : {}),
   });
   return {
     url: serving.url,

@@ -516,6 +516,17 @@ export function createSessionLayer(app: Koa, options: SessionLayerOptions): Koa.
     });
 }
 
+/**
+ * Whether a stored session is a contract wallet's whose chain check is due (or cannot be read):
+ * the session layer then asks the chain before the request goes on. For readers outside the
+ * layer (forward auth), which must not vouch for such a session without that check.
+ */
+export function contractWalletCheckDue(data: SessionData, now: number, recheckMs: number): boolean {
+  if (methodOf(data.method) === 'eoa') return false;
+  const proof = contractWalletProofOf(data.contractWallet);
+  return proof === undefined || now - proof.checkedAt >= recheckMs;
+}
+
 /** A stored method; anything else (absent: signed in before methods were kept) is a key pair's. */
 function methodOf(value: unknown): SignInMethod {
   return SIGN_IN_METHODS.includes(value as SignInMethod) ? (value as SignInMethod) : 'eoa';

@@ -3,6 +3,7 @@
 // claims it may learn.
 
 import { normalizeAddress } from '@wallet-login/challenge';
+import type { SignInMethod } from '@wallet-login/contract';
 
 /** The CAIP-10 account id of `address` on `chainId`: the `sub` claim. */
 export function subjectOf(chainId: number, address: string): string {
@@ -17,5 +18,10 @@ export function addressOf(chainId: number, subject: string): string | undefined 
   return address !== undefined && subjectOf(chainId, address) === subject ? address : undefined;
 }
 
-/** How the account proved itself, for the `amr` claim (RFC 8176 has no wallet value, so a local one). */
-export const EOA_AMR = ['eoa'];
+/**
+ * How the account proved itself, for the `amr` claim (RFC 8176 has no wallet value, so local
+ * ones): `eoa` for a key pair's signature, `erc1271` or `erc6492` for a contract wallet's.
+ */
+export function amrOf(method: SignInMethod): string[] {
+  return [method];
+}

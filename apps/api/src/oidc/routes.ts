@@ -17,7 +17,7 @@ import { consentRequest } from '@wallet-login/contract';
 import { ApiError } from '../errors';
 import { parseBody } from '../middleware/body';
 import type { SessionState } from '../middleware/session';
-import { EOA_AMR, addressOf, subjectOf } from './account';
+import { addressOf, amrOf, subjectOf } from './account';
 import { APPROVAL_MODEL, APPROVAL_TTL_MS, approvalId, type Oidc } from './provider';
 
 type InteractionDetails = Awaited<ReturnType<Awaited<ReturnType<Oidc['provider']>>['interactionDetails']>>;
@@ -82,7 +82,7 @@ export function oidcRoutes(oidc: Oidc): Router<SessionState> {
       ctx.req,
       ctx.res,
       {
-        login: { accountId: subjectOf(chainId, signedIn.address), ts: Math.floor(signedIn.createdAt / 1000), amr: EOA_AMR, remember: true },
+        login: { accountId: subjectOf(chainId, signedIn.address), ts: Math.floor(signedIn.createdAt / 1000), amr: amrOf(signedIn.method), remember: true },
         // For the provider's resume hook: which wallet-login session this login came from.
         walletSession: session.storeKey,
       },

@@ -78,3 +78,26 @@ test('a session past its absolute end: 401', async () => {
     server.clock.set(start);
   }
 });
+
+test("a contract wallet's session passes until its chain check is due, then is sent to the sign-in page (401)", async () => {
+  const { cookie, cookies } = await signedIn();
+  const key = sessionStoreKey(cookies['wl.sid']!);
+  const stored = (await server.stores.sessions.get(key))!;
+  const start = server.clock.now();
+  // As the session layer stores a contract wallet's sign-in (Session.rotate).
+  const contractWallet = { chainId: server.config.chainId, message: 'the login message', signature: `0x${'ab'.repeat(100)}`, checkedAt: start };
+  await server.stores.sessions.update(key, { ...stored, method: 'erc1271', contractWallet }, server.config.sessionIdleMs);
+  try {
+    expect((await verify(cookie)).status).toBe(204);
+    server.clock.advance(server.config.contractWalletRecheckMs - 1);
+    expect((await verify(cookie)).status).toBe(204);
+    server.clock.advance(1);
+    const due = await verify(cookie);
+    expect(due.status).toBe(401);
+    expect(((await due.json()) as { error: { code: string; message: string } }).error).toEqual({ code: 'unauthenticated', message: expect.stringMatching(/checked on the chain/) });
+    // It wrote nothing: the session is the layer's to check, or to end.
+    expect(await server.stores.sessions.get(key)).toMatchObject({ method: 'erc1271', contractWallet });
+  } finally {
+    server.clock.set(start);
+  }
+});

@@ -4,13 +4,16 @@
 //
 // Cheap, and it rewrites nothing: it is mounted outside the session layer (which would note the
 // activity and roll the cookie), checks the cookie's signature itself without re-signing it,
-// and makes one store read.
+// and makes one store read. It never asks a chain either: a contract wallet's session whose
+// check is due (CONTRACT_WALLET_RECHECK_SECONDS since the last) is 401 here, which sends the
+// visitor to the sign-in page; the page's first request checks the wallet on the chain through
+// the session layer and, still accepted, returns the visitor through return_to.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import Router from 'koa-router';
 import type { Context } from 'koa';
 import { ApiError } from '../errors';
-import { sessionStoreKey } from '../middleware/session';
+import { contractWalletCheckDue, sessionStoreKey } from '../middleware/session';
 import type { Clock, SessionStore } from '../stores/types';
 
 export interface ForwardAuthOptions {
@@ -22,10 +25,12 @@ export interface ForwardAuthOptions {
   keys: readonly string[];
   /** The idle timeout: a session ends this long after its last write unless used again. */
   idleMs: number;
+  /** How long a contract wallet's chain check holds (CONTRACT_WALLET_RECHECK_SECONDS, in ms). */
+  contractWalletRecheckMs: number;
 }
 
 export function forwardAuthRoutes(options: ForwardAuthOptions): Router {
-  const { sessions, clock, cookieName, keys, idleMs } = options;
+  const { sessions, clock, cookieName, keys, idleMs, contractWalletRecheckMs } = options;
   const router = new Router({ sensitive: true });
 
   router.get('/auth/verify', async (ctx) => {
@@ -34,6 +39,9 @@ export function forwardAuthRoutes(options: ForwardAuthOptions): Router {
     const now = clock.now();
     const absolute = typeof data?.absoluteExpiresAt === 'number' ? data.absoluteExpiresAt : Infinity;
     if (typeof data?.address !== 'string' || data.address === '' || absolute <= now) throw new ApiError('unauthenticated', 'Not signed in.');
+    if (contractWalletCheckDue(data, now, contractWalletRecheckMs)) {
+      throw new ApiError('unauthenticated', "The contract wallet's sign-in is due to be checked on the chain: open the sign-in page.");
+    }
     // The session layer wrote `_storedAt` (its clock) with the idle TTL it gave the store.
     const idle = typeof data._storedAt === 'number' ? data._storedAt + idleMs : now + idleMs;
     ctx.set('X-Wallet-Address', data.address);
