@@ -13,6 +13,8 @@ export const LIMITS = {
   sidMaxLength: 256,
   /** Longest `message` sent back with a signature. */
   messageMaxLength: 32 * 1024,
+  /** Longest OpenID Connect interaction uid read (oidc-provider's are 21 characters). */
+  interactionMaxLength: 128,
 } as const;
 
 /** EIP-55 checksummed, or all one case when sent (the server checks the checksum of a mixed-case one). */
@@ -27,6 +29,14 @@ export const challengeRequest = z
   .strictObject({
     format: challengeFormat.optional().describe('EIP-4361 message (default) or the JSON form.'),
     address: address.optional().describe('The address that will sign; the message then names it and only it may sign.'),
+    interaction: z
+      .string()
+      .min(1)
+      .max(LIMITS.interactionMaxLength)
+      .optional()
+      .describe(
+        'The OpenID Connect interaction uid (the page\'s `interaction` parameter) this sign-in serves: the EIP-4361 message then lists the redirect URI of its authorization request under Resources. An unknown or expired uid lists none (the sign-in itself is not tied to it).',
+      ),
   })
   .meta({ id: 'ChallengeRequest' });
 
@@ -100,6 +110,13 @@ export const publicConfig = z
     registration: z.enum(['open', 'closed']),
     devKeySignIn: z.boolean(),
     challengeFormats: z.array(challengeFormat).describe('The challenge forms this server issues (CHALLENGE_FORMATS): siwe always; json only when enabled for development tooling.'),
+    returnOrigins: z
+      .array(z.string())
+      .describe('Origins the page may return to after signing in (`?return_to=`): PUBLIC_ORIGIN and ALLOWED_ORIGINS.'),
+    cookieDomain: z
+      .string()
+      .nullable()
+      .describe('COOKIE_DOMAIN: the page may also return to an http(s) origin whose host is it or under it. null when unset.'),
   })
   .meta({ id: 'PublicConfig' });
 
