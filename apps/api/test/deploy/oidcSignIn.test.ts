@@ -7,7 +7,7 @@
 // The server's clock starts at the wall clock: oidc-provider reads the wall clock itself.
 
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -159,6 +159,19 @@ async function walletPage(key: string = KEY): Promise<{ page: Page; wallet: Test
   return opened;
 }
 
+/** axe-core's browser build (the sign-in page's own test dependency), run in the page past its CSP. */
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Fails when axe-core finds a WCAG A/AA or best-practice violation on the page as it is now. */
+async function expectAccessible(page: Page, state: string): Promise<void> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(context: Document): Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+    return (await axe.run(document)).violations.map(({ id, nodes }) => ({ id, targets: nodes.map((node) => node.target.map(String).join(' ')) }));
+  });
+  expect({ state, violations }).toEqual({ state, violations: [] });
+}
+
 /** The personal_sign requests the wallet was sent. */
 function signRequests(wallet: TestWallet): number {
   return wallet.requests.filter((request) => request.method === 'personal_sign').length;
@@ -191,9 +204,11 @@ test('the page signs in with the wallet, naming the redirect URI under Resources
   expect(new URL(page.url()).searchParams.get('interaction')).toMatch(/^[\w-]+$/);
   await expect(page.getByTestId('redirect-host').textContent()).resolves.toBe(new URL(rp.origin).host);
   await expect(page.title()).resolves.toBe('Sign in to Test App · wallet-login');
+  await expectAccessible(page, 'the login step');
 
   await chooseWallet(page, 'Test Wallet', 'Create account');
   await page.getByText('Test App will learn your address').waitFor();
+  await expectAccessible(page, 'the consent step');
   await expect(page.getByRole('list', { name: 'What Test App gets' }).getByRole('listitem').allTextContents()).resolves.toEqual([
     'Your address, as your account there',
     'Your address as your user name',
@@ -237,7 +252,13 @@ test('Deny sends access_denied to the relying party, and nothing is remembered',
   await forgetAllows(page);
   await page.goto(`${rp.origin}/login`);
   await page.getByText('Test App will learn your address').waitFor();
-  await page.getByRole('button', { name: 'Deny', exact: true }).click();
+  // By keyboard: Allow, then Deny, in the tab order after the page's heading.
+  await page.getByRole('heading', { name: 'Sign in to Test App' }).focus();
+  await page.keyboard.press('Tab');
+  await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Allow');
+  await page.keyboard.press('Tab');
+  await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Deny');
+  await page.keyboard.press('Enter');
   expect(await callbackOf(page)).toEqual({ error: 'access_denied' });
   // Asked again next time.
   await page.goto(`${rp.origin}/login`);
@@ -266,6 +287,7 @@ test('a request this browser does not hold is said to be over plainly, with a wa
   await page.getByRole('heading', { name: 'This sign-in request can’t continue' }).waitFor();
   await expect(page.getByRole('link', { name: 'Open the wallet-login page' }).getAttribute('href')).resolves.toBe('/');
   await expect(page.title()).resolves.toBe('Sign-in request ended · wallet-login');
+  await expectAccessible(page, 'an unknown request');
 });
 
 test("the relying party's end-session signs the browser out of wallet-login", async () => {
