@@ -100,6 +100,8 @@ export function createApp({
       registration: config.registration,
       devKeySignIn: config.devKeySignIn,
       challengeFormats: config.challengeFormats,
+      returnOrigins: [...new Set([config.publicOrigin, ...config.allowedOrigins])],
+      ...(config.cookieDomain !== undefined ? { cookieDomain: config.cookieDomain } : {}),
     }).routes(),
     openApiRoutes().routes(),
   );
@@ -128,6 +130,9 @@ export function createApp({
     recover,
     contractWallets,
     audit,
+    // A challenge for an OpenID Connect interaction lists where that sign-in goes on to. (oidc is
+    // made below, with the session options; this runs only at requests.)
+    resourcesFor: (uid) => oidc.resourcesFor(uid),
   });
   const sessionOptions: SessionLayerOptions = {
     store: stores.sessions,

@@ -4,13 +4,20 @@
 // in, the live session (/api/ws) switches the page to signed out the moment the session ends
 // anywhere else. `clock` is the page's one clock (main.tsx reads it), for "5 minutes ago". The
 // document's title follows the state, so a tab says whether it is signed in.
+//
+// Two ways in from other applications: `?interaction=<uid>`, an OpenID Connect sign-in
+// (components/Interaction.tsx), and `?return_to=<URL>` from forward auth, followed after signing
+// in (or at once when signed in already) when returnTo.ts allows it, and silently dropped when not.
 
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { getConfig, getMe, logout, logoutAll, type Me, type PublicConfig } from './api';
+import { getConfig, getInteraction, getMe, logout, logoutAll, type Me, type OidcInteraction, type PublicConfig } from './api';
+import { Interaction, InteractionGone } from './components/Interaction';
 import { SignedIn } from './components/SignedIn';
 import { SignedOut } from './components/SignedOut';
 import { ErrorNotice } from './components/Status';
+import { errorCode } from './errors';
 import type { Clock } from './format';
+import { returnToOf } from './returnTo';
 import { watchWallet, type Wallet, type WalletLoss } from './signers/wallet';
 import { watchSession } from './liveSession';
 import type { SignInResult } from './signIn';
@@ -19,15 +26,55 @@ import { useWallets } from './useWallets';
 type View =
   | { kind: 'loading' }
   | { kind: 'failed'; error: unknown }
-  | { kind: 'signedOut'; config: PublicConfig; notice?: string }
-  | { kind: 'signedIn'; config: PublicConfig; me: Me; created?: boolean };
+  /** `returnTo`: where to go once signed in (an allowed return_to). */
+  | { kind: 'signedOut'; config: PublicConfig; notice?: string; returnTo?: string }
+  | { kind: 'signedIn'; config: PublicConfig; me: Me; created?: boolean }
+  /** Signed in, on the way to an allowed return_to. */
+  | { kind: 'leaving'; to: string }
+  | { kind: 'interaction'; config: PublicConfig; interaction: OidcInteraction }
+  | { kind: 'interactionGone' };
 
-const TITLES: Record<View['kind'], string> = {
+const TITLES: Record<Exclude<View['kind'], 'interaction'>, string> = {
   loading: 'wallet-login',
   failed: 'Sign-in unavailable · wallet-login',
   signedOut: 'Sign in · wallet-login',
   signedIn: 'Signed in · wallet-login',
+  leaving: 'Signed in · wallet-login',
+  interactionGone: 'Sign-in request ended · wallet-login',
 };
+
+function titleOf(view: View): string {
+  return view.kind === 'interaction' ? `Sign in to ${view.interaction.client.name} · wallet-login` : TITLES[view.kind];
+}
+
+/**
+ * The last return_to this tab went to while already signed in, and when: the same one again within
+ * RETURN_LOOP_MS means the application sent the visitor straight back (its cookie does not reach
+ * it: COOKIE_DOMAIN), so the page stays instead of bouncing between the two for ever.
+ */
+const RETURN_STORAGE_KEY = 'wallet-login.returned';
+const RETURN_LOOP_MS = 10_000;
+
+function returnedLately(to: string, now: number): boolean {
+  try {
+    const last = JSON.parse(window.sessionStorage.getItem(RETURN_STORAGE_KEY) ?? 'null') as { to?: unknown; at?: unknown } | null;
+    return last?.to === to && typeof last.at === 'number' && now - last.at >= 0 && now - last.at < RETURN_LOOP_MS;
+  } catch {
+    return false;
+  }
+}
+
+function noteReturn(to: string, now: number): void {
+  try {
+    window.sessionStorage.setItem(RETURN_STORAGE_KEY, JSON.stringify({ to, at: now }));
+  } catch {
+    // Storage is off: no loop guard, nothing else lost.
+  }
+}
+
+function hostOf(url: string): string {
+  return new URL(url).host;
+}
 
 const NOTICES: Record<'signed_out' | 'signed_out_everywhere' | 'ended_elsewhere' | WalletLoss, string> = {
   signed_out: 'You signed out.',
@@ -71,23 +118,51 @@ export function App({ clock }: { clock: Clock }) {
   /** Set when this page signs out, so its own sign-out is not reported as one from elsewhere. */
   const signingOutHere = useRef(false);
 
+  /** Goes to an allowed return_to, signed in. */
+  const leave = useCallback(
+    (to: string) => {
+      noteReturn(to, clock.now());
+      setView({ kind: 'leaving', to });
+      window.location.assign(to);
+    },
+    [clock],
+  );
+
   const load = useCallback(async () => {
     setView({ kind: 'loading' });
+    const search = window.location.search;
+    const uid = new URLSearchParams(search).get('interaction');
     try {
+      if (uid) {
+        const [config, interaction] = await Promise.all([
+          getConfig(),
+          getInteraction(uid).catch((error: unknown) => {
+            if (errorCode(error) === 'not_found') return undefined;
+            throw error;
+          }),
+        ]);
+        setView(interaction ? { kind: 'interaction', config, interaction } : { kind: 'interactionGone' });
+        return;
+      }
       const [config, me] = await Promise.all([getConfig(), getMe()]);
-      setView(me ? { kind: 'signedIn', config, me } : { kind: 'signedOut', config });
+      const returnTo = returnToOf(search, config);
+      if (me && returnTo !== undefined && !returnedLately(returnTo, clock.now())) leave(returnTo);
+      else if (me) setView({ kind: 'signedIn', config, me });
+      else if (returnTo !== undefined) setView({ kind: 'signedOut', config, returnTo, notice: `Sign in to go on to ${hostOf(returnTo)}.` });
+      else setView({ kind: 'signedOut', config });
     } catch (error) {
       setView({ kind: 'failed', error });
     }
-  }, []);
+  }, [clock, leave]);
 
   useEffect(() => {
     void load();
   }, [load]);
 
+  const title = titleOf(view);
   useEffect(() => {
-    document.title = TITLES[view.kind];
-  }, [view.kind]);
+    document.title = title;
+  }, [title]);
 
   // Focus follows the state (signed in, signed out), except on the first load.
   useEffect(() => {
@@ -101,10 +176,11 @@ export function App({ clock }: { clock: Clock }) {
     setWalletKey(key);
   };
 
-  const onSignedIn = (config: PublicConfig) => ({ me, created }: SignInResult, wallet?: Wallet) => {
+  const onSignedIn = (config: PublicConfig, returnTo?: string) => ({ me, created }: SignInResult, wallet?: Wallet) => {
     rememberWallet(wallet?.key);
     setSignOutError(undefined);
-    setView({ kind: 'signedIn', config, me, created });
+    if (returnTo !== undefined) leave(returnTo);
+    else setView({ kind: 'signedIn', config, me, created });
   };
 
   /**
@@ -218,9 +294,31 @@ export function App({ clock }: { clock: Clock }) {
             notice={view.notice}
             headingRef={heading}
             clock={clock}
-            onSignedIn={onSignedIn(view.config)}
+            onSignedIn={onSignedIn(view.config, view.returnTo)}
           />
         )}
+        {view.kind === 'leaving' && (
+          <>
+            <h1 ref={heading} tabIndex={-1}>
+              You’re signed in
+            </h1>
+            <p className="progress" role="status">
+              <span className="spinner" aria-hidden="true" />
+              Going back to {hostOf(view.to)}…
+            </p>
+          </>
+        )}
+        {view.kind === 'interaction' && (
+          <Interaction
+            config={view.config}
+            interaction={view.interaction}
+            wallets={wallets}
+            clock={clock}
+            headingRef={heading}
+            onWallet={(wallet) => rememberWallet(wallet?.key)}
+          />
+        )}
+        {view.kind === 'interactionGone' && <InteractionGone headingRef={heading} />}
       </main>
       <footer className="footer">
         <p>Signing proves you hold the address. It costs nothing and sends no transaction.</p>

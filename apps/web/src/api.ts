@@ -4,7 +4,10 @@
 import type {
   ChallengeRequest,
   ChallengeResponse,
+  ConsentRequest,
   MeResponse,
+  OidcInteraction,
+  OidcInteractionResult,
   PublicConfig,
   RevokedResponse,
   SessionInfo,
@@ -15,7 +18,7 @@ import type {
 import { AppError } from './errors';
 
 // The wire types come from the contract (type-only: the page's bundle carries no zod).
-export type { PublicConfig, SessionInfo };
+export type { OidcInteraction, PublicConfig, SessionInfo };
 /** POST /api/auth/challenge. */
 export type Challenge = ChallengeResponse;
 /** GET /api/auth/me. */
@@ -84,12 +87,18 @@ export async function getMe(): Promise<Me | undefined> {
   }
 }
 
-/**
- * A new EIP-4361 challenge; with `address`, only that account's signature is accepted. `signal`
- * abandons the request (AppError 'cancelled').
- */
-export function createChallenge(address?: string, signal?: AbortSignal): Promise<Challenge> {
-  return request('POST', '/api/auth/challenge', (address === undefined ? {} : { address }) satisfies ChallengeRequest, signal);
+/** What a challenge is asked for. */
+export interface ChallengeFor {
+  /** Only this account's signature is then accepted. */
+  address?: string;
+  /** The OpenID Connect interaction uid this sign-in serves: the message then lists where it goes on to. */
+  interaction?: string;
+}
+
+/** A new EIP-4361 challenge. `signal` abandons the request (AppError 'cancelled'). */
+export function createChallenge({ address, interaction }: ChallengeFor = {}, signal?: AbortSignal): Promise<Challenge> {
+  const body: ChallengeRequest = { ...(address !== undefined ? { address } : {}), ...(interaction !== undefined ? { interaction } : {}) };
+  return request('POST', '/api/auth/challenge', body, signal);
 }
 
 /** What a signed challenge opened: the session's address, and whether /register created the account. */
@@ -127,4 +136,24 @@ export async function revokeSession(id: string): Promise<void> {
 export async function logoutAll(): Promise<number> {
   const { revoked } = await request<RevokedResponse>('POST', '/api/auth/logout-all');
   return revoked;
+}
+
+/** The OpenID Connect request the page was sent to serve (`?interaction=<uid>`); 404 not_found when this browser has none by that uid. */
+export function getInteraction(uid: string): Promise<OidcInteraction> {
+  return request('GET', `/api/oidc/interaction/${encodeURIComponent(uid)}`);
+}
+
+/**
+ * Completes the login step with this browser's session; the page then goes to the URL returned.
+ * 401 unauthenticated (no session) or reauthentication_required (the application wants a fresher signature).
+ */
+export async function completeInteractionLogin(uid: string): Promise<string> {
+  const { redirectTo } = await request<OidcInteractionResult>('POST', `/api/oidc/interaction/${encodeURIComponent(uid)}/login`);
+  return redirectTo;
+}
+
+/** Allow or Deny at the consent step; the page then goes to the URL returned. */
+export async function answerInteractionConsent(uid: string, allow: boolean): Promise<string> {
+  const { redirectTo } = await request<OidcInteractionResult>('POST', `/api/oidc/interaction/${encodeURIComponent(uid)}/consent`, { allow } satisfies ConsentRequest);
+  return redirectTo;
 }

@@ -17,6 +17,8 @@ export interface SignInParameters {
   address?: string;
   /** This page's host[:port] (location.host), which an EIP-4361 challenge must name. */
   host: string;
+  /** The OpenID Connect interaction this sign-in serves, if any: its challenge lists where it goes on to. */
+  interaction?: string;
   /** Signs the challenge's message; the wallet, the development key. */
   sign(challenge: Challenge): Promise<string>;
   onStep(step: Step): void;
@@ -69,10 +71,10 @@ function throwIfCancelled(signal: AbortSignal): void {
 }
 
 /** Runs one sign-in and returns the new session. */
-export async function signIn({ intent, address, host, sign, onStep, signal }: SignInParameters): Promise<SignInResult> {
+export async function signIn({ intent, address, host, interaction, sign, onStep, signal }: SignInParameters): Promise<SignInResult> {
   throwIfCancelled(signal);
   onStep('requesting');
-  const challenge = await createChallenge(address, signal);
+  const challenge = await createChallenge({ address, interaction }, signal);
   throwIfCancelled(signal);
   checkChallenge(challenge, { host, address });
   onStep('signing');

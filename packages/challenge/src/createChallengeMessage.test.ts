@@ -60,6 +60,23 @@ describe('siwe format', () => {
     expect(parseSiweMessage(message).statement).toBeUndefined();
   });
 
+  test('lists resources under Resources, after the expiration time; an empty list renders none', () => {
+    const parameters = {
+      format: 'siwe', challenge, domain: 'login.example.com', uri: 'https://login.example.com', chainId: 1, address, expiresAt: challenge.timestamp + 300_000,
+    } as const;
+    const message = createChallengeMessage({ ...parameters, resources: ['https://app.example.com/callback', 'urn:x:y'] });
+    expect(message.split('\n').slice(-4)).toEqual(['Expiration Time: 2026-11-24T12:05:00.123Z', 'Resources:', '- https://app.example.com/callback', '- urn:x:y']);
+    expect(parseSiweMessage(message).resources).toEqual(['https://app.example.com/callback', 'urn:x:y']);
+    expect(createChallengeMessage({ ...parameters, resources: [] })).toBe(createChallengeMessage(parameters));
+    expect(createChallengeMessage(parameters)).not.toContain('Resources:');
+  });
+
+  test('refuses a resource that is not a URI', () => {
+    expect(codeOf(() => createChallengeMessage({
+      format: 'siwe', challenge, domain: 'login.example.com', uri: 'https://login.example.com', chainId: 1, expiresAt: challenge.timestamp + 1, resources: ['not a uri'],
+    }))).toBe('invalid_parameter');
+  });
+
   test('parses the EIP example and renders it back byte for byte', () => {
     const fields = parseSiweMessage(EIP_EXAMPLE);
     expect(fields).toEqual({

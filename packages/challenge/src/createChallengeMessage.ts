@@ -64,6 +64,12 @@ export interface SiweMessageParameters {
   expiresAt: number;
   /** URI scheme prefix for non-https origins (EIP-4361: "scheme://domain"). */
   scheme?: string;
+  /**
+   * RFC 3986 URIs listed under `Resources` (e.g. where the sign-in goes on to), shown by the
+   * wallet with the message. An empty list renders no `Resources` line.
+   * @default none
+   */
+  resources?: readonly string[];
 }
 
 export type CreateChallengeMessageParameters =
@@ -85,6 +91,8 @@ export function createChallengeMessage(parameters: CreateChallengeMessageParamet
     nonce: challenge.sid,
     issuedAt: toIsoTime(challenge.timestamp),
     expirationTime: toIsoTime(parameters.expiresAt),
+    // EIP-4361 §ABNF: "Resources:" is followed by at least one resource, or left out.
+    ...(parameters.resources !== undefined && parameters.resources.length > 0 ? { resources: [...parameters.resources] } : {}),
   });
 }
 

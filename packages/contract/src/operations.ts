@@ -123,7 +123,9 @@ export const apiOperations: readonly ApiOperation[] = [
     summary: 'Issue a one-time challenge to sign.',
     description:
       'Creates a challenge bound to this browser session (and the pre-login session cookie if there is none). The ' +
-      'EIP-4361 message names the origin the request came from when it is one of the allowed origins, else the public origin.',
+      'EIP-4361 message names the origin the request came from when it is one of the allowed origins, else the public origin. ' +
+      'With `interaction` (the sign-in page serving an OpenID Connect request), the message lists that request\'s redirect URI ' +
+      'under Resources, so the wallet shows where the sign-in goes on to; an unknown or expired interaction lists none.',
     requestBody: { required: false, schema: challengeRequest },
     responses: {
       '200': { description: 'The challenge.', headers: cookieSet, schema: challengeResponse },

@@ -24,7 +24,7 @@ describe('request bodies are strict', () => {
 });
 
 describe('the challenge request', () => {
-  test.each([[{}], [{ format: 'json' }], [{ address: ADDRESS }], [{ address: ADDRESS.toLowerCase(), format: 'siwe' }]])('accepts %j', (body) => {
+  test.each([[{}], [{ format: 'json' }], [{ address: ADDRESS }], [{ address: ADDRESS.toLowerCase(), format: 'siwe' }], [{ interaction: 'Pe1Aw7hXzV3uQp0M2kTjR' }]])('accepts %j', (body) => {
     expect(challengeRequest.parse(body)).toEqual(body);
   });
 
@@ -33,6 +33,9 @@ describe('the challenge request', () => {
     ['a short address', { address: '0x1234' }],
     ['an address without 0x', { address: ADDRESS.slice(2) }],
     ['a numeric address', { address: 12 }],
+    ['an empty interaction', { interaction: '' }],
+    ['an over-long interaction', { interaction: 'a'.repeat(129) }],
+    ['a numeric interaction', { interaction: 7 }],
   ])('refuses %s', (_name, body) => {
     expect(challengeRequest.safeParse(body).success).toBe(false);
   });
@@ -78,7 +81,7 @@ describe('answers', () => {
     const session = { id: 'a', createdAt: null, lastSeenAt: null, expiresAt: 1, userAgent: null, current: true };
     expect(sessionListResponse.safeParse({ sessions: [session] }).success).toBe(true);
     expect(sessionListResponse.safeParse({ sessions: [{ ...session, address: ADDRESS }] }).success).toBe(false);
-    const config = { domain: 'example.com', uri: 'https://example.com', chainId: 1, registration: 'open', devKeySignIn: false, challengeFormats: ['siwe'] };
+    const config = { domain: 'example.com', uri: 'https://example.com', chainId: 1, registration: 'open', devKeySignIn: false, challengeFormats: ['siwe'], returnOrigins: ['https://example.com'], cookieDomain: null };
     expect(publicConfig.parse({ ...config, theme: 'dark' })).toEqual(config);
   });
 

@@ -19,6 +19,8 @@ export const LIMITS = {
    * yet deployed.
    */
   signatureMaxBytes: 16 * 1024,
+  /** Longest OpenID Connect interaction uid read (oidc-provider's are 21 characters). */
+  interactionMaxLength: 128,
 } as const;
 
 /** How an address proved itself at sign-in. */
@@ -36,6 +38,14 @@ export const challengeRequest = z
   .strictObject({
     format: challengeFormat.optional().describe('EIP-4361 message (default) or the JSON form.'),
     address: address.optional().describe('The address that will sign; the message then names it and only it may sign.'),
+    interaction: z
+      .string()
+      .min(1)
+      .max(LIMITS.interactionMaxLength)
+      .optional()
+      .describe(
+        'The OpenID Connect interaction uid (the page\'s `interaction` parameter) this sign-in serves: the EIP-4361 message then lists the redirect URI of its authorization request under Resources. An unknown or expired uid lists none (the sign-in itself is not tied to it).',
+      ),
   })
   .meta({ id: 'ChallengeRequest' });
 
@@ -120,6 +130,13 @@ export const publicConfig = z
     registration: z.enum(['open', 'closed']),
     devKeySignIn: z.boolean(),
     challengeFormats: z.array(challengeFormat).describe('The challenge forms this server issues (CHALLENGE_FORMATS): siwe always; json only when enabled for development tooling.'),
+    returnOrigins: z
+      .array(z.string())
+      .describe('Origins the page may return to after signing in (`?return_to=`): PUBLIC_ORIGIN and ALLOWED_ORIGINS.'),
+    cookieDomain: z
+      .string()
+      .nullable()
+      .describe('COOKIE_DOMAIN: the page may also return to an http(s) origin whose host is it or under it. null when unset.'),
   })
   .meta({ id: 'PublicConfig' });
 

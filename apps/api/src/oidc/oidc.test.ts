@@ -5,7 +5,7 @@
 // The server's clock starts at the wall clock: oidc-provider reads the wall clock itself.
 
 import { randomBytes } from 'node:crypto';
-import { createTestClock, eventually, privateKeyToAddress, startServing, TEST_KEYS, type TestServing } from '@wallet-login/testkit';
+import { createTestClock, eventually, privateKeyToAddress, signMessage, startServing, TEST_KEYS, type TestServing } from '@wallet-login/testkit';
 import pino from 'pino';
 import { createLocalSessionEvents } from '../events/local';
 import { createClient } from './clients';
@@ -529,6 +529,26 @@ describe('the challenge resources of an interaction', () => {
     expect(await provider.resourcesFor(uid)).toEqual([REDIRECT]);
     expect(await provider.resourcesFor('unknown')).toEqual([]);
     provider.close();
+  });
+
+  test('a challenge asked for with the interaction lists its redirect URI under Resources; an unknown uid, or none, lists nothing', async () => {
+    const { clientId, secret } = await registerClient();
+    const browser = createBrowser();
+    const started = await authorizationRequest(await configFor(clientId, secret));
+    const uid = interactionUidOf((await browser.fetch(started.url)).headers.get('location')!)!;
+    const challenge = async (body: Record<string, string>): Promise<string> => {
+      const res = await browser.fetch(`${server.url}/api/auth/challenge`, { method: 'POST', body });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { message: string }).message;
+    };
+    expect(await challenge({ interaction: 'unknown-interaction' })).not.toContain('Resources:');
+    expect(await challenge({})).not.toContain('Resources:');
+    const res = await browser.fetch(`${server.url}/api/auth/challenge`, { method: 'POST', body: { interaction: uid, address: ADDRESS } });
+    const { sid, message } = (await res.json()) as { sid: string; message: string };
+    expect(message.endsWith(`\nResources:\n- ${REDIRECT}`)).toBe(true);
+    // Signed, it signs in like any other message.
+    const signed = await browser.fetch(`${server.url}/api/auth/register`, { method: 'POST', body: { sid, signature: signMessage({ message, privateKey: KEY }) } });
+    expect(await signed.json()).toEqual({ address: ADDRESS });
   });
 });
 

@@ -2,8 +2,11 @@
 
 import { startTestServer } from '@wallet-login/testkit';
 
-test('answers the domain, URI, chain, registration, developer mode and challenge formats, uncached', async () => {
-  const server = await startTestServer({ registration: 'closed', config: { chainId: 11155111, devKeySignIn: true, challengeFormats: ['siwe', 'json'] } });
+test('answers the domain, URI, chain, registration, developer mode, challenge formats and where return_to may go, uncached', async () => {
+  const server = await startTestServer({
+    registration: 'closed',
+    config: { chainId: 11155111, devKeySignIn: true, challengeFormats: ['siwe', 'json'], allowedOrigins: ['https://app.example.com'], cookieDomain: 'example.com' },
+  });
   try {
     const res = await fetch(`${server.url}/api/config`);
     expect(res.status).toBe(200);
@@ -15,6 +18,8 @@ test('answers the domain, URI, chain, registration, developer mode and challenge
       registration: 'closed',
       devKeySignIn: true,
       challengeFormats: ['siwe', 'json'],
+      returnOrigins: [server.url, 'https://app.example.com'],
+      cookieDomain: 'example.com',
     });
   } finally {
     await server.close();
@@ -32,6 +37,8 @@ test('developer mode and the JSON challenge form are off and registration open b
       registration: 'open',
       devKeySignIn: false,
       challengeFormats: ['siwe'],
+      returnOrigins: ['https://login.example.com'],
+      cookieDomain: null,
     });
     const post = await fetch(`${server.url}/api/config`, { method: 'POST' });
     expect(post.status).toBe(405);

@@ -1,6 +1,6 @@
 // GET /api/config: the public facts the sign-in page needs before it draws anything (which site
 // the challenges name, whether it may offer "Create account" and the development-key mode, which
-// challenge forms it may ask for).
+// challenge forms it may ask for, where it may return to after signing in).
 // Mounted under /api.
 
 import Router from 'koa-router';
@@ -18,6 +18,10 @@ export interface MetaRoutesOptions {
   devKeySignIn: boolean;
   /** The challenge forms the server issues (CHALLENGE_FORMATS). */
   challengeFormats: readonly ChallengeFormat[];
+  /** Origins `?return_to=` may go back to: PUBLIC_ORIGIN and ALLOWED_ORIGINS. */
+  returnOrigins: readonly string[];
+  /** COOKIE_DOMAIN: `?return_to=` may also go to an http(s) host that is it or under it. */
+  cookieDomain?: string;
 }
 
 /** What GET /api/config answers (the wire contract's PublicConfig). */
@@ -32,6 +36,8 @@ export function metaRoutes(options: MetaRoutesOptions): Router {
     registration: options.registration,
     devKeySignIn: options.devKeySignIn,
     challengeFormats: [...options.challengeFormats],
+    returnOrigins: [...options.returnOrigins],
+    cookieDomain: options.cookieDomain ?? null,
   };
   router.get('/config', (ctx) => {
     ctx.body = body;

@@ -85,6 +85,12 @@ export interface SignInRoutesOptions {
    */
   contractWallets: Pick<ContractWalletVerifier, 'hasChain' | 'verifyContractSignature'>;
   audit: Audit;
+  /**
+   * The EIP-4361 Resources of a challenge asked for with `interaction` (the OpenID Connect layer's
+   * resourcesFor: the authorization request's redirect URI); empty for an unknown uid.
+   * @default none: `interaction` lists nothing
+   */
+  resourcesFor?: (interaction: string) => Promise<string[]>;
 }
 
 /** Who signed a challenge, and how the address proved itself. */
@@ -145,10 +151,12 @@ export function signInRoutes(options: SignInRoutesOptions): Router<SessionState>
     const challenge = createChallenge({ now, random });
     const expiresAt = now + options.challengeTtlMs;
     const site = siteOfRequest(ctx);
+    // Where an OpenID Connect sign-in goes on to, for the wallet to show (an unknown uid: nowhere).
+    const resources = format === 'siwe' && body.interaction !== undefined && options.resourcesFor ? await options.resourcesFor(body.interaction) : [];
     const message =
       format === 'siwe'
         ? createChallengeMessage({
-            format, challenge, address, expiresAt,
+            format, challenge, address, expiresAt, resources,
             ...site, chainId: options.chainId, statement: options.statement,
           })
         : createChallengeMessage({ format, challenge });

@@ -15,9 +15,11 @@ export interface DevKeyPanelProps {
   /** The panel's heading, focused when the panel is switched to. */
   headingRef: Ref<HTMLHeadingElement>;
   onSignedIn(result: SignInResult): void;
+  /** The OpenID Connect interaction this sign-in serves, if any (its challenges say where it goes on to). */
+  interaction?: string;
 }
 
-export function DevKeyPanel({ intent, registration, headingRef, onSignedIn }: DevKeyPanelProps) {
+export function DevKeyPanel({ intent, registration, headingRef, onSignedIn, interaction }: DevKeyPanelProps) {
   const keyInput = useRef<HTMLInputElement>(null);
   const [step, setStep] = useState<Step>();
   const [error, setError] = useState<{ error: unknown; address?: string }>();
@@ -55,6 +57,7 @@ export function DevKeyPanel({ intent, registration, headingRef, onSignedIn }: De
         intent,
         address,
         host: window.location.host,
+        interaction,
         sign: async (challenge) => signWithKey({ message: challenge.message, privateKey }),
         onStep: (next) => {
           if (!signal.aborted) setStep(next);

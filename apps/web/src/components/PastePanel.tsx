@@ -23,6 +23,8 @@ export interface PastePanelProps {
   /** The page's clock, for the countdown. */
   clock: Clock;
   onSignedIn(result: SignInResult): void;
+  /** The OpenID Connect interaction this sign-in serves, if any (its challenges say where it goes on to). */
+  interaction?: string;
 }
 
 /** A challenge as shown: when it arrived by this page's clock, and the address it is bound to. */
@@ -34,7 +36,7 @@ interface Shown {
   bound?: string;
 }
 
-export function PastePanel({ intent, registration, headingRef, clock, onSignedIn }: PastePanelProps) {
+export function PastePanel({ intent, registration, headingRef, clock, onSignedIn, interaction }: PastePanelProps) {
   const [shown, setShown] = useState<Shown>();
   const [busy, setBusy] = useState<'requesting' | 'verifying'>();
   const [error, setError] = useState<{ error: unknown; address?: string; renewed?: boolean; naming?: string }>();
@@ -100,7 +102,7 @@ export function PastePanel({ intent, registration, headingRef, clock, onSignedIn
 
   /** A new challenge bound to `bound`, or the failure. */
   const fetchChallenge = async (bound: string | undefined, signal: AbortSignal): Promise<Shown> => {
-    const challenge = await createChallenge(bound, signal);
+    const challenge = await createChallenge({ address: bound, interaction }, signal);
     return { challenge, receivedAt: clock.now(), bound };
   };
 

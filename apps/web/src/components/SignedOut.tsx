@@ -3,7 +3,7 @@
 // in only. Sign with a wallet, a pasted signature or, in developer mode, a test key; switching
 // between them moves focus to the new panel's heading, which announces it.
 
-import { useEffect, useRef, useState, type Ref } from 'react';
+import { useEffect, useRef, useState, type ReactNode, type Ref } from 'react';
 import type { PublicConfig } from '../api';
 import type { Clock } from '../format';
 import type { Wallet } from '../signers/wallet';
@@ -30,16 +30,21 @@ export interface SignedOutProps {
   /** The page's clock, for the paste mode's countdown. */
   clock: Clock;
   onSignedIn(result: SignInResult, wallet?: Wallet): void;
+  /**
+   * For an OpenID Connect sign-in: its interaction uid (the challenges list where it goes on
+   * to), and the heading and lead that name the application instead of this site's own.
+   */
+  interaction?: { uid: string; title: string; lead: ReactNode };
 }
 
-export function SignedOut({ config, wallets, notice, headingRef, clock, onSignedIn }: SignedOutProps) {
+export function SignedOut({ config, wallets, notice, headingRef, clock, onSignedIn, interaction }: SignedOutProps) {
   const [mode, setMode] = useState<Mode>('wallet');
   const panelHeading = useRef<HTMLHeadingElement>(null);
   const shownMode = useRef<Mode>(mode);
   const registrationOpen = config.registration === 'open';
   const intent = registrationOpen ? 'register' : 'login';
   const modes: Mode[] = config.devKeySignIn ? ['wallet', 'paste', 'devKey'] : ['wallet', 'paste'];
-  const panelProps = { intent, registration: config.registration, headingRef: panelHeading } as const;
+  const panelProps = { intent, registration: config.registration, headingRef: panelHeading, interaction: interaction?.uid } as const;
 
   // Focus follows a switch of panel (not the first one shown: the page's heading has it then).
   useEffect(() => {
@@ -51,12 +56,13 @@ export function SignedOut({ config, wallets, notice, headingRef, clock, onSigned
   return (
     <>
       <h1 ref={headingRef} tabIndex={-1}>
-        {registrationOpen ? 'Sign in or create an account' : 'Sign in'}
+        {interaction?.title ?? (registrationOpen ? 'Sign in or create an account' : 'Sign in')}
       </h1>
       <p className="lead">
-        {registrationOpen
-          ? 'Your Ethereum address is your account: sign one message to sign in, or to create your account if you are new. No password, no email.'
-          : 'Prove you hold your Ethereum address by signing one message: no password. Accounts here are added by the site’s administrator.'}
+        {interaction?.lead ??
+          (registrationOpen
+            ? 'Your Ethereum address is your account: sign one message to sign in, or to create your account if you are new. No password, no email.'
+            : 'Prove you hold your Ethereum address by signing one message: no password. Accounts here are added by the site’s administrator.')}
       </p>
       {notice && (
         <p className="notice notice-info" role="status">

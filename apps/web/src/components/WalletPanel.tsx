@@ -20,11 +20,13 @@ export interface WalletPanelProps {
   /** The panel's heading, focused when the panel is switched to. */
   headingRef: Ref<HTMLHeadingElement>;
   onSignedIn(result: SignInResult, wallet: Wallet): void;
+  /** The OpenID Connect interaction this sign-in serves, if any (its challenges say where it goes on to). */
+  interaction?: string;
 }
 
 type Phase = { name: 'idle' } | { name: 'picking' } | { name: 'busy'; wallet: Wallet; step: Step };
 
-export function WalletPanel({ intent, registration, wallets, headingRef, onSignedIn }: WalletPanelProps) {
+export function WalletPanel({ intent, registration, wallets, headingRef, onSignedIn, interaction }: WalletPanelProps) {
   const [phase, setPhase] = useState<Phase>({ name: 'idle' });
   const [error, setError] = useState<{ error: unknown; address?: string }>();
   /** The wallet of an attempt just cancelled: it may still show the request. */
@@ -81,6 +83,7 @@ export function WalletPanel({ intent, registration, wallets, headingRef, onSigne
         intent,
         address,
         host: window.location.host,
+        interaction,
         sign: (challenge) => signWithWallet(wallet.provider, { message: challenge.message, address: signer }),
         onStep: (step) => {
           if (!signal.aborted) setPhase({ name: 'busy', wallet, step });
