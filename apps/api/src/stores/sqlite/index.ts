@@ -190,6 +190,23 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
     'SELECT address, created_at FROM users ORDER BY created_at, address',
   );
 
+  // rate-limiter-flexible prepares its statement on every call and wraps its one upsert in a
+  // transaction: it gets the database through this, which prepares each of its few statements
+  // once, and runs a lone statement as it is (SQLite makes every statement atomic by itself).
+  const rateLimiterStatements = new Map<string, Database.Statement>();
+  const rateLimiterClient = {
+    prepare(sql: string): Database.Statement {
+      let statement = rateLimiterStatements.get(sql);
+      if (statement === undefined) {
+        statement = db.prepare(sql);
+        rateLimiterStatements.set(sql, statement);
+      }
+      return statement;
+    },
+    transaction<F extends (...args: never[]) => unknown>(fn: F): F {
+      return fn;
+    },
+  };
   const appendAudit = db.prepare<AuditInsert>(
     `INSERT INTO audit (at, action, outcome, address, ip, user_agent, instance, method)
      VALUES (@at, @action, @outcome, @address, @ip, @userAgent, @instance, @method)`,
@@ -395,7 +412,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
     },
     createRateLimiter(options) {
       const limiter = new RateLimiterSQLite({
-        storeClient: db,
+        storeClient: rateLimiterClient,
         storeType: 'better-sqlite3',
         tableName: 'rate_limits',
         tableCreated: true,
