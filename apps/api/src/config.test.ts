@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConfigError, loadConfig, loadSessionKeys } from './config';
+import { ConfigError, createPooledRandom, loadConfig, loadSessionKeys } from './config';
 
 describe('loadConfig', () => {
   test('defaults make a working local server', () => {
@@ -203,5 +203,46 @@ describe('loadSessionKeys', () => {
     writeFileSync(join(dir, 'session-keys.json'), content);
     expect(() => loadSessionKeys([], dir)).toThrow(ConfigError);
     expect(readFileSync(join(dir, 'session-keys.json'), 'utf8')).toBe(content);
+  });
+});
+
+describe('createPooledRandom', () => {
+  /** A CSPRNG stand-in that fills with a counter, so every byte handed out can be traced. */
+  const counting = () => {
+    let next = 0;
+    const calls: number[] = [];
+    const fill = (buffer: Uint8Array) => {
+      calls.push(buffer.length);
+      for (let i = 0; i < buffer.length; i += 1) buffer[i] = (next += 1) % 256;
+    };
+    return { fill, calls };
+  };
+
+  test('hands out each pooled byte once, refilling the whole pool when it runs short', () => {
+    const { fill, calls } = counting();
+    const random = createPooledRandom(fill, 64);
+    const draws = [random(8), random(8), random(5)];
+    expect(calls).toEqual([64]);
+    expect(draws.map((bytes) => [...bytes])).toEqual([[1, 2, 3, 4, 5, 6, 7, 8], [9, 10, 11, 12, 13, 14, 15, 16], [17, 18, 19, 20, 21]]);
+    // 21 used; 43 left: five more draws of 8 need a refill for the last.
+    for (let i = 0; i < 5; i += 1) random(8);
+    expect(calls).toEqual([64]);
+    expect([...random(8)][0]).toBe((64 + 1) % 256);
+    expect(calls).toEqual([64, 64]);
+  });
+
+  test('each answer is a copy: changing it changes no later answer', () => {
+    const random = createPooledRandom(counting().fill, 64);
+    const first = random(4);
+    first.fill(0);
+    expect([...random(4)]).toEqual([5, 6, 7, 8]);
+    expect(first.buffer.byteLength).toBe(4);
+  });
+
+  test('a large request goes to the CSPRNG directly', () => {
+    const { fill, calls } = counting();
+    const random = createPooledRandom(fill, 64);
+    expect(random(9)).toHaveLength(9);
+    expect(calls).toEqual([9]);
   });
 });
