@@ -65,6 +65,12 @@ export interface AppDeps {
    * @default one with no RPC: a signature that is not a key pair's is 401 signature_invalid, saying contract wallets need RPC_URLS
    */
   contractWallets?: ContractWalletVerifier;
+  /**
+   * Whether this process is the only one on its stores (the embedded store and no WORKERS
+   * cluster): then requests per IP are counted in its memory (createRateLimits' ipInProcess).
+   * @default false
+   */
+  soleProcess?: boolean;
 }
 
 /**
@@ -79,7 +85,7 @@ export function sessionCookieName(secure: boolean, cookieDomain?: string): strin
 export function createApp({
   config, stores, clock, random, logger, recover = loadRecoverAddress().recover,
   events = createLocalSessionEvents(), metrics = createMetrics({ stores, instanceId: config.instanceId }),
-  contractWallets = createContractWalletVerifier({ rpcUrls: [], timeoutMs: config.rpcTimeoutMs }),
+  contractWallets = createContractWalletVerifier({ rpcUrls: [], timeoutMs: config.rpcTimeoutMs }), soleProcess = false,
 }: AppDeps): Koa {
   const app = new Koa({ keys: config.sessionKeys, proxy: config.trustProxy, maxIpsCount: config.trustProxy ? 1 : 0 });
   const publicUrl = new URL(config.publicOrigin);
@@ -124,6 +130,7 @@ export function createApp({
     limits: createRateLimits(stores, {
       ipPerMinute: config.rateLimitIpPerMinute,
       addressFailuresPerHour: config.rateLimitAddressFailuresPerHour,
+      ipInProcess: soleProcess,
     }),
     maxChallengesPerSession: config.maxChallengesPerSession,
     maxChallenges: config.maxChallenges,

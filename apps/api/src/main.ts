@@ -133,6 +133,8 @@ async function startServer(config: Config, logger: Logger): Promise<void> {
     random,
     logger,
     ...(contractWallets ? { contractWallets } : {}),
+    // The embedded store outside a WORKERS cluster: no other process shares its counters.
+    soleProcess: !cluster.isWorker && config.redisUrl === undefined,
   });
   // A cluster's metrics listener is its primary's (startCluster).
   const metricsListener = cluster.isWorker

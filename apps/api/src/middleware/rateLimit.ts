@@ -3,9 +3,15 @@
 // address. Over a limit the answer is 429 rate_limited with Retry-After.
 // Failures count only against the address a signature proves, never an address a client merely
 // names, so nobody can lock another person out by failing in their name.
+//
+// A server that is the only process on its stores (the embedded SQLite store, no WORKERS) counts
+// requests per IP in its own memory instead: nothing else could read the counters, and a count
+// per request would be a file write on the event loop, twice a login. What it gives up is the
+// count of the current minute across a restart. Failures per address stay in the store either
+// way: they are written only on a failure, and an hour's count must survive a restart.
 
 import type { Middleware } from 'koa';
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { ApiError } from '../errors';
 import { StoreUnavailableError } from '../stores/errors';
 import type { Stores } from '../stores/types';
@@ -15,6 +21,12 @@ export interface RateLimitOptions {
   ipPerMinute: number;
   /** Failed sign-ins per recovered address per hour. */
   addressFailuresPerHour: number;
+  /**
+   * Whether requests per IP are counted in this process's memory: only when it is the one
+   * process on its stores (embedded SQLite, WORKERS=1).
+   * @default false: in the stores, shared with every process on them
+   */
+  ipInProcess?: boolean;
 }
 
 export interface RateLimits {
@@ -27,7 +39,8 @@ export interface RateLimits {
 }
 
 export function createRateLimits(stores: Pick<Stores, 'createRateLimiter'>, options: RateLimitOptions): RateLimits {
-  const ip = stores.createRateLimiter({ keyPrefix: 'ip', points: options.ipPerMinute, duration: 60 });
+  const ipOptions = { keyPrefix: 'ip', points: options.ipPerMinute, duration: 60 };
+  const ip = options.ipInProcess ? new RateLimiterMemory(ipOptions) : stores.createRateLimiter(ipOptions);
   const failures = stores.createRateLimiter({ keyPrefix: 'addrfail', points: options.addressFailuresPerHour, duration: 3600 });
 
   return {

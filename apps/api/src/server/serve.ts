@@ -50,6 +50,8 @@ export interface ServeOptions {
   liveSessionRecheckMs?: number;
   /** Contract-wallet checks (createApp's). @default none: only key-pair accounts sign in */
   contractWallets?: ContractWalletVerifier;
+  /** The only process on its stores (createApp's). @default false */
+  soleProcess?: boolean;
 }
 
 export interface Serving {
@@ -113,7 +115,7 @@ export async function serve(options: ServeOptions): Promise<Serving> {
 
   // Attached in the same tick as the listen callback, before any connection can be read.
   const config = typeof options.config === 'function' ? options.config(url) : options.config;
-  const app = createApp({ config, stores, clock, random, logger, events, metrics, ...(options.contractWallets ? { contractWallets: options.contractWallets } : {}) });
+  const app = createApp({ config, stores, clock, random, logger, events, metrics, ...(options.contractWallets ? { contractWallets: options.contractWallets } : {}), soleProcess: options.soleProcess ?? false });
   const responses = trackResponses(server);
   server.on('request', app.callback());
   const secure = new URL(config.publicOrigin).protocol === 'https:';
