@@ -6,6 +6,7 @@ import type {
   ChallengeResponse,
   ConsentRequest,
   MeResponse,
+  OidcGrantList,
   OidcInteraction,
   OidcInteractionResult,
   PublicConfig,
@@ -23,6 +24,8 @@ export type { OidcInteraction, PublicConfig, SessionInfo };
 export type Challenge = ChallengeResponse;
 /** GET /api/auth/me. */
 export type Me = MeResponse;
+/** One application the signed-in address allowed (GET /api/oidc/grants). */
+export type AllowedApp = OidcGrantList['grants'][number];
 
 export type Intent = 'login' | 'register';
 
@@ -156,4 +159,16 @@ export async function completeInteractionLogin(uid: string): Promise<string> {
 export async function answerInteractionConsent(uid: string, allow: boolean): Promise<string> {
   const { redirectTo } = await request<OidcInteractionResult>('POST', `/api/oidc/interaction/${encodeURIComponent(uid)}/consent`, { allow } satisfies ConsentRequest);
   return redirectTo;
+}
+
+/** The applications the signed-in address allowed (remembered Allows), newest first. */
+export async function listAllowedApps(): Promise<AllowedApp[]> {
+  const { grants } = await request<OidcGrantList>('GET', '/api/oidc/grants');
+  if (!Array.isArray(grants)) throw new AppError('bad_response');
+  return grants;
+}
+
+/** Forgets the Allow of one application and revokes its tokens; 404 not_found when there is none (or no longer one). */
+export async function removeAllowedApp(clientId: string): Promise<void> {
+  await request<void>('DELETE', `/api/oidc/grants/${encodeURIComponent(clientId)}`);
 }

@@ -3,7 +3,8 @@
 // the page at /?interaction=<uid> signs in with the test wallet (the message lists the relying
 // party's redirect URI under Resources) and asks for consent; the relying party gets tokens and
 // verifies the ID token. Then single sign-on with no signature, Deny, a fresh signature when the
-// application asks for one, an expired request, and end-session signing the browser out.
+// application asks for one, an expired request, end-session signing the browser out, and the
+// sessions screen's "Apps you allowed" with its Remove.
 // The server's clock starts at the wall clock: oidc-provider reads the wall clock itself.
 
 import { randomBytes } from 'node:crypto';
@@ -37,6 +38,7 @@ interface Callback {
   sub?: string;
   preferredUsername?: string;
   idToken?: string;
+  accessToken?: string;
 }
 
 interface RelyingParty {
@@ -95,7 +97,7 @@ async function startRelyingParty(issuer: URL): Promise<RelyingParty> {
         if (!flow) throw new Error('a callback for no flow of ours');
         const tokens = await oidc.authorizationCodeGrant(config, url, { pkceCodeVerifier: flow.verifier, expectedState: url.searchParams.get('state')!, expectedNonce: flow.nonce });
         const claims = tokens.claims()!;
-        callbacks.push({ sub: claims.sub, preferredUsername: String(claims.preferred_username), idToken: tokens.id_token! });
+        callbacks.push({ sub: claims.sub, preferredUsername: String(claims.preferred_username), idToken: tokens.id_token!, accessToken: tokens.access_token });
         page(res, 'Signed in', `Signed in as ${claims.sub}`);
       } else if (url.pathname === '/logout') {
         const idToken = [...callbacks].reverse().find((callback) => callback.idToken !== undefined)?.idToken;
@@ -306,4 +308,64 @@ test("the relying party's end-session signs the browser out of wallet-login", as
   await page.getByRole('button', { name: 'Continue with wallet' }).waitFor();
   expect(await page.getByRole('heading', { name: SIGNED_IN_HEADING }).count()).toBe(0);
   expect(await serverSession(page)).toEqual({ status: 401, address: undefined });
+});
+
+/** The provider's userinfo answer's status for an access token: 200 while it is live, 401 once revoked. */
+async function userinfoStatus(accessToken: string): Promise<number> {
+  const discovery = (await (await fetch(`${server.url}/oidc/.well-known/openid-configuration`)).json()) as { userinfo_endpoint: string };
+  const response = await fetch(discovery.userinfo_endpoint, { headers: { authorization: `Bearer ${accessToken}` } });
+  await response.body?.cancel();
+  return response.status;
+}
+
+/** GET /api/oidc/grants in the page, with its session: the names of the apps listed. */
+async function allowedAppNames(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const { grants } = (await (await fetch('/api/oidc/grants')).json()) as { grants: Array<{ name: string }> };
+    return grants.map(({ name }) => name);
+  });
+}
+
+test('the sessions screen lists an allowed app; Remove forgets the Allow and revokes its tokens, so its next sign-in asks again', async () => {
+  // An address of its own: no Allow remembered from the other tests.
+  const { page } = await walletPage(TEST_KEYS.carol);
+  await page.goto(`${rp.origin}/login`);
+  await chooseWallet(page, 'Test Wallet', 'Create account');
+  await allow(page);
+  const { accessToken } = await callbackOf(page);
+  expect(await userinfoStatus(accessToken!)).toBe(200);
+
+  await page.goto(server.url);
+  const section = page.getByRole('region', { name: 'Apps you allowed' });
+  const app = section.getByTestId('allowed-app');
+  await app.waitFor();
+  expect(await app.count()).toBe(1);
+  await expect(app.locator('.allowed-app-name').textContent()).resolves.toBe('Test App');
+  // The consent step's sentences: the remembered scopes (offline_access never is).
+  await expect(app.getByRole('list', { name: 'What Test App may learn' }).getByRole('listitem').allTextContents()).resolves.toEqual([
+    'Your address, as your account there',
+    'Your address as your user name',
+  ]);
+  // Allowed when the server's clock said (it stands still in this suite).
+  await expect(app.locator('time').getAttribute('datetime')).resolves.toBe(new Date(server.clock.now()).toISOString());
+  await expect(allowedAppNames(page)).resolves.toEqual(['Test App']);
+  await expectAccessible(page, 'the sessions screen with an allowed app');
+
+  await page.getByRole('button', { name: 'Remove Test App', exact: true }).click();
+  await app.waitFor({ state: 'detached' });
+  await section.getByText('No application can sign you in without asking.').waitFor();
+  await expect(section.getByTestId('allowed-apps-status').textContent()).resolves.toBe(
+    'Test App is removed. It will ask you again the next time you sign in to it.',
+  );
+  // The button went with its app: focus goes to the section's heading, not the page's start.
+  await page.waitForFunction(() => document.activeElement?.textContent === 'Apps you allowed');
+  await expectAccessible(page, 'the sessions screen after the last app was removed');
+  await expect(allowedAppNames(page)).resolves.toEqual([]);
+  expect(await userinfoStatus(accessToken!)).toBe(401);
+
+  // Signed in still, but no longer allowed: the consent step shows, and nothing reaches the app first.
+  const callbacks = rp.callbacks.length;
+  await page.goto(`${rp.origin}/login`);
+  await page.getByText('Test App will learn your address').waitFor();
+  expect(rp.callbacks).toHaveLength(callbacks);
 });

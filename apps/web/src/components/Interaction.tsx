@@ -10,6 +10,7 @@ import { useCallback, useEffect, useRef, useState, type Ref } from 'react';
 import { answerInteractionConsent, completeInteractionLogin, type OidcInteraction, type PublicConfig } from '../api';
 import { errorCode } from '../errors';
 import { shortenAddress, type Clock } from '../format';
+import { describeScopes } from '../scopes';
 import type { Wallet } from '../signers/wallet';
 import type { Wallets } from '../useWallets';
 import { SignedOut } from './SignedOut';
@@ -35,18 +36,6 @@ type Phase =
   | { name: 'leaving'; text: string }
   | { name: 'failed'; error: unknown; step: 'login' | 'consent' }
   | { name: 'gone' };
-
-/** What each scope lets the application have, in words. */
-const SCOPE_WORDS: Record<string, string> = {
-  openid: 'Your address, as your account there',
-  profile: 'Your address as your user name',
-  offline_access: 'Access while you are away, until you sign out everywhere or remove it',
-};
-
-/** The scopes shown at consent, as sentences; one the page does not know is named as asked. */
-export function describeScopes(scopes: readonly string[]): string[] {
-  return [...new Set(scopes)].map((scope) => SCOPE_WORDS[scope] ?? `Access it calls “${scope}”`);
-}
 
 function firstPhase(interaction: OidcInteraction): Phase {
   if (interaction.prompt === 'consent') return { name: 'consent' };

@@ -1,5 +1,6 @@
 // The signed-in state: who (checksummed address, shortened, with copy, and "smart wallet" when a
-// contract wallet signed in), until when, sign out, and the address's sessions. A sign-out the server could not make says plainly that the session is
+// contract wallet signed in), until when, sign out, the address's sessions, and the applications
+// it allowed (OpenID Connect). A sign-out the server could not make says plainly that the session is
 // still on, with a Try again; the sentence goes as soon as the server is reached again.
 
 import { useEffect, useRef } from 'react';
@@ -7,6 +8,7 @@ import type { Me } from '../api';
 import { describeError, errorCode } from '../errors';
 import { formatTime, isoTime, shortenAddress, type Clock } from '../format';
 import type { Wallet } from '../signers/wallet';
+import { AllowedApps } from './AllowedApps';
 import { CopyButton } from './CopyButton';
 import { SessionList } from './SessionList';
 import { WalletIcon } from './WalletIcon';
@@ -109,6 +111,7 @@ export function SignedIn({
         </button>
       )}
       <SessionList clock={clock} registration={registration} onSignOutEverywhere={onSignOutEverywhere} onServerReached={onServerReached} />
+      <AllowedApps clock={clock} registration={registration} onServerReached={onServerReached} />
     </div>
   );
 }
