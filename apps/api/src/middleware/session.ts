@@ -181,6 +181,8 @@ interface RequestRecord {
   deleted?: string;
   /** The audit entry of the sign-in under way: written with the new session, then cleared. */
   audit?: AuditEntry;
+  /** The pre-login session the sign-in under way replaces: deleted with the new session's write. */
+  replaces?: string;
 }
 
 /** The session of one request, with the verbs routes use. */
@@ -282,10 +284,13 @@ export class Session {
       if (record.audit !== undefined) throw new Error('the sign-in was not written as a new session');
     } catch (error) {
       // koa-session saves the session again when the request ends: the signed-in data must not
-      // reach the store that way, without its entry (under the pre-login id, even, when it was
-      // deleting that one that failed).
+      // reach the store that way, without its entry.
       record.audit = undefined;
       this.#ctx.session = null;
+      // The pre-login session the failed write was to replace ends too, if the store lets it.
+      const replaces = record.replaces;
+      record.replaces = undefined;
+      if (replaces !== undefined) await this.#shared.store.destroy(replaces).then(() => (record.deleted = replaces), () => undefined);
       throw error;
     }
   }
@@ -477,10 +482,13 @@ export function createSessionLayer(app: Koa, options: SessionLayerOptions): Koa.
       if (ttl <= 0) return void (await store.destroy(key));
       const stored = { ...data, _storedAt: now };
       if (loaded !== undefined) return void (await store.update(key, stored, ttl));
-      // A sign-in's new session (regenerate() gives it a key never loaded) carries its entry.
-      const audit = record.audit;
+      // A sign-in's new session (regenerate() gives it a key never loaded) carries its entry,
+      // and deletes the pre-login session in the same write.
+      const { audit, replaces } = record;
+      await store.set(key, stored, ttl, audit, replaces);
       record.audit = undefined;
-      await store.set(key, stored, ttl, audit);
+      record.replaces = undefined;
+      if (replaces !== undefined) record.deleted = replaces;
     }
 
     async destroy(id: string): Promise<void> {
@@ -488,6 +496,11 @@ export function createSessionLayer(app: Koa, options: SessionLayerOptions): Koa.
       // Only what this request loaded is in the store (a new session's id never was), and a
       // session a verb deleted itself is not deleted twice.
       if (key !== this.#record.loaded?.key || key === this.#record.deleted) return;
+      // regenerate() at sign-in: the new session's write deletes it (set's `replaces`).
+      if (this.#record.audit !== undefined) {
+        this.#record.replaces = key;
+        return;
+      }
       await store.destroy(key);
       this.#record.deleted = key;
     }

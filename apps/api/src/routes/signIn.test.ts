@@ -187,13 +187,13 @@ describe('register and login', () => {
     expect((await client.get('/api/auth/me')).status).toBe(200);
   });
 
-  test('a login writes the new session once and deletes the pre-login one', async () => {
+  test('a login writes the new session once, deleting the pre-login one in the same write', async () => {
     const calls: string[] = [];
     const h = setup({}, (stores) => ({
       ...stores,
       sessions: {
         ...stores.sessions,
-        set: async (...args) => (calls.push('set'), stores.sessions.set(...args)),
+        set: async (...args) => (calls.push(args[4] === undefined ? 'set' : 'set replacing'), stores.sessions.set(...args)),
         update: async (...args) => (calls.push('update'), stores.sessions.update(...args)),
         destroy: async (...args) => (calls.push('destroy'), stores.sessions.destroy(...args)),
       },
@@ -203,8 +203,12 @@ describe('register and login', () => {
     const challenge = await client.post('/api/auth/challenge', { address: ADDRESS });
     calls.length = 0;
     const signature = signMessage({ message: challenge.body.message, privateKey: TEST_KEY });
+    const preLogin = client.cookieHeader();
     expect((await client.post('/api/auth/login', { sid: challenge.body.sid, signature })).status).toBe(200);
-    expect(calls).toEqual(['destroy', 'set']);
+    expect(calls).toEqual(['set replacing']);
+    // The pre-login session is gone: its cookie is signed out.
+    expectError(await request(h.server).get('/api/auth/me').set('Cookie', preLogin), 401, 'unauthenticated');
+    expect(await h.stores.sessions.count()).toBe(1);
     calls.length = 0;
     expect((await client.get('/api/auth/me')).status).toBe(200);
     // Unchanged and written a moment ago: not rewritten (SESSION_REFRESH_MS).

@@ -85,13 +85,13 @@ export function composeStores(ephemeral: EphemeralStores, durable: DurableStores
   const writeSession = ephemeral.sessions.set.bind(ephemeral.sessions);
   let set: SessionStore['set'] = writeSession;
   if (queue) {
-    set = async (id, data, ttlMs, audit) => {
-      if (audit === undefined) return writeSession(id, data, ttlMs);
+    set = async (id, data, ttlMs, audit, replaces) => {
+      if (audit === undefined) return writeSession(id, data, ttlMs, undefined, replaces);
       // The place is held before the session is written: a full queue refuses the sign-in with
       // nothing written, and a session once written always has room for its entry.
       const slot = queue.reserve();
       try {
-        await writeSession(id, data, ttlMs);
+        await writeSession(id, data, ttlMs, undefined, replaces);
       } catch (error) {
         slot.release();
         throw error;
@@ -99,10 +99,10 @@ export function composeStores(ephemeral: EphemeralStores, durable: DurableStores
       slot.commit(audit);
     };
   } else if (!same) {
-    set = async (id, data, ttlMs, audit) => {
+    set = async (id, data, ttlMs, audit, replaces) => {
       // The entry first: a session is written only once its entry is.
       if (audit !== undefined) await durable.audit.append(audit);
-      await writeSession(id, data, ttlMs);
+      await writeSession(id, data, ttlMs, undefined, replaces);
     };
   }
   let closed: Promise<void> | undefined;

@@ -74,8 +74,12 @@ export interface SessionStore {
    *    records the failed attempt after it).
    * An ephemeral half alone (Redis) keeps no audit log and refuses `audit`: composeStores pairs
    * it with the durable half's.
+   *
+   * `replaces` names a session this one replaces (the pre-login one a sign-in rotates away):
+   * it is deleted with the write, in the same transaction where the store has them (SQLite), at
+   * the same time otherwise. When the call rejects, it may still exist.
    */
-  set(id: string, data: SessionData, ttlMs: number, audit?: AuditEntry): Promise<void>;
+  set(id: string, data: SessionData, ttlMs: number, audit?: AuditEntry, replaces?: string): Promise<void>;
   /**
    * Replaces the session only if it still exists (is live): a request that read the session
    * before a concurrent logout must not bring it back. Returns whether it was updated.

@@ -779,17 +779,36 @@ export function testSignInAudit(make: MakeStores, signIn: SignInAudit): void {
       expect(await other.sessions.get('s2')).toStrictEqual({ address: BOB });
     });
 
+    test('set with `replaces` deletes the session it replaces (the pre-login one), with or without an entry', async () => {
+      await t.stores.sessions.set('pre1', { binding: 'b1' }, TTL);
+      await t.stores.sessions.set('pre2', { binding: 'b2' }, TTL);
+      await t.stores.sessions.set('kept', { binding: 'b3' }, TTL);
+      await t.stores.sessions.set('s1', signedIn, TTL, entry, 'pre1');
+      await t.stores.sessions.set('s2', { address: BOB }, TTL, undefined, 'pre2');
+      expect(await t.stores.sessions.get('pre1')).toBeUndefined();
+      expect(await t.stores.sessions.get('pre2')).toBeUndefined();
+      expect(await t.stores.sessions.get('kept')).toStrictEqual({ binding: 'b3' });
+      expect(await t.stores.sessions.get('s1')).toStrictEqual(signedIn);
+      expect(await t.stores.sessions.get('s2')).toStrictEqual({ address: BOB });
+      // A session it names that is already gone is no error.
+      await t.stores.sessions.set('s3', { address: BOB }, TTL, undefined, 'never-there');
+      expect(await t.stores.sessions.count()).toBe(4);
+    });
+
     if (signIn.mode === 'transaction') {
       test('a failed audit insert fails the sign-in and writes nothing: no session, no entry, a replaced session as it was', async () => {
         await t.stores.sessions.set('s1', { binding: 'pre-login' }, TTL);
         await t.stores.sessions.set('old', { address: ALICE }, TTL);
-        const error = await under(signIn.failAudit(), () => t.stores.sessions.set('s1', signedIn, TTL, entry));
+        await t.stores.sessions.set('pre', { binding: 'pre-login' }, TTL);
+        const error = await under(signIn.failAudit(), () => t.stores.sessions.set('s1', signedIn, TTL, entry, 'pre'));
         expect(error).toBeInstanceOf(StoreUnavailableError);
         expect(await t.stores.sessions.get('s1')).toStrictEqual({ binding: 'pre-login' });
+        // The one it was to replace too: one transaction.
+        expect(await t.stores.sessions.get('pre')).toStrictEqual({ binding: 'pre-login' });
         expect((await t.stores.sessions.listFor(ALICE)).map((session) => session.id)).toStrictEqual(['old']);
         expect(await t.stores.audit.query({})).toStrictEqual([]);
         // Nothing half-written surfaces later, nor on another instance.
-        expect(await (await t.openAnother()).sessions.count()).toBe(2);
+        expect(await (await t.openAnother()).sessions.count()).toBe(3);
       });
 
       test('a failed session write fails the sign-in and writes no entry', async () => {

@@ -219,6 +219,10 @@ export async function openRedisStores(options: RedisStoresOptions): Promise<Ephe
     return written === 1;
   };
 
+  const destroySession = async (id: string): Promise<void> => {
+    await write(() => execAll(redis.multi().del(key.session(id)).zrem(key.sessionIndex, id)), () => false);
+  };
+
   /** The live payload `value` (the record) and `consumed` (its mark) hold, or undefined. */
   const readOidc = (value: string | null, consumed: string | null): OidcPayload | undefined => {
     if (value === null) return undefined;
@@ -285,16 +289,17 @@ export async function openRedisStores(options: RedisStoresOptions): Promise<Ephe
         if (expiresAt == null || data == null || !(Number(expiresAt) > clock.now())) return undefined;
         return parseSession(data);
       },
-      async set(id, data, ttlMs, audit) {
+      async set(id, data, ttlMs, audit, replaces) {
         // Redis keeps no audit log: a sign-in's entry is composeStores' to record, with the durable half.
         if (audit !== undefined) throw new Error('the Redis session store cannot record audit entries; compose it with a durable half (composeStores)');
-        await writeSession(id, data, ttlMs, false);
+        // Sent together: one round trip's wait for both.
+        await Promise.all([writeSession(id, data, ttlMs, false), ...(replaces === undefined ? [] : [destroySession(replaces)])]);
       },
       async update(id, data, ttlMs) {
         return writeSession(id, data, ttlMs, true);
       },
       async destroy(id) {
-        await write(() => execAll(redis.multi().del(key.session(id)).zrem(key.sessionIndex, id)), () => false);
+        await destroySession(id);
       },
       async destroyAllFor(address) {
         const now = clock.now();

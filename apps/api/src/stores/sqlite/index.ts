@@ -254,9 +254,12 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
   // A sign-in: its session and its audit entry in one transaction, so neither is kept without
   // the other. IMMEDIATE takes the write lock at BEGIN: another process holding it makes this
   // wait (busy_timeout), never fail midway on a lock upgrade.
-  const setSessionWithAudit = db.transaction((row: SessionRow, entry: AuditInsert) => {
+  // A sign-in's write: the new session, its audit entry, and the pre-login session it replaces
+  // gone, in one transaction (one commit instead of two or three).
+  const setSessionWith = db.transaction((row: SessionRow, entry: AuditInsert | undefined, replaces: string | undefined) => {
+    if (replaces !== undefined) destroySession.run(replaces);
     setSession.run(row);
-    appendAudit.run(entry);
+    if (entry !== undefined) appendAudit.run(entry);
   });
   // Rate-limit rows carry their own expiry (rate-limiter-flexible's wall-clock ms).
   const sweepRateLimits = db.prepare<[number]>('DELETE FROM rate_limits WHERE expire IS NOT NULL AND expire <= ?');
@@ -303,10 +306,10 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
         const data = await call(() => getSession.get(id, clock.now()));
         return data === undefined ? undefined : parseSession(data);
       },
-      async set(id, data, ttlMs, audit) {
+      async set(id, data, ttlMs, audit, replaces) {
         const row = sessionRow(id, data, ttlMs);
-        if (audit === undefined) await write(() => setSession.run(row));
-        else await write(() => setSessionWithAudit.immediate(row, auditInsert(audit)));
+        if (audit === undefined && replaces === undefined) await write(() => setSession.run(row));
+        else await write(() => setSessionWith.immediate(row, audit === undefined ? undefined : auditInsert(audit), replaces));
       },
       async update(id, data, ttlMs) {
         return changed(await write(() => updateSession.run({ ...sessionRow(id, data, ttlMs), now: clock.now() }), changed));
