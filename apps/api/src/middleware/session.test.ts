@@ -1,5 +1,6 @@
 // Store writes of the session middleware: a busy, unchanged session is not rewritten at every
-// request (SESSION_REFRESH_MS), while changes and the rolling expiry still reach the store.
+// request (SESSION_REFRESH_MS), nor its cookie sent again, while changes and the pushed-back
+// expiry still reach the store and the cookie.
 
 import { privateKeyToAddress, signMessage, startTestServer, TEST_KEY, type TestServer } from '@wallet-login/testkit';
 
@@ -41,6 +42,17 @@ test('reads of an unchanged session within the refresh interval write nothing', 
   }
   expect(update).not.toHaveBeenCalled();
   expect(set).not.toHaveBeenCalled();
+});
+
+test('within the refresh interval the cookie is not sent again; past it, once, with the new expiry', async () => {
+  const setCookies = async () => (await fetch(`${server.url}/api/auth/me`, { headers: { Cookie: cookie } })).headers.getSetCookie();
+  server.clock.advance(1_000);
+  expect(await setCookies()).toEqual([]);
+  server.clock.advance(5_000);
+  const renewed = await setCookies();
+  expect(renewed.map((line) => line.split('=')[0])).toEqual(['wl.sid', 'wl.sid.sig']);
+  expect(renewed[0]).toMatch(/; max-age=60;|; expires=/i);
+  expect(await setCookies()).toEqual([]);
 });
 
 test('past the refresh interval the next request pushes the expiry back with one write', async () => {

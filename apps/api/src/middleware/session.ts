@@ -4,8 +4,10 @@
 // request), a cookie that holds only a random id (256 bits from the injected random, signed with
 // the app keys), `regenerate()` at sign-in and `ctx.session = null` at logout. The data lives in
 // the session store keyed by the SHA-256 of the id, so a leaked store does not hand out live
-// cookies. Idle timeout: a rolling cookie and the store's TTL, on the injected clock; absolute
-// timeout: `absoluteExpiresAt` in the data.
+// cookies. Idle timeout: the cookie's Max-Age and the store's TTL, both renewed when the session
+// is saved, on the injected clock; absolute timeout: `absoluteExpiresAt` in the data. A session
+// is saved when it changes, and when it is used SESSION_REFRESH_MS after its last save (touch),
+// not at every request: an unchanged session's request costs no store write and no Set-Cookie.
 //
 // Routes never touch koa-session or the store's session verbs: they call the verbs of Session
 // (start, rotate, end, endAll, revoke, list), and the layer keeps the rest (lastSeenAt, which store
@@ -30,10 +32,10 @@ import type { SessionEvents } from '../events/types';
 import type { AuditEntry, Clock, SessionData, SessionStore } from '../stores/types';
 
 /**
- * koa-session rewrites the session at every request (rolling) to push its store expiry back. An
- * unchanged session last written less than this long ago (or a tenth of the idle timeout, if
- * less) is not rewritten, so a busy session costs no store write per request; the idle timeout
- * then counts from the last write, at most this much before the last request.
+ * A session used this long after its last save (or a tenth of the idle timeout, if less) is saved
+ * again, pushing its store expiry and its cookie's back; a busy session costs no store write per
+ * request, and the idle timeout counts from the last save, at most this much before the last
+ * request.
  */
 export const SESSION_REFRESH_MS = 60_000;
 
@@ -93,7 +95,7 @@ interface ContractWalletProof {
 const SIGN_IN_METHODS: readonly SignInMethod[] = ['eoa', 'erc1271', 'erc6492'];
 
 /** koa-session's session object, as far as this module uses it. */
-type KoaSession = SessionFields & { regenerate(): Promise<void> | undefined };
+type KoaSession = SessionFields & { regenerate(): Promise<void> | undefined; _requireSave?: boolean };
 
 declare module 'koa' {
   interface ExtendableContext {
@@ -334,11 +336,15 @@ export class Session {
     throw new ApiError('unauthenticated', 'Not signed in: the contract wallet no longer accepts this sign-in (its owners may have changed); sign in again.');
   }
 
-  /** Notes that the signed-in session was used now, to the minute (the layer calls it for every request). */
+  /** Notes that the session was used now: lastSeenAt to the minute, and a save when one is due (the layer calls it for every request). */
   touch(): void {
     const data = this.#ctx.session;
-    if (!data?.address) return;
+    if (!data) return;
     const now = this.#shared.clock.now();
+    const loaded = this.#record.loaded;
+    // koa-session saves a changed session by itself; an unchanged one only when told.
+    if (loaded !== undefined && now - loaded.storedAt >= this.#shared.refreshMs) data._requireSave = true;
+    if (!data.address) return;
     if (data.lastSeenAt === undefined || now - data.lastSeenAt >= LAST_SEEN_RESOLUTION_MS) data.lastSeenAt = now;
   }
 
@@ -509,7 +515,8 @@ export function createSessionLayer(app: Koa, options: SessionLayerOptions): Koa.
   const sessionOptions = {
     key: options.cookieName,
     maxAge: options.idleMs,
-    rolling: true,
+    // Saved when changed or due (touch), not at every request.
+    rolling: false,
     httpOnly: true,
     signed: true,
     secure: options.secure,
