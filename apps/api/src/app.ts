@@ -176,6 +176,14 @@ export function createApp({
     api.routes(),
   );
 
+  // Errors Koa meets after the answer has started (a file streaming to a browser that went away
+  // mid-download): logged through the logger, a client's hang-up only at debug, never Koa's
+  // default console output.
+  app.on('error', (err: unknown, ctx?: Koa.Context) => {
+    const code = (err as { code?: unknown } | null)?.code;
+    const hungUp = code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED';
+    logger[hungUp ? 'debug' : 'error']({ err, reqId: ctx?.state.requestId, method: ctx?.method, path: ctx?.path }, hungUp ? 'client went away mid-answer' : 'error after the answer started');
+  });
   app.use(requestLogger(logger, random));
   app.use(metricsMiddleware(metrics));
   app.use(errorHandler(logger));

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
-import { startTestServer, type TestServer } from '@wallet-login/testkit';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { eventually, startServing, startTestServer, type TestServer } from '@wallet-login/testkit';
 import { chooseEncoding, parseAcceptEncoding } from './static';
 
 const INDEX = '<!doctype html><title>Sign in</title><div id="root"></div>';
@@ -233,4 +235,32 @@ describe('chooseEncoding', () => {
       ['deflate', 0],
     ]);
   });
+});
+
+test('a browser that goes away mid-download is logged at debug, never as an error, nor on the console', async () => {
+  writeFileSync(join(webDir, 'assets', 'huge-Big999.js'), Buffer.alloc(32 * 1024 * 1024, 'a'));
+  const lines: Array<{ level: number; msg: string }> = [];
+  const logger = pino({ level: 'debug' }, new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(JSON.parse(chunk.toString()) as { level: number; msg: string }), done()) }));
+  const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  const serving = await startServing({ config: { webDir }, logger });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const req = httpRequest(`${serving.url}/assets/huge-Big999.js`, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', () => undefined);
+      req.once('error', reject);
+      req.end();
+    });
+    await eventually(() => expect(lines.map(({ msg }) => msg)).toContain('client went away mid-answer'));
+    expect(lines.find(({ msg }) => msg === 'client went away mid-answer')?.level).toBe(20);
+    expect(lines.filter(({ level }) => level >= 50)).toEqual([]);
+    expect(consoleError).not.toHaveBeenCalled();
+  } finally {
+    consoleError.mockRestore();
+    await serving.close();
+  }
 });
