@@ -145,6 +145,9 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
   // exactly one sees it, and a take with another binding leaves it. The binding is read from the
   // stored JSON (no column of its own, so files written by older versions need no migration);
   // a row that is not JSON has no binding, and is left for sweep.
+  // Run with all(), never get(): a RETURNING statement commits when it finishes, and get() stops
+  // at the first row and drops what finishing reports, so on a full disk it would hand out the
+  // challenge while the failed commit left it in place, to be taken again.
   const takeChallenge = db.prepare<[string, string], { data: string; expires_at: number }>(
     `DELETE FROM challenges
      WHERE sid = ? AND (CASE WHEN json_valid(data) THEN json_extract(data, '$.binding') END) = ?
@@ -193,12 +196,15 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
   // rate-limiter-flexible prepares its statement on every call and wraps its one upsert in a
   // transaction: it gets the database through this, which prepares each of its few statements
   // once, and runs a lone statement as it is (SQLite makes every statement atomic by itself).
-  const rateLimiterStatements = new Map<string, Database.Statement>();
+  // Its upsert is a RETURNING statement read with get(): run to the end with all() instead, so
+  // that a commit that fails (a full disk) is reported, not dropped (see takeChallenge).
+  const rateLimiterStatements = new Map<string, Pick<Database.Statement, 'get' | 'run'>>();
   const rateLimiterClient = {
-    prepare(sql: string): Database.Statement {
+    prepare(sql: string): Pick<Database.Statement, 'get' | 'run'> {
       let statement = rateLimiterStatements.get(sql);
       if (statement === undefined) {
-        statement = db.prepare(sql);
+        const prepared = db.prepare(sql);
+        statement = { get: (...params: unknown[]) => prepared.all(...params)[0], run: (...params: unknown[]) => prepared.run(...params) };
         rateLimiterStatements.set(sql, statement);
       }
       return statement;
@@ -292,7 +298,7 @@ export function openSqliteStores(options: SqliteStoresOptions): Stores {
         await write(() => putChallenge.run({ sid: challenge.sid, data, expiresAt: clock.now() + ttlMs }));
       },
       async take(sid, binding) {
-        const row = await write(() => takeChallenge.get(sid, binding), (found) => found !== undefined);
+        const [row] = await write(() => takeChallenge.all(sid, binding), (found) => found.length > 0);
         // An expired row is deleted all the same, and reads as absent.
         if (row === undefined || row.expires_at <= clock.now()) return undefined;
         return toStoredChallenge(sid, parseObject(row.data));
