@@ -193,6 +193,8 @@ export async function startWalletLogin({ workers = 1, redisUrl, databaseUrl, nod
     RATE_LIMIT_IP_PER_MINUTE: '1000000000',
     RATE_LIMIT_ADDRESS_FAILURES_PER_HOUR: '1000000000',
     MAX_CHALLENGES: '100000000',
+    // Several servers run at once: each metrics listener on a port of its own.
+    METRICS_PORT: '0',
     ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...extraEnv,
