@@ -34,6 +34,7 @@ export {
   type VerifyChallengeMessageParameters,
   type VerifiedChallenge,
   type VerifiedChallengeMessage,
+  type RenderedChallenge,
 } from './verifyChallenge';
 export { verifyIssuedChallenge, type VerifyIssuedChallengeParameters } from './verifyIssuedChallenge';
 export { privateKeyToAddress, normalizePrivateKey } from './privateKey';

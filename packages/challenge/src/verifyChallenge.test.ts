@@ -143,3 +143,53 @@ describe('verifyChallengeMessage: the checks before the signature', () => {
     expect(codeOf(() => verifyChallenge({ ...base, ...change, message, signature: signText(message, KEY) }))).toBe(code);
   });
 });
+
+describe('verifyChallengeMessage with what the verifier rendered (no second parse)', () => {
+  const ZERO = '0x0000000000000000000000000000000000000000';
+  /** The answer or the error code of a call. */
+  const outcome = (fn: () => unknown) => {
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof ChallengeError) return error.code;
+      throw error;
+    }
+  };
+
+  test.each([
+    ['as issued', {}, {}],
+    ['another domain asked', {}, { domain: 'evil.example' }],
+    ['another URI asked', {}, { uri: 'https://evil.example' }],
+    ['another chain asked', {}, { chainId: 8453 }],
+    ['past the expiration time', {}, { now: T0 + TTL }],
+    ['issued in the future', {}, { now: T0 - 10_000 }],
+    ['naming an address', { address: ADDRESS }, {}],
+    ['naming the zero address', { address: ZERO }, {}],
+    ['issued for another domain', { domain: 'other.example' }, {}],
+  ])('%s: the same answer as parsing it', (_name, issued: { address?: string; domain?: string }, asked: { domain?: string; uri?: string; chainId?: number; now?: number }) => {
+    const message = siwe(issued);
+    const base = { challenge, message, now: asked.now ?? T0 + 1000, ttlMs: TTL, skewMs: 5000, ...site, ...asked };
+    const rendered = {
+      format: 'siwe' as const, domain: issued.domain ?? site.domain, uri: site.uri, chainId: site.chainId,
+      address: issued.address ?? ZERO, expiresAt: T0 + TTL,
+    };
+    const parsed = outcome(() => verifyChallengeMessage(base));
+    expect(outcome(() => verifyChallengeMessage({ ...base, rendered }))).toEqual(parsed);
+  });
+
+  test('the rendered fields are what is checked: the text is not read again', () => {
+    // A text that would not parse at all: with `rendered` it is never parsed.
+    const base = { challenge, message: 'not a challenge message', now: T0 + 1000, ttlMs: TTL, ...site };
+    expect(outcome(() => verifyChallengeMessage(base))).toBe('message_malformed');
+    const rendered = { format: 'siwe' as const, ...site, address: ADDRESS, expiresAt: T0 + TTL };
+    expect(verifyChallengeMessage({ ...base, rendered })).toEqual({ format: 'siwe', chainId: 1, expectedSigner: ADDRESS });
+    expect(verifyChallengeMessage({ ...base, rendered: { format: 'json' } })).toEqual({ format: 'json' });
+  });
+
+  test('verifyChallenge with rendered: the signer is still recovered from the signature and held to the named address', () => {
+    const message = siwe({ address: ADDRESS });
+    const rendered = { format: 'siwe' as const, ...site, address: ADDRESS, expiresAt: T0 + TTL };
+    expect(verify(message, { rendered }).address).toBe(ADDRESS);
+    expect(codeOf(() => verify(message, { rendered }, OTHER_KEY))).toBe('signature_invalid');
+  });
+});

@@ -4,6 +4,10 @@
 // verifyChallengeMessage is the first half alone (no signature): it returns the signer the
 // message names, for a verifier that decides the signature another way (a contract wallet's
 // ERC-1271 signature, checked on the chain: a contract cannot be recovered from a signature).
+//
+// A verifier checking the very text it issued (and stored) may pass what it rendered that text
+// from (`rendered`) instead of having it parsed again: the same checks run on those fields, with
+// the same errors, and the message is not parsed a second time.
 
 import { ZERO_ADDRESS } from './address';
 import type { Challenge } from './createChallengeMessage';
@@ -36,7 +40,28 @@ export interface VerifyChallengeMessageParameters {
   uri?: string;
   /** When set, an EIP-4361 message's Chain ID must equal it. */
   chainId?: number;
+  /**
+   * What `message` was rendered from, when it is the verifier's own issued text, unchanged: then
+   * these fields are checked, and the message is not parsed again. Only for text the verifier
+   * rendered itself with createChallengeMessage from `challenge` and these values.
+   * @default undefined: the message is parsed
+   */
+  rendered?: RenderedChallenge;
 }
+
+/** The fields createChallengeMessage rendered an issued message from (besides the challenge's sid and timestamp). */
+export type RenderedChallenge =
+  | { format: 'json' }
+  | {
+      format: 'siwe';
+      domain: string;
+      uri: string;
+      chainId: number;
+      /** The address it names (EIP-55), or the zero address: any signer. */
+      address: string;
+      /** Its Expiration Time, ms since the epoch. */
+      expiresAt: number;
+    };
 
 export interface VerifiedChallengeMessage {
   format: 'siwe' | 'json';
@@ -90,10 +115,19 @@ export function verifyChallenge(parameters: VerifyChallengeParameters): Verified
  * message_malformed or message_mismatch on the first check that fails.
  */
 export function verifyChallengeMessage(parameters: VerifyChallengeMessageParameters): VerifiedChallengeMessage {
-  const { challenge, message, now, ttlMs, skewMs = 0, domain } = parameters;
+  const { challenge, message, now, ttlMs, skewMs = 0 } = parameters;
 
   if (challenge.timestamp > now + skewMs) fail('challenge_not_yet_valid', 'challenge is issued in the future');
   if (now >= challenge.timestamp + ttlMs) fail('challenge_expired', 'challenge has expired');
+
+  const { rendered } = parameters;
+  if (rendered !== undefined) {
+    if (rendered.format === 'json') return { format: 'json' };
+    return checkSite(parameters, {
+      domain: rendered.domain, uri: rendered.uri, chainId: rendered.chainId, address: rendered.address,
+      expiresAt: rendered.expiresAt, notBefore: undefined,
+    });
+  }
 
   const parsed = parseChallengeMessage(message);
   if (parsed.challenge.sid !== challenge.sid) fail('message_mismatch', 'message nonce is not the challenge sid');
@@ -101,15 +135,28 @@ export function verifyChallengeMessage(parameters: VerifyChallengeMessageParamet
 
   if (parsed.format === 'siwe') {
     const { fields } = parsed;
-    if (fields.domain !== domain) fail('message_mismatch', 'message domain is not this site');
-    if (parameters.uri !== undefined && fields.uri !== parameters.uri) fail('message_mismatch', 'message URI is not this site');
-    if (parameters.chainId !== undefined && fields.chainId !== parameters.chainId) fail('message_mismatch', 'message chain id is not this site');
-    // EIP-4361 §Verifying: expiration-time and not-before, when present, are enforced too.
-    if (fields.expirationTime !== undefined && now >= parseRfc3339(fields.expirationTime)) fail('challenge_expired', 'message has expired');
-    if (fields.notBefore !== undefined && now + skewMs < parseRfc3339(fields.notBefore)) fail('challenge_not_yet_valid', 'message is not valid yet');
-    return { format: 'siwe', chainId: fields.chainId, ...(fields.address !== ZERO_ADDRESS ? { expectedSigner: fields.address } : {}) };
+    return checkSite(parameters, {
+      domain: fields.domain, uri: fields.uri, chainId: fields.chainId, address: fields.address,
+      expiresAt: fields.expirationTime === undefined ? undefined : parseRfc3339(fields.expirationTime),
+      notBefore: fields.notBefore === undefined ? undefined : parseRfc3339(fields.notBefore),
+    });
   }
   return { format: 'json' };
+}
+
+/** An EIP-4361 message's site, chain and validity window against the verifier's (parsed or as rendered). */
+function checkSite(
+  parameters: VerifyChallengeMessageParameters,
+  fields: { domain: string; uri: string; chainId: number; address: string; expiresAt: number | undefined; notBefore: number | undefined },
+): VerifiedChallengeMessage {
+  const { now, skewMs = 0 } = parameters;
+  if (fields.domain !== parameters.domain) fail('message_mismatch', 'message domain is not this site');
+  if (parameters.uri !== undefined && fields.uri !== parameters.uri) fail('message_mismatch', 'message URI is not this site');
+  if (parameters.chainId !== undefined && fields.chainId !== parameters.chainId) fail('message_mismatch', 'message chain id is not this site');
+  // EIP-4361 §Verifying: expiration-time and not-before, when present, are enforced too.
+  if (fields.expiresAt !== undefined && now >= fields.expiresAt) fail('challenge_expired', 'message has expired');
+  if (fields.notBefore !== undefined && now + skewMs < fields.notBefore) fail('challenge_not_yet_valid', 'message is not valid yet');
+  return { format: 'siwe', chainId: fields.chainId, ...(fields.address !== ZERO_ADDRESS ? { expectedSigner: fields.address } : {}) };
 }
 
 function fail(code: ChallengeError['code'], message: string): never {

@@ -187,6 +187,37 @@ describe('register and login', () => {
     expect((await client.get('/api/auth/me')).status).toBe(200);
   });
 
+  test('a challenge is stored with what its message was rendered from; one stored without (an older version) is parsed, with the same checks', async () => {
+    let taken: StoredChallenge | undefined;
+    let strip = false;
+    const h = setup({}, (stores) => ({
+      ...stores,
+      challenges: {
+        ...stores.challenges,
+        take: async (...args) => {
+          taken = await stores.challenges.take(...args);
+          if (strip && taken) {
+            const { chainId: _chainId, address: _address, ...older } = taken;
+            return older;
+          }
+          return taken;
+        },
+      },
+    }));
+    await register(h);
+    for (const older of [false, true]) {
+      strip = older;
+      const client = new Client(h.server);
+      const named = await client.post('/api/auth/challenge', { address: ADDRESS });
+      const wrong = signMessage({ message: named.body.message, privateKey: OTHER_KEY });
+      expectError(await client.post('/api/auth/login', { sid: named.body.sid, signature: wrong }), 401, 'signature_invalid');
+      expect(taken).toMatchObject({ format: 'siwe', chainId: 1, address: ADDRESS, domain: expect.any(String), uri: expect.any(String) });
+      const again = await client.post('/api/auth/challenge', { address: ADDRESS });
+      const signature = signMessage({ message: again.body.message, privateKey: TEST_KEY });
+      expect((await client.post('/api/auth/login', { sid: again.body.sid, signature })).status).toBe(200);
+    }
+  });
+
   test('a login writes the new session once, deleting the pre-login one in the same write', async () => {
     const calls: string[] = [];
     const h = setup({}, (stores) => ({

@@ -32,8 +32,10 @@ import {
   verifyChallenge,
   verifyChallengeMessage,
   type ChallengeFormat,
+  ZERO_ADDRESS,
   type ParsedSignature,
   type RecoverAddress,
+  type RenderedChallenge,
 } from '@wallet-login/challenge';
 import { fromChainError, type ContractWalletVerifier } from '../chain';
 import { ApiError } from '../errors';
@@ -160,7 +162,9 @@ export function signInRoutes(options: SignInRoutesOptions): Router<SessionState>
             ...site, chainId: options.chainId, statement: options.statement,
           })
         : createChallengeMessage({ format, challenge });
-    const issued: StoredChallenge = { ...challenge, expiresAt, format, message, binding, ...site };
+    // With what an EIP-4361 message was rendered from, which the login checks instead of parsing it.
+    const rendered = format === 'siwe' ? { chainId: options.chainId, address: address ?? ZERO_ADDRESS } : {};
+    const issued: StoredChallenge = { ...challenge, expiresAt, format, message, binding, ...site, ...rendered };
     await stores.challenges.put(issued, options.challengeTtlMs + EXPIRED_CHALLENGE_RETENTION_MS);
     counted.live += 1;
     // A session holds a bounded number of outstanding challenges: the oldest beyond it is dropped.
@@ -235,10 +239,14 @@ export function signInRoutes(options: SignInRoutesOptions): Router<SessionState>
 
     // ChallengeErrors thrown here reach the error middleware, which maps them to API codes.
     const { domain, uri } = siteOfChallenge(challenge) ?? siteOfRequest(ctx);
+    const rendered = renderedOf(challenge);
     const checks = {
       challenge, message: challenge.message, now: clock.now(),
       ttlMs: options.challengeTtlMs, skewMs: options.clockSkewMs,
       domain, uri, chainId: options.chainId,
+      // The stored text is this server's own rendering: what it was rendered from is checked, not
+      // a second parse of it.
+      ...(rendered ? { rendered } : {}),
     };
 
     // 1. A key pair's signature: no RPC.
@@ -302,6 +310,14 @@ export function signInRoutes(options: SignInRoutesOptions): Router<SessionState>
   router.post('/register', limits.perIp, authenticate('register'));
 
   return router;
+}
+
+/** What an issued challenge's message was rendered from, when stored with it (not by older versions). */
+function renderedOf(challenge: StoredChallenge): RenderedChallenge | undefined {
+  if (challenge.format === 'json') return { format: 'json' };
+  const { domain, uri, chainId, address, expiresAt } = challenge;
+  if (domain === undefined || uri === undefined || chainId === undefined || address === undefined) return undefined;
+  return { format: 'siwe', domain, uri, chainId, address, expiresAt };
 }
 
 /** The site stored with the challenge, if it was stored with one. */

@@ -30,7 +30,9 @@ export function toStoredChallenge(sid: string, value: Record<string, unknown> | 
     typeof value.message !== 'string' ||
     typeof value.binding !== 'string' ||
     (value.domain !== undefined && typeof value.domain !== 'string') ||
-    (value.uri !== undefined && typeof value.uri !== 'string')
+    (value.uri !== undefined && typeof value.uri !== 'string') ||
+    (value.chainId !== undefined && !Number.isSafeInteger(value.chainId)) ||
+    (value.address !== undefined && typeof value.address !== 'string')
   ) {
     return undefined;
   }
@@ -38,6 +40,8 @@ export function toStoredChallenge(sid: string, value: Record<string, unknown> | 
     sid, timestamp: value.timestamp, expiresAt: value.expiresAt, format: value.format, message: value.message, binding: value.binding,
     ...(value.domain !== undefined ? { domain: value.domain } : {}),
     ...(value.uri !== undefined ? { uri: value.uri } : {}),
+    ...(value.chainId !== undefined ? { chainId: value.chainId as number } : {}),
+    ...(value.address !== undefined ? { address: value.address } : {}),
   };
 }
 

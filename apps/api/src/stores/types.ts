@@ -29,6 +29,14 @@ export interface StoredChallenge {
   domain?: string;
   /** The EIP-4361 URI (origin) the issued message names; absent as `domain` is. */
   uri?: string;
+  /**
+   * The Chain ID an issued EIP-4361 message names. With `domain`, `uri` and `address` it is what
+   * the message was rendered from, checked at login instead of parsing the message again; absent
+   * on the JSON form and on challenges stored by an older version.
+   */
+  chainId?: number;
+  /** The address an issued EIP-4361 message names (EIP-55; the zero address: any signer); absent as `chainId` is. */
+  address?: string;
 }
 
 export interface ChallengeStore {
