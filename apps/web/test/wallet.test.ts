@@ -313,6 +313,27 @@ test('works from the keyboard alone, with focus following each step', async () =
 });
 
 describe('a wallet that takes its time', () => {
+  /** Alice, registered, has chosen her wallet, which holds the signature request. */
+  async function chooseHeldWallet() {
+    const wallet = alice();
+    await registerAddress(e2e.server, wallet.address);
+    const page = await e2e.open({ wallets: [wallet] });
+    const signIns = countSignIns(page);
+    const held = wallet.hold('sign');
+    await chooseWallet(page, 'Test Wallet');
+    await held.asked;
+    return { wallet, page, signIns, held };
+  }
+
+  /** The wallet signs after all, once the page has moved on: nobody is signed in, here or on the server. */
+  async function expectLateSignatureIgnored({ wallet, page, signIns, held }: Awaited<ReturnType<typeof chooseHeldWallet>>): Promise<void> {
+    held.release();
+    await until(() => wallet.signed.length === 1);
+    await page.waitForTimeout(500);
+    expect(signIns.count).toBe(0);
+    await expect(serverSession(page)).resolves.toMatchObject({ status: 401 });
+  }
+
   test('the wait gets its heading focused, then after 10 s a nudge to open the wallet', async () => {
     const wallet = alice();
     await registerAddress(e2e.server, wallet.address);
@@ -335,26 +356,16 @@ describe('a wallet that takes its time', () => {
   });
 
   test('Cancel ends the wait at once, and the wallet signing later signs nobody in', async () => {
-    const wallet = alice();
-    await registerAddress(e2e.server, wallet.address);
-    const page = await e2e.open({ wallets: [wallet] });
-    const signIns = countSignIns(page);
-    const held = wallet.hold('sign');
-
-    await chooseWallet(page, 'Test Wallet');
-    await held.asked;
+    const attempt = await chooseHeldWallet();
+    const { page, signIns } = attempt;
     await page.getByRole('button', { name: 'Cancel' }).click();
 
     await page.getByRole('status').filter({ hasText: 'Cancelled: nothing was signed in. If Test Wallet still shows the request' }).waitFor();
     await expect(focusedText(page)).resolves.toBe('Continue with wallet');
     await expectAccessible(page, 'cancelled');
     // The person confirms in the wallet after all: the page ignores the answer.
-    held.release();
-    await until(() => wallet.signed.length === 1);
-    await page.waitForTimeout(500);
-    expect(signIns.count).toBe(0);
+    await expectLateSignatureIgnored(attempt);
     await expect(page.getByRole('heading', { name: SIGNED_IN_HEADING }).count()).resolves.toBe(0);
-    await expect(serverSession(page)).resolves.toMatchObject({ status: 401 });
 
     // A new attempt works as usual.
     await chooseWallet(page, 'Test Wallet');
@@ -381,22 +392,12 @@ describe('a wallet that takes its time', () => {
   });
 
   test('switching to "Paste a signature" while the wallet is open abandons the attempt: its answer 20 s later signs nobody in', async () => {
-    const wallet = alice();
-    await registerAddress(e2e.server, wallet.address);
-    const page = await e2e.open({ wallets: [wallet] });
-    const signIns = countSignIns(page);
-    const held = wallet.hold('sign');
-
-    await chooseWallet(page, 'Test Wallet');
-    await held.asked;
+    const attempt = await chooseHeldWallet();
+    const { page } = attempt;
     await page.getByRole('button', { name: 'Paste a signature' }).click();
     await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Paste a signature');
 
-    held.release();
-    await until(() => wallet.signed.length === 1);
-    await page.waitForTimeout(500);
-    expect(signIns.count).toBe(0);
+    await expectLateSignatureIgnored(attempt);
     await expect(page.getByRole('heading', { name: 'Paste a signature' }).isVisible()).resolves.toBe(true);
-    await expect(serverSession(page)).resolves.toMatchObject({ status: 401 });
   });
 });

@@ -2,34 +2,19 @@
 // store, the same challenge posted 50 times in parallel, alternately to each: exactly one login.
 // Needs the local Redis (fails, never skips, without it).
 
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import request from 'supertest';
 import type { Redis } from 'ioredis';
-import { createApp } from '../../src/app';
-import { composeStores } from '../../src/stores/open';
-import { openRedisStores } from '../../src/stores/redis';
-import { openSqliteStores } from '../../src/stores/sqlite';
-import type { Stores } from '../../src/stores/types';
-import { connectTestRedis, deleteRedisKeys, TEST_REDIS_URL, uniqueName } from '../support/services';
-import { createTestClock, TEST_START_TIME, testAppConfig } from '@wallet-login/testkit';
+import { closeRedisInstances, startRedisInstance, type RedisInstance } from '../support/redisInstances';
+import { connectTestRedis, deleteRedisKeys, uniqueName } from '../support/services';
 import { ADDRESS, Browser, KEY, snapshot } from './support';
-
-interface Instance {
-  url: string;
-  stores: Stores;
-  server: Server;
-}
 
 let admin: Redis;
 let dir: string;
 let prefix: string;
-const instances: Instance[] = [];
+const instances: RedisInstance[] = [];
 
 beforeAll(async () => {
   admin = await connectTestRedis();
@@ -41,11 +26,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  for (const { server, stores } of instances.splice(0)) {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await stores.close();
-  }
+  await closeRedisInstances(instances);
   await deleteRedisKeys(admin, prefix);
   rmSync(dir, { recursive: true, force: true });
 });
@@ -55,17 +36,8 @@ afterAll(async () => {
 });
 
 /** An API instance on the shared Redis prefix and user file, serving `publicOrigin` (the first instance's URL). */
-async function startInstance(publicOrigin?: string): Promise<Instance> {
-  const clock = createTestClock(TEST_START_TIME);
-  const redis = await openRedisStores({ url: TEST_REDIS_URL, prefix, clock, timeoutMs: 2000 });
-  const stores = composeStores(redis, openSqliteStores({ file: join(dir, 'users.sqlite'), clock }));
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const config = testAppConfig(publicOrigin ?? url, { redisUrl: TEST_REDIS_URL, redisPrefix: prefix });
-  const app = createApp({ config, stores, clock, random: (n) => randomBytes(n), logger: pino({ level: 'silent' }) });
-  server.on('request', app.callback());
-  const instance = { url, stores, server };
+async function startInstance(publicOrigin?: string): Promise<RedisInstance> {
+  const instance = await startRedisInstance({ prefix, dir, publicOrigin });
   instances.push(instance);
   return instance;
 }

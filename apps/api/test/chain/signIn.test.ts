@@ -5,29 +5,21 @@
 // server as a real process), the owner rotated after sign-in (the session's re-check, a live
 // socket told), replays, and two instances sharing Redis.
 
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import request from 'supertest';
 import type { Redis } from 'ioredis';
 import {
-  TEST_KEYS, TEST_SESSION_KEYS, connectLiveSession, createTestClock, deployFactory, deployWallet, freePort, liveSessionUrl,
-  privateKeyToAddress, setWalletOwner, signMessage, startTestServer, testAppConfig, useAnvil, walletAddress, wrapErc6492Signature,
-  TEST_START_TIME, type TestServer,
+  TEST_KEYS, TEST_SESSION_KEYS, connectLiveSession, deployFactory, deployWallet, freePort, liveSessionUrl,
+  privateKeyToAddress, setWalletOwner, signMessage, startTestServer, useAnvil, walletAddress, wrapErc6492Signature,
+  type TestServer,
 } from '@wallet-login/testkit';
-import { createApp } from '../../src/app';
 import { createContractWalletVerifier, type ContractWalletVerifier, type RpcCheckOutcome } from '../../src/chain';
-import { composeStores } from '../../src/stores/open';
-import { openRedisStores } from '../../src/stores/redis';
-import { openSqliteStores } from '../../src/stores/sqlite';
-import type { Stores } from '../../src/stores/types';
 import { Client, expectError } from '../support/app';
 import { startApiProcess, type ApiProcess } from '../support/processes';
-import { connectTestRedis, deleteRedisKeys, TEST_REDIS_URL, uniqueName } from '../support/services';
+import { closeRedisInstances, startRedisInstance, type RedisInstance } from '../support/redisInstances';
+import { connectTestRedis, deleteRedisKeys, uniqueName } from '../support/services';
 import { startCountingProxy, startSilentServer, type CountingProxy } from './rpcServers';
 
 const CHAIN_ID = 84532;
@@ -414,15 +406,10 @@ describe('the session of a contract wallet, on a server that cannot check it', (
 });
 
 describe('two instances sharing Redis', () => {
-  interface Instance {
-    url: string;
-    stores: Stores;
-    server: Server;
-  }
   let admin: Redis;
   let dir: string;
   let prefix: string;
-  const instances: Instance[] = [];
+  const instances: RedisInstance[] = [];
 
   beforeAll(async () => {
     admin = await connectTestRedis();
@@ -430,28 +417,16 @@ describe('two instances sharing Redis', () => {
     prefix = `${uniqueName('wlchain')}:`;
   });
   afterAll(async () => {
-    for (const instance of instances.splice(0)) {
-      instance.server.closeAllConnections();
-      await new Promise<void>((resolve) => instance.server.close(() => resolve()));
-      await instance.stores.close();
-    }
+    await closeRedisInstances(instances);
     await deleteRedisKeys(admin, prefix);
     await admin.quit();
     rmSync(dir, { recursive: true, force: true });
   });
 
   /** An instance on the shared Redis prefix and user file, with its own verifier through the counting proxy. */
-  async function startInstance(publicOrigin?: string): Promise<Instance> {
-    const clock = createTestClock(TEST_START_TIME);
-    const redis = await openRedisStores({ url: TEST_REDIS_URL, prefix, clock, timeoutMs: 2000 });
-    const stores = composeStores(redis, openSqliteStores({ file: join(dir, 'users.sqlite'), clock }));
-    const http = createServer();
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-    const config = testAppConfig(publicOrigin ?? url, { redisUrl: TEST_REDIS_URL, redisPrefix: prefix, chainId: CHAIN_ID, rpcTimeoutMs: TIMEOUT_MS });
+  async function startInstance(publicOrigin?: string): Promise<RedisInstance> {
     const contractWallets = await startVerifier(proxy.url);
-    http.on('request', createApp({ config, stores, clock, random: (n) => randomBytes(n), logger: pino({ level: 'silent' }), contractWallets }).callback());
-    const instance = { url, stores, server: http };
+    const instance = await startRedisInstance({ prefix, dir, publicOrigin, config: { chainId: CHAIN_ID, rpcTimeoutMs: TIMEOUT_MS }, deps: { contractWallets } });
     instances.push(instance);
     return instance;
   }

@@ -2,39 +2,25 @@
 // a challenge issued by one is completed on the other, a session made on one is valid on the
 // other, and ending it on either ends it on both, live-session sockets included.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { formatCookieHeader, register, signIn, WalletSession } from '@wallet-login/client';
-import { connectLiveSession, freePort, liveSessionUrl, signMessage, TEST_KEY, TEST_SESSION_KEYS } from '@wallet-login/testkit';
+import { connectLiveSession, freePort, liveSessionUrl, signMessage, TEST_KEY } from '@wallet-login/testkit';
 import { startApiProcess, type ApiProcess } from '../support/processes';
-import { sharedStoresEnv, type SharedStores } from './stores';
+import { startTwoInstances, type TwoInstances } from './stores';
 
-
-let dir: string;
-let stores: SharedStores;
+let deployment: TwoInstances;
 let one: ApiProcess;
 let two: ApiProcess;
 /** The EIP-4361 domain both name: the SDK is told to expect it, as behind a proxy. */
 let domain: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'wallet-login-instances-'));
-  stores = await sharedStoresEnv(join(dir, 'data'));
-  // One public origin (as behind a proxy), two processes on ports of their own.
-  const publicOrigin = `http://127.0.0.1:${await freePort()}`;
-  domain = new URL(publicOrigin).host;
-  const env = { ...stores.env, PUBLIC_ORIGIN: publicOrigin, SESSION_KEYS: TEST_SESSION_KEYS.join(',') };
-  [one, two] = await Promise.all([
-    startApiProcess({ env: { ...env, INSTANCE_ID: 'one' } }),
-    startApiProcess({ env: { ...env, INSTANCE_ID: 'two' } }),
-  ]);
+  deployment = await startTwoInstances({ prefix: 'wallet-login-instances-' });
+  ({ one, two } = deployment);
+  domain = new URL(deployment.publicOrigin).host;
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([one?.stop(), two?.stop()]);
-  await stores?.drop();
-  rmSync(dir, { recursive: true, force: true });
+  await deployment?.stop();
 });
 
 test('a challenge issued by one instance is completed on the other', async () => {
@@ -98,7 +84,7 @@ test('logout-all and revoke on one instance close the sockets held by the other'
 test('WORKERS=2 on Redis and PostgreSQL: a sign-out reaches the live sessions of both workers and of the other instance', async () => {
   const port = await freePort();
   const cluster = await startApiProcess({
-    env: { ...stores.env, PORT: String(port), WORKERS: '2', PUBLIC_ORIGIN: `http://${domain}`, SESSION_KEYS: TEST_SESSION_KEYS.join(','), LOG_LEVEL: 'debug' },
+    env: { ...deployment.env, PORT: String(port), WORKERS: '2', LOG_LEVEL: 'debug' },
   });
   try {
     const session = await signIn({ baseUrl: cluster.url, privateKey: TEST_KEY, domain });

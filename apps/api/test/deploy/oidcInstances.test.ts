@@ -3,47 +3,39 @@
 // instances the redemptions race to, and a replay on the other instance is refused.
 
 import { randomBytes, createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort, TEST_KEY, TEST_SESSION_KEYS } from '@wallet-login/testkit';
+import { TEST_KEY } from '@wallet-login/testkit';
 import { loadConfig, systemClock } from '../../src/config';
 import { createClient } from '../../src/oidc/clients';
 import { openStores } from '../../src/stores/open';
 import { createBrowser, walkAuthorization } from '../support/oidc';
-import { startApiProcess, type ApiProcess } from '../support/processes';
-import { sharedStoresEnv, type SharedStores } from './stores';
+import type { ApiProcess } from '../support/processes';
+import { startTwoInstances, type TwoInstances } from './stores';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 
-let dir: string;
-let stores: SharedStores;
+let deployment: TwoInstances;
 let one: ApiProcess;
 let two: ApiProcess;
 let publicOrigin: string;
 let client: { clientId: string; secret: string };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'wallet-login-oidc-instances-'));
-  stores = await sharedStoresEnv(join(dir, 'data'));
-  publicOrigin = `http://127.0.0.1:${await freePort()}`;
-  const env = { ...stores.env, PUBLIC_ORIGIN: publicOrigin, SESSION_KEYS: TEST_SESSION_KEYS.join(',') };
-  // Registered as the clients CLI does, in the shared PostgreSQL.
-  const opened = await openStores({ config: loadConfig(env), clock: systemClock });
-  const created = createClient({ name: 'Two Instances', redirectUris: [REDIRECT] }, { random: (n) => new Uint8Array(randomBytes(n)), now: Date.now() });
-  await opened.clients.add(created.client);
-  await opened.close();
-  client = { clientId: created.client.clientId, secret: created.secret! };
-  [one, two] = await Promise.all([
-    startApiProcess({ env: { ...env, INSTANCE_ID: 'one' } }),
-    startApiProcess({ env: { ...env, INSTANCE_ID: 'two' } }),
-  ]);
+  deployment = await startTwoInstances({
+    prefix: 'wallet-login-oidc-instances-',
+    // Registered as the clients CLI does, in the shared PostgreSQL.
+    async prepare(env) {
+      const opened = await openStores({ config: loadConfig(env), clock: systemClock });
+      const created = createClient({ name: 'Two Instances', redirectUris: [REDIRECT] }, { random: (n) => new Uint8Array(randomBytes(n)), now: Date.now() });
+      await opened.clients.add(created.client);
+      await opened.close();
+      client = { clientId: created.client.clientId, secret: created.secret! };
+    },
+  });
+  ({ one, two, publicOrigin } = deployment);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([one?.stop(), two?.stop()]);
-  await stores?.drop();
-  rmSync(dir, { recursive: true, force: true });
+  await deployment?.stop();
 });
 
 /** A code from a full sign-in through instance `one`, with its PKCE verifier. */

@@ -18,6 +18,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Pool, PoolClient } from 'pg';
 import { freePort, privateKeyToAddress, signMessage } from '@wallet-login/testkit';
+import { CookieClient } from '../support/cookies';
 import { startApiProcess, type ApiProcess } from '../support/processes';
 import { fillFileSystem, useTmpfs } from '../support/tmpfs';
 import { connectTestPostgres, connectTestRedis, createTestSchema, databaseUrlFor, deleteRedisKeys, dropTestSchema, TEST_REDIS_URL, uniqueName, until } from '../support/services';
@@ -31,33 +32,10 @@ const ROOM_LEFT = [0, 16 << 10, 64 << 10, 0, 128 << 10];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A cookie-keeping client of the API. */
-class Client {
-  readonly jar = new Map<string, string>();
-  constructor(private readonly url: string) {}
-
-  async send(method: 'GET' | 'POST', path: string, body?: object): Promise<{ status: number; json: any; text: string }> {
-    const res = await fetch(`${this.url}${path}`, {
-      method,
-      headers: { cookie: [...this.jar].map(([name, value]) => `${name}=${value}`).join('; '), ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(15_000),
-    });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      const [name, value] = [pair.slice(0, eq), pair.slice(eq + 1)];
-      if (!value || /expires=Thu, 01 Jan 1970/i.test(line)) this.jar.delete(name);
-      else this.jar.set(name, value);
-    }
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, json, text };
+/** A client of the API for the load (a longer timeout: the disk is full at times). */
+class Client extends CookieClient {
+  constructor(url: string) {
+    super(url, 15_000);
   }
 
   /** Challenge → sign → `mode`; the sign-in's answer, or undefined when the challenge was refused. */

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, privateKeyToAddress, signMessage } from '@wallet-login/testkit';
+import { CookieClient, type ApiAnswer } from '../support/cookies';
 import { startApiProcess, type ApiProcess } from '../support/processes';
 import { fillFileSystem, useTmpfs } from '../support/tmpfs';
 
@@ -23,28 +24,7 @@ const TMPFS_SIZE = '8m';
 const USERS = 4;
 const SESSION_KEY = `disk-full-session-key-${randomBytes(16).toString('hex')}`;
 
-/** A cookie-keeping client of the API. */
-class Client {
-  readonly jar = new Map<string, string>();
-  constructor(private readonly url: string) {}
-
-  async send(method: 'GET' | 'POST', path: string, body?: object): Promise<{ status: number; json: any; headers: Headers }> {
-    const res = await fetch(`${this.url}${path}`, {
-      method,
-      headers: { cookie: [...this.jar].map(([name, value]) => `${name}=${value}`).join('; '), ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(10_000),
-    });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      const [name, value] = [pair.slice(0, eq), pair.slice(eq + 1)];
-      if (!value || /expires=Thu, 01 Jan 1970/i.test(line)) this.jar.delete(name);
-      else this.jar.set(name, value);
-    }
-    return { status: res.status, json: await res.json().catch(() => undefined), headers: res.headers };
-  }
-
+class Client extends CookieClient {
   /** A challenge for `key`'s address, signed. */
   async challenge(key: string): Promise<{ sid: string; signature: string }> {
     const res = await this.send('POST', '/api/auth/challenge', { address: privateKeyToAddress(key) });
@@ -102,7 +82,7 @@ describe('the data directory runs out of space', () => {
     expect(() => fs.writeFileSync(path.join(tmpfs.path, 'probe'), 'x')).toThrow(/ENOSPC/);
 
     const answers: Array<{ what: string; status: number; code?: string; retryAfter: string | null }> = [];
-    const note = (what: string, res: { status: number; json: any; headers: Headers }) =>
+    const note = (what: string, res: ApiAnswer) =>
       answers.push({ what, status: res.status, code: res.json?.error?.code, retryAfter: res.headers.get('retry-after') });
     for (const [i, user] of users.entries()) {
       note('challenge', await user.client.send('POST', '/api/auth/challenge', { address: privateKeyToAddress(user.key) }));

@@ -25,6 +25,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { sessionStoreKey } from '../../src/middleware/session';
+import { CookieJar } from '../support/cookies';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
 import { startPrivateRedis, type PrivateRedis } from '../support/privateRedis';
 import { connectTestPostgres, createTestSchema, databaseUrlFor, dropTestSchema } from '../support/services';
@@ -62,7 +63,7 @@ interface User {
   address: string;
   registered: boolean;
   /** Cookies of the signed-in session, if any. */
-  jar?: Map<string, string>;
+  jar?: CookieJar;
   bornAt?: number;
 }
 
@@ -99,21 +100,6 @@ class ApiProcess {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function cookieHeader(jar: Map<string, string>): string {
-  return [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
-}
-
-function keepCookies(res: Response, jar: Map<string, string>): void {
-  for (const line of res.headers.getSetCookie()) {
-    const [pair = ''] = line.split(';');
-    const eq = pair.indexOf('=');
-    const name = pair.slice(0, eq);
-    const value = pair.slice(eq + 1);
-    if (!value || /expires=Thu, 01 Jan 1970/i.test(line)) jar.delete(name);
-    else jar.set(name, value);
-  }
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -184,19 +170,19 @@ describe('store faults under a steady sign-in load', () => {
       const key = `0x${randomBytes(32).toString('hex')}`;
       return { index, key, address: privateKeyToAddress(key), registered: false };
     });
-    const send = async (user: User, kind: Kind, jar: Map<string, string>, body?: object): Promise<{ status: number; json?: any }> => {
+    const send = async (user: User, kind: Kind, jar: CookieJar, body?: object): Promise<{ status: number; json?: any }> => {
       const start = now();
       let status = 0;
       let json: any;
       try {
         const res = await fetch(`${url}/api/auth/${kind}`, {
           method: kind === 'me' ? 'GET' : 'POST',
-          headers: { cookie: cookieHeader(jar), ...(body ? { 'content-type': 'application/json' } : {}) },
+          headers: { cookie: jar.header(), ...(body ? { 'content-type': 'application/json' } : {}) },
           body: body ? JSON.stringify(body) : undefined,
           signal: AbortSignal.timeout(10_000),
         });
         status = res.status;
-        keepCookies(res, jar);
+        jar.take(res);
         json = await res.json().catch(() => undefined);
       } catch {
         status = 0;
@@ -205,7 +191,7 @@ describe('store faults under a steady sign-in load', () => {
       return { status, json };
     };
     const signIn = async (user: User) => {
-      const jar = new Map<string, string>();
+      const jar = new CookieJar();
       const challenge = await send(user, 'challenge', jar, { address: user.address });
       if (challenge.status !== 200) return;
       const signature = signMessage({ message: challenge.json.message, privateKey: user.key });
@@ -234,7 +220,7 @@ describe('store faults under a steady sign-in load', () => {
     const expectSessionsStored = async () => {
       await redisAdmin.connect().catch(() => undefined);
       for (const user of users) {
-        const id = user.jar?.get('wl.sid');
+        const id = user.jar?.cookies.get('wl.sid');
         if (id === undefined) continue;
         expect(await redisAdmin.exists(`wl:s:${sessionStoreKey(id)}`)).toBe(1);
       }
@@ -356,7 +342,7 @@ describe('store faults under a steady sign-in load', () => {
     api = await ApiProcess.start(env, url);
     figures.apiRestartMs = Math.round(performance.now() - restartStarted);
     for (const user of live) {
-      const res = await fetch(`${url}/api/auth/me`, { headers: { cookie: cookieHeader(user.jar!) } });
+      const res = await fetch(`${url}/api/auth/me`, { headers: { cookie: user.jar!.header() } });
       expect(res.status).toBe(200);
       expect((await res.json()).address).toBe(user.address);
     }

@@ -1,9 +1,10 @@
-// Test support for the OpenID Connect provider: a cookie jar standing in for the browser, a
+// Test support for the OpenID Connect provider: a browser (its cookie jar from ./cookies), a
 // real wallet-login sign-in with a test key through the API, and the walk through the
 // provider's redirects and the interaction API, ending at the relying party's redirect URI.
 // openid-client (ESM-only) is loaded with import(): Jest runs with --experimental-vm-modules.
 
 import { privateKeyToAddress, signMessage } from '@wallet-login/testkit';
+import { CookieJar } from './cookies';
 
 export type OpenIdClient = typeof import('openid-client', { with: { 'resolution-mode': 'import' } });
 
@@ -12,30 +13,6 @@ let loaded: Promise<OpenIdClient> | undefined;
 export function loadOpenIdClient(): Promise<OpenIdClient> {
   loaded ??= import('openid-client');
   return loaded;
-}
-
-/** The cookies one browser holds for one host (paths and expiry aside: every cookie is sent everywhere). */
-export class CookieJar {
-  readonly cookies = new Map<string, string>();
-
-  /** The Cookie header value. */
-  header(): string {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-
-  /** Takes the Set-Cookie lines of `res`: a cleared or expired cookie is dropped. */
-  take(res: Response): void {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = '', ...attributes] = line.split(';');
-      const index = pair.indexOf('=');
-      const name = pair.slice(0, index).trim();
-      const value = pair.slice(index + 1).trim();
-      const expires = attributes.find((attribute) => /^\s*expires=/i.test(attribute));
-      const expired = expires !== undefined && Date.parse(expires.split('=')[1]!) <= Date.now();
-      if (value === '' || expired) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
 }
 
 export interface Browser {

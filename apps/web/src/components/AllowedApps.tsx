@@ -10,11 +10,11 @@
 // has been shown it stays, with a sentence when the last app is removed, so focus and the
 // "removed" sentence have somewhere to be.
 
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { listAllowedApps, removeAllowedApp, type AllowedApp } from '../api';
-import { errorCode } from '../errors';
 import { formatTime, formatTimeAgo, isoTime, type Clock } from '../format';
 import { describeScopes } from '../scopes';
+import { ListReadStatus, useRemoteList } from './RemoteList';
 import { ErrorNotice } from './Status';
 
 export interface AllowedAppsProps {
@@ -26,96 +26,33 @@ export interface AllowedAppsProps {
   onServerReached?(): void;
 }
 
-type ListState = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'loaded'; apps: AllowedApp[] };
-
 export function AllowedApps({ clock, registration, onServerReached }: AllowedAppsProps) {
   const id = useId();
   const headingId = `${id}-heading`;
-  const [list, setList] = useState<ListState>({ kind: 'loading' });
-  const [now, setNow] = useState(() => clock.now());
-  const [removing, setRemoving] = useState<string>();
-  const [actionError, setActionError] = useState<unknown>();
-  const [announcement, setAnnouncement] = useState('');
+  const { list, items: apps, now, retry, acting: removing, act, actionError, announcement, heading, listElement } = useRemoteList({
+    read: listAllowedApps,
+    clock,
+    onServerReached,
+    actionButtons: 'button[data-remove]',
+  });
   /** The section has been on the page: it stays, even once empty. */
   const [shown, setShown] = useState(false);
-  const heading = useRef<HTMLHeadingElement>(null);
-  const listElement = useRef<HTMLUListElement>(null);
-  /** Only the latest read of the list is shown, whatever order the answers arrive in. */
-  const latestRead = useRef(0);
-  /**
-   * Once a removal is over, focus goes to the Remove button at this position: the next app's after
-   * a removal (else the last one's, else the heading), the same one's after a failure.
-   */
-  const focusAfterRemove = useRef<number | undefined>(undefined);
 
-  const reached = useRef(onServerReached);
-  reached.current = onServerReached;
-
-  const load = useCallback(async (): Promise<void> => {
-    const read = ++latestRead.current;
-    try {
-      const apps = await listAllowedApps();
-      if (read !== latestRead.current) return;
-      setNow(clock.now());
-      setList({ kind: 'loaded', apps });
-      // The list is current again: an earlier failure's sentence would now mislead.
-      setActionError(undefined);
-      reached.current?.();
-    } catch (error) {
-      if (read !== latestRead.current) return;
-      setList({ kind: 'failed', error });
-    }
-  }, [clock]);
-
-  useEffect(() => {
-    void load();
-    const onShown = (): void => {
-      if (document.visibilityState === 'visible') void load();
-    };
-    document.addEventListener('visibilitychange', onShown);
-    return () => {
-      latestRead.current += 1;
-      document.removeEventListener('visibilitychange', onShown);
-    };
-  }, [load]);
-
-  const hasContent = list.kind === 'failed' || (list.kind === 'loaded' && list.apps.length > 0);
+  const hasContent = list.kind === 'failed' || (list.kind === 'loaded' && list.items.length > 0);
   useEffect(() => {
     if (hasContent) setShown(true);
   }, [hasContent]);
 
-  useEffect(() => {
-    if (removing !== undefined || focusAfterRemove.current === undefined) return;
-    const position = focusAfterRemove.current;
-    focusAfterRemove.current = undefined;
-    const buttons = listElement.current?.querySelectorAll<HTMLButtonElement>('button[data-remove]') ?? [];
-    const next = buttons[Math.min(position, buttons.length - 1)];
-    (next ?? heading.current)?.focus();
-  }, [removing]);
-
-  const remove = async (app: AllowedApp, position: number): Promise<void> => {
-    setRemoving(app.clientId);
-    setActionError(undefined);
-    setAnnouncement('');
-    focusAfterRemove.current = position;
-    try {
-      await removeAllowedApp(app.clientId);
-    } catch (error) {
-      // not_found: it was already removed (in another tab); the list read next shows that.
-      if (errorCode(error) !== 'not_found') {
-        setActionError(error);
-        setRemoving(undefined);
-        return;
-      }
-    }
-    setAnnouncement(`${app.name} is removed. It will ask you again the next time you sign in to it.`);
-    await load();
-    setRemoving(undefined);
-  };
+  // A not_found: it was already removed (in another tab); the list read next shows that.
+  const remove = (app: AllowedApp, position: number): Promise<void> =>
+    act({
+      key: app.clientId,
+      position,
+      run: () => removeAllowedApp(app.clientId),
+      done: `${app.name} is removed. It will ask you again the next time you sign in to it.`,
+    });
 
   if (!hasContent && !shown) return null;
-
-  const apps = list.kind === 'loaded' ? list.apps : [];
 
   return (
     <section className="allowed-apps" aria-labelledby={headingId} aria-busy={list.kind === 'loading'}>
@@ -123,28 +60,7 @@ export function AllowedApps({ clock, registration, onServerReached }: AllowedApp
         Apps you allowed
       </h2>
       <p className="hint">These applications sign you in with this address without asking. Remove one and it asks again, and loses the access it has now.</p>
-      {list.kind === 'loading' && (
-        <p className="progress" role="status">
-          <span className="spinner" aria-hidden="true" />
-          Loading the apps you allowed…
-        </p>
-      )}
-      {list.kind === 'failed' && (
-        <ErrorNotice error={list.error} registration={registration}>
-          <p>
-            <button
-              type="button"
-              className="button button-small"
-              onClick={() => {
-                setList({ kind: 'loading' });
-                void load();
-              }}
-            >
-              Try again
-            </button>
-          </p>
-        </ErrorNotice>
-      )}
+      <ListReadStatus list={list} registration={registration} loading="Loading the apps you allowed…" onRetry={retry} />
       {list.kind === 'loaded' && apps.length === 0 && <p data-testid="no-allowed-apps">No application can sign you in without asking.</p>}
       {list.kind === 'loaded' && apps.length > 0 && (
         <ul className="allowed-app-list" aria-labelledby={headingId} ref={listElement}>

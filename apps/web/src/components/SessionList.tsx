@@ -4,12 +4,12 @@
 // everywhere", confirmed in the page, which ends them all. The list is read again after each
 // revoke and whenever the page is shown again (a sign-in on another device meanwhile).
 
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { listSessions, revokeSession, type SessionInfo } from '../api';
-import { errorCode } from '../errors';
 import { formatTime, formatTimeAgo, isoTime, type Clock } from '../format';
 import { escapeControlCharacters } from '@wallet-login/challenge';
 import { summarizeUserAgent } from '../userAgent';
+import { ListReadStatus, useRemoteList, type ListState } from './RemoteList';
 import { ErrorNotice } from './Status';
 
 export interface SessionListProps {
@@ -26,8 +26,6 @@ export interface SessionListProps {
   onServerReached?(): void;
 }
 
-type ListState = { kind: 'loading' } | { kind: 'failed'; error: unknown } | { kind: 'loaded'; sessions: SessionInfo[] };
-
 /** How often "5 minutes ago" is brought up to date while the page is open. */
 const TICK_MS = 30_000;
 
@@ -36,72 +34,22 @@ function thisDeviceFirst(sessions: SessionInfo[]): SessionInfo[] {
   return [...sessions.filter((session) => session.current), ...sessions.filter((session) => !session.current)];
 }
 
+async function readSessions(): Promise<SessionInfo[]> {
+  return thisDeviceFirst(await listSessions());
+}
+
 export function SessionList({ clock, registration, onSignOutEverywhere, onServerReached }: SessionListProps) {
   const id = useId();
   const headingId = `${id}-heading`;
   const confirmId = `${id}-confirm`;
-  const [list, setList] = useState<ListState>({ kind: 'loading' });
-  const [now, setNow] = useState(() => clock.now());
-  const [revoking, setRevoking] = useState<string>();
-  const [actionError, setActionError] = useState<unknown>();
-  const [announcement, setAnnouncement] = useState('');
+  const { list, items: sessions, now, retry, acting: revoking, act, actionError, setActionError, announcement, heading, listElement } =
+    useRemoteList({ read: readSessions, clock, onServerReached, actionButtons: 'button[data-revoke]', tickMs: TICK_MS });
   const [confirming, setConfirming] = useState(false);
   const [endingAll, setEndingAll] = useState(false);
-  const heading = useRef<HTMLHeadingElement>(null);
-  const listElement = useRef<HTMLUListElement>(null);
   const everywhereButton = useRef<HTMLButtonElement>(null);
   const cancelButton = useRef<HTMLButtonElement>(null);
-  /** Only the latest read of the list is shown, whatever order the answers arrive in. */
-  const latestRead = useRef(0);
-  /**
-   * Once a revoke is over, focus goes to the End session button at this position: the next session's
-   * after a removal (else the last one's, else the heading), the same one's after a failure.
-   */
-  const focusAfterRevoke = useRef<number | undefined>(undefined);
   /** Where focus goes as the confirm step opens (Cancel) or closes (its button again). */
   const confirmFocus = useRef<'cancel' | 'everywhere' | undefined>(undefined);
-
-  const reached = useRef(onServerReached);
-  reached.current = onServerReached;
-
-  const load = useCallback(async (): Promise<void> => {
-    const read = ++latestRead.current;
-    try {
-      const sessions = await listSessions();
-      if (read !== latestRead.current) return;
-      setNow(clock.now());
-      setList({ kind: 'loaded', sessions: thisDeviceFirst(sessions) });
-      // The list is current again: an earlier failure's sentence would now mislead.
-      setActionError(undefined);
-      reached.current?.();
-    } catch (error) {
-      if (read !== latestRead.current) return;
-      setList({ kind: 'failed', error });
-    }
-  }, [clock]);
-
-  useEffect(() => {
-    void load();
-    const onShown = (): void => {
-      if (document.visibilityState === 'visible') void load();
-    };
-    document.addEventListener('visibilitychange', onShown);
-    const timer = setInterval(() => setNow(clock.now()), TICK_MS);
-    return () => {
-      latestRead.current += 1;
-      document.removeEventListener('visibilitychange', onShown);
-      clearInterval(timer);
-    };
-  }, [load, clock]);
-
-  useEffect(() => {
-    if (revoking !== undefined || focusAfterRevoke.current === undefined) return;
-    const position = focusAfterRevoke.current;
-    focusAfterRevoke.current = undefined;
-    const buttons = listElement.current?.querySelectorAll<HTMLButtonElement>('button[data-revoke]') ?? [];
-    const next = buttons[Math.min(position, buttons.length - 1)];
-    (next ?? heading.current)?.focus();
-  }, [revoking]);
 
   useEffect(() => {
     const target = confirmFocus.current;
@@ -110,26 +58,14 @@ export function SessionList({ clock, registration, onSignOutEverywhere, onServer
     else if (target === 'everywhere') everywhereButton.current?.focus();
   }, [confirming]);
 
-  const revoke = async (session: SessionInfo, position: number): Promise<void> => {
-    const name = summarizeUserAgent(session.userAgent);
-    setRevoking(session.id);
-    setActionError(undefined);
-    setAnnouncement('');
-    focusAfterRevoke.current = position;
-    try {
-      await revokeSession(session.id);
-    } catch (error) {
-      // not_found: it had already ended (expired, signed out there); the list read next shows that.
-      if (errorCode(error) !== 'not_found') {
-        setActionError(error);
-        setRevoking(undefined);
-        return;
-      }
-    }
-    setAnnouncement(`The session on ${name} has ended.`);
-    await load();
-    setRevoking(undefined);
-  };
+  // A not_found: it had already ended (expired, signed out there); the list read next shows that.
+  const revoke = (session: SessionInfo, position: number): Promise<void> =>
+    act({
+      key: session.id,
+      position,
+      run: () => revokeSession(session.id),
+      done: `The session on ${summarizeUserAgent(session.userAgent)} has ended.`,
+    });
 
   const openConfirm = (): void => {
     setActionError(undefined);
@@ -155,35 +91,12 @@ export function SessionList({ clock, registration, onSignOutEverywhere, onServer
     }
   };
 
-  const sessions = list.kind === 'loaded' ? list.sessions : [];
-
   return (
     <section className="sessions" aria-labelledby={headingId} aria-busy={list.kind === 'loading'}>
       <h2 className="panel-title" id={headingId} ref={heading} tabIndex={-1}>
         Your sessions
       </h2>
-      {list.kind === 'loading' && (
-        <p className="progress" role="status">
-          <span className="spinner" aria-hidden="true" />
-          Loading your sessions…
-        </p>
-      )}
-      {list.kind === 'failed' && (
-        <ErrorNotice error={list.error} registration={registration}>
-          <p>
-            <button
-              type="button"
-              className="button button-small"
-              onClick={() => {
-                setList({ kind: 'loading' });
-                void load();
-              }}
-            >
-              Try again
-            </button>
-          </p>
-        </ErrorNotice>
-      )}
+      <ListReadStatus list={list} registration={registration} loading="Loading your sessions…" onRetry={retry} />
       {list.kind === 'loaded' && (
         <ul className="session-list" aria-labelledby={headingId} ref={listElement}>
           {sessions.map((session, index) => {
@@ -268,9 +181,9 @@ export function SessionList({ clock, registration, onSignOutEverywhere, onServer
   );
 }
 
-function confirmQuestion(list: ListState): string {
-  if (list.kind === 'loaded' && list.sessions.length === 1) return 'Sign out of this session, your only one?';
-  const all = list.kind === 'loaded' ? `all ${list.sessions.length} sessions` : 'every session';
+function confirmQuestion(list: ListState<SessionInfo>): string {
+  if (list.kind === 'loaded' && list.items.length === 1) return 'Sign out of this session, your only one?';
+  const all = list.kind === 'loaded' ? `all ${list.items.length} sessions` : 'every session';
   return `Sign out of ${all}, this one included? You will need to sign in again on each device.`;
 }
 
