@@ -18,6 +18,7 @@ import { createAudit } from './routes/audit';
 import { sessionRoutes } from './routes/sessions';
 import { signInRoutes } from './routes/signIn';
 import { opsRoutes, type MetricsSource } from './routes/ops';
+import { createCookieKeys } from './middleware/cookieKeys';
 import { createRateLimits } from './middleware/rateLimit';
 import { metaRoutes } from './routes/meta';
 import { DEFAULT_WEB_DIR, serveWeb } from './middleware/static';
@@ -87,7 +88,9 @@ export function createApp({
   events = createLocalSessionEvents(), metrics = createMetrics({ stores, instanceId: config.instanceId }),
   contractWallets = createContractWalletVerifier({ rpcUrls: [], timeoutMs: config.rpcTimeoutMs }), soleProcess = false,
 }: AppDeps): Koa {
-  const app = new Koa({ keys: config.sessionKeys, proxy: config.trustProxy, maxIpsCount: config.trustProxy ? 1 : 0 });
+  const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxy ? 1 : 0 });
+  // The session cookie's signing keys (newest first), checked without Keygrip's extra HMACs.
+  app.keys = createCookieKeys(config.sessionKeys);
   const publicUrl = new URL(config.publicOrigin);
   const secure = publicUrl.protocol === 'https:';
   const allowedOrigins = new Set(config.allowedOrigins);

@@ -9,10 +9,10 @@
 // visitor to the sign-in page; the page's first request checks the wallet on the chain through
 // the session layer and, still accepted, returns the visitor through return_to.
 
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import Router from 'koa-router';
 import type { Context } from 'koa';
 import { ApiError } from '../errors';
+import { createCookieKeys, type CookieKeys } from '../middleware/cookieKeys';
 import { contractWalletCheckDue, sessionStoreKey } from '../middleware/session';
 import type { Clock, SessionStore } from '../stores/types';
 
@@ -30,7 +30,8 @@ export interface ForwardAuthOptions {
 }
 
 export function forwardAuthRoutes(options: ForwardAuthOptions): Router {
-  const { sessions, clock, cookieName, keys, idleMs, contractWalletRecheckMs } = options;
+  const { sessions, clock, cookieName, idleMs, contractWalletRecheckMs } = options;
+  const keys = createCookieKeys(options.keys);
   const router = new Router({ sensitive: true });
 
   router.get('/auth/verify', async (ctx) => {
@@ -55,17 +56,12 @@ export function forwardAuthRoutes(options: ForwardAuthOptions): Router {
 
 /**
  * The value of cookie `name` if its `.sig` companion is a valid signature by one of `keys`, as
- * the cookies module signs them (Keygrip: HMAC-SHA1 of `name=value`, base64url). Read only: the
- * cookies module's own signed read would re-sign or clear the companion with a Set-Cookie.
+ * the cookies module signs them. Read only: the cookies module's own signed read would re-sign
+ * or clear the companion with a Set-Cookie.
  */
-export function signedCookie(ctx: Context, name: string, keys: readonly string[]): string | undefined {
-  const value = ctx.cookies.get(name);
-  const signature = ctx.cookies.get(`${name}.sig`);
+export function signedCookie(ctx: Context, name: string, keys: CookieKeys): string | undefined {
+  const value = ctx.cookies.get(name, { signed: false });
+  const signature = ctx.cookies.get(`${name}.sig`, { signed: false });
   if (!value || !signature) return undefined;
-  const given = Buffer.from(signature);
-  for (const key of keys) {
-    const expected = Buffer.from(createHmac('sha1', key).update(`${name}=${value}`).digest('base64url'));
-    if (expected.length === given.length && timingSafeEqual(expected, given)) return value;
-  }
-  return undefined;
+  return keys.verify(`${name}=${value}`, signature) ? value : undefined;
 }
