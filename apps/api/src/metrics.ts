@@ -58,6 +58,10 @@ export interface CreateMetricsOptions {
 export function createMetrics({ stores, instanceId, processMetrics = false }: CreateMetricsOptions): Metrics {
   const registry = new Registry();
   if (processMetrics) collectDefaultMetrics({ register: registry });
+  // This registry's counters and histograms: a name, what it counts, its labels (bounded sets).
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Counter<L>({ name, help, labelNames, registers: [registry] });
+  const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]) =>
+    new Histogram<L>({ name, help, labelNames, buckets, registers: [registry] });
 
   new Gauge({
     name: 'wallet_login_instance_info',
@@ -66,51 +70,45 @@ export function createMetrics({ stores, instanceId, processMetrics = false }: Cr
     registers: [registry],
   }).set({ instance: instanceId }, 1);
 
-  const logins = new Counter({
-    name: 'wallet_login_logins_total',
-    help: 'Sign-in attempts by action (login, register) and outcome (ok or the error code answered).',
-    labelNames: ['action', 'outcome'] as const,
-    registers: [registry],
-  });
-  const challengeSeconds = new Histogram({
-    name: 'wallet_login_challenge_duration_seconds',
-    help: 'Time to answer POST /api/auth/challenge.',
-    labelNames: ['outcome'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
-  const verifySeconds = new Histogram({
-    name: 'wallet_login_verify_duration_seconds',
-    help: 'Time to answer POST /api/auth/login and /register: challenge take, signature recovery, user lookup, session write.',
-    labelNames: ['action', 'outcome'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
-  const httpRequests = new Counter({
-    name: 'wallet_login_http_requests_total',
-    help: 'HTTP requests by method, route pattern and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [registry],
-  });
+  const logins = counter(
+    'wallet_login_logins_total',
+    'Sign-in attempts by action (login, register) and outcome (ok or the error code answered).',
+    ['action', 'outcome'],
+  );
+  const challengeSeconds = histogram(
+    'wallet_login_challenge_duration_seconds',
+    'Time to answer POST /api/auth/challenge.',
+    ['outcome'],
+    LATENCY_BUCKETS,
+  );
+  const verifySeconds = histogram(
+    'wallet_login_verify_duration_seconds',
+    'Time to answer POST /api/auth/login and /register: challenge take, signature recovery, user lookup, session write.',
+    ['action', 'outcome'],
+    LATENCY_BUCKETS,
+  );
+  const httpRequests = counter(
+    'wallet_login_http_requests_total',
+    'HTTP requests by method, route pattern and status.',
+    ['method', 'route', 'status'],
+  );
   const liveSockets = new Gauge({
     name: 'wallet_login_live_session_sockets',
     help: 'Open live-session WebSockets (/api/ws).',
     registers: [registry],
   });
 
-  const rpcChecks = new Counter({
-    name: 'wallet_login_rpc_checks_total',
-    help: 'Contract-wallet signature checks (ERC-1271, ERC-6492) sent to an RPC, by chain, method, outcome (valid, invalid, unavailable) and reason (of an unavailable one).',
-    labelNames: ['chain', 'method', 'outcome', 'reason'] as const,
-    registers: [registry],
-  });
-  const rpcCheckSeconds = new Histogram({
-    name: 'wallet_login_rpc_check_duration_seconds',
-    help: 'Time of one contract-wallet check at its RPC (the chain check before first use included), by chain and outcome.',
-    labelNames: ['chain', 'outcome'] as const,
-    buckets: RPC_BUCKETS,
-    registers: [registry],
-  });
+  const rpcChecks = counter(
+    'wallet_login_rpc_checks_total',
+    'Contract-wallet signature checks (ERC-1271, ERC-6492) sent to an RPC, by chain, method, outcome (valid, invalid, unavailable) and reason (of an unavailable one).',
+    ['chain', 'method', 'outcome', 'reason'],
+  );
+  const rpcCheckSeconds = histogram(
+    'wallet_login_rpc_check_duration_seconds',
+    'Time of one contract-wallet check at its RPC (the chain check before first use included), by chain and outcome.',
+    ['chain', 'outcome'],
+    RPC_BUCKETS,
+  );
   // Labels are bounded: chains are those of RPC_URLS, the rest fixed sets.
   const observeRpcCheck: RpcCheckObserver = (outcome, ms, { chainId, method, reason }) => {
     const chain = String(chainId);

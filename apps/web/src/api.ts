@@ -124,10 +124,8 @@ export async function logout(): Promise<void> {
 }
 
 /** The signed-in address's live sessions, newest first. */
-export async function listSessions(): Promise<SessionInfo[]> {
-  const { sessions } = await request<SessionListResponse>('GET', '/api/auth/sessions');
-  if (!Array.isArray(sessions)) throw new AppError('bad_response');
-  return sessions;
+export function listSessions(): Promise<SessionInfo[]> {
+  return listAt<SessionListResponse, 'sessions'>('/api/auth/sessions', 'sessions');
 }
 
 /** Ends one of the signed-in address's sessions; 404 not_found when it is not (or no longer) one. */
@@ -162,10 +160,15 @@ export async function answerInteractionConsent(uid: string, allow: boolean): Pro
 }
 
 /** The applications the signed-in address allowed (remembered Allows), newest first. */
-export async function listAllowedApps(): Promise<AllowedApp[]> {
-  const { grants } = await request<OidcGrantList>('GET', '/api/oidc/grants');
-  if (!Array.isArray(grants)) throw new AppError('bad_response');
-  return grants;
+export function listAllowedApps(): Promise<AllowedApp[]> {
+  return listAt<OidcGrantList, 'grants'>('/api/oidc/grants', 'grants');
+}
+
+/** The list under `key` of what GET `path` answers; bad_response when it is not a list. */
+async function listAt<R, K extends keyof R>(path: string, key: K): Promise<R[K]> {
+  const list = (await request<R>('GET', path))[key];
+  if (!Array.isArray(list)) throw new AppError('bad_response');
+  return list;
 }
 
 /** Forgets the Allow of one application and revokes its tokens; 404 not_found when there is none (or no longer one). */

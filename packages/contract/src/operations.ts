@@ -114,6 +114,44 @@ const signInFailures = errorResponse(
   ['challenge_not_found', 'challenge_expired', 'challenge_not_yet_valid', 'message_mismatch', 'signature_invalid'],
 );
 
+/** What login and register answer alike when they sign nobody in (403 is each one's own). */
+const signInRefusals = {
+  '400': badBody,
+  '401': signInFailures,
+  '413': tooLarge,
+  '415': notJson,
+  '429': rateLimited,
+  '503': signInUnavailable,
+};
+
+/** A DELETE of one thing of the signed-in address's, named by a path parameter: 204, or 404 when it is not one. */
+function removal(spec: {
+  path: string;
+  tags: string[];
+  operationId: string;
+  summary: string;
+  parameter: { name: string; description?: string };
+  done: string;
+  notFound: string;
+}): ApiOperation {
+  const { name, description } = spec.parameter;
+  return {
+    path: spec.path,
+    method: 'delete',
+    tags: spec.tags,
+    operationId: spec.operationId,
+    summary: spec.summary,
+    parameters: [{ name, in: 'path', required: true, ...(description !== undefined ? { description } : {}), schema: text }],
+    responses: {
+      '204': { description: spec.done },
+      '401': unauthenticated,
+      '403': crossSite,
+      '404': errorResponse(spec.notFound, ['not_found']),
+      '503': unavailable,
+    },
+  };
+}
+
 export const apiOperations: readonly ApiOperation[] = [
   {
     path: '/api/auth/challenge',
@@ -151,13 +189,8 @@ export const apiOperations: readonly ApiOperation[] = [
     requestBody: signInBody,
     responses: {
       '200': { description: 'Signed in.', headers: cookieSet, schema: signedInResponse },
-      '400': badBody,
-      '401': signInFailures,
+      ...signInRefusals,
       '403': errorResponse('A valid signature by an address that is not registered, or a cross-site request.', ['address_not_registered', 'origin_forbidden']),
-      '413': tooLarge,
-      '415': notJson,
-      '429': rateLimited,
-      '503': signInUnavailable,
     },
   },
   {
@@ -172,13 +205,8 @@ export const apiOperations: readonly ApiOperation[] = [
     responses: {
       '200': { description: 'Already registered; signed in.', headers: cookieSet, schema: signedInResponse },
       '201': { description: 'Registered and signed in.', headers: cookieSet, schema: signedInResponse },
-      '400': badBody,
-      '401': signInFailures,
+      ...signInRefusals,
       '403': errorResponse('Registration is closed, or a cross-site request.', ['registration_closed', 'origin_forbidden']),
-      '413': tooLarge,
-      '415': notJson,
-      '429': rateLimited,
-      '503': signInUnavailable,
     },
   },
   {
@@ -218,21 +246,15 @@ export const apiOperations: readonly ApiOperation[] = [
       '503': unavailable,
     },
   },
-  {
+  removal({
     path: '/api/auth/sessions/{id}',
-    method: 'delete',
     tags: ['sessions'],
     operationId: 'revokeSession',
     summary: 'End one of your sessions.',
-    parameters: [{ name: 'id', in: 'path', required: true, description: 'A session id from the list.', schema: text }],
-    responses: {
-      '204': { description: 'Ended.' },
-      '401': unauthenticated,
-      '403': crossSite,
-      '404': errorResponse('Not a live session of the signed-in address.', ['not_found']),
-      '503': unavailable,
-    },
-  },
+    parameter: { name: 'id', description: 'A session id from the list.' },
+    done: 'Ended.',
+    notFound: 'Not a live session of the signed-in address.',
+  }),
   {
     path: '/api/auth/logout-all',
     method: 'post',
@@ -331,21 +353,15 @@ export const apiOperations: readonly ApiOperation[] = [
       '503': unavailable,
     },
   },
-  {
+  removal({
     path: '/api/oidc/grants/{clientId}',
-    method: 'delete',
     tags: ['oidc'],
     operationId: 'revokeOidcGrant',
     summary: "Forget an Allow and revoke that application's tokens; its next sign-in asks again.",
-    parameters: [{ name: 'clientId', in: 'path', required: true, schema: text }],
-    responses: {
-      '204': { description: 'Revoked.' },
-      '401': unauthenticated,
-      '403': crossSite,
-      '404': errorResponse('No remembered Allow of that application.', ['not_found']),
-      '503': unavailable,
-    },
-  },
+    parameter: { name: 'clientId' },
+    done: 'Revoked.',
+    notFound: 'No remembered Allow of that application.',
+  }),
   {
     path: '/api/config',
     method: 'get',

@@ -10,21 +10,20 @@
 //   npm run clients -- rotate-keys  a new signing key of each algorithm; old ones stay published
 //                                   until their tokens expire, and are deleted after
 
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { escapeControlCharacters } from '@wallet-login/challenge';
 import { systemRandom } from '../config';
 import { ClientInputError, createClient } from '../oidc/clients';
 import { rotateSigningKeys, retiredSigningKeys } from '../oidc/keys';
 import { KEY_RETENTION_MS } from '../oidc/provider';
 import type { OidcClient, Stores } from '../stores/types';
-import { escapeOutput, runCliProcess, type CliIo } from './process';
+import { escapeOutput, runCliProcess, runProgram, UsageError, type CliIo } from './process';
 
 export interface ClientsCliIo extends CliIo {
   /** @default the CSPRNG */
   random?: (length: number) => Uint8Array;
 }
 
-class UsageError extends Error {}
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -118,16 +117,7 @@ export async function runClientsCli(argv: string[], io: ClientsCliIo): Promise<n
     });
 
   try {
-    await program.parseAsync(argv, { from: 'user' });
-    return 0;
-  } catch (error) {
-    // Commander has printed its own one-line error (or the help, exit code 0).
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
-    if (error instanceof UsageError) {
-      io.stderr(`error: ${escapeControlCharacters(error.message)}\n`);
-      return 1;
-    }
-    throw error;
+    return await runProgram(program, argv, io, 1);
   } finally {
     await stores?.close();
   }

@@ -1,6 +1,7 @@
 // What an admin CLI needs from the process, in one place: configuration from the environment,
 // the wall clock, the configured stores, stdout/stderr, and the exit code.
 
+import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig, systemClock } from '../config';
 import { openStores } from '../stores/open';
 import type { Clock, Stores } from '../stores/types';
@@ -21,6 +22,29 @@ export interface CliIo {
  */
 export function escapeOutput(text: string): string {
   return text.replace(/[^\n]+/g, (line) => escapeControlCharacters(line));
+}
+
+/** A command's input refused: one `error:` line with the message (none when it is empty). */
+export class UsageError extends Error {}
+
+/**
+ * Parses `argv` with `program` and runs its command. Returns the exit code: 0; `usageExitCode`
+ * for commander's own refusals (it has printed them) and for a UsageError with a message (printed
+ * here as one line); 1 for a UsageError without one (the command has said what happened).
+ */
+export async function runProgram(program: Command, argv: string[], io: Pick<CliIo, 'stderr'>, usageExitCode: number): Promise<number> {
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : usageExitCode;
+    if (error instanceof UsageError) {
+      if (!error.message) return 1;
+      io.stderr(`error: ${escapeControlCharacters(error.message)}\n`);
+      return usageExitCode;
+    }
+    throw error;
+  }
 }
 
 /** Runs `run` on the process's arguments and environment, and exits with its code. */

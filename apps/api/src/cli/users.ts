@@ -3,15 +3,13 @@
 //   npm run users -- remove 0x…   unregister it and end its sessions
 //   npm run users -- list         every registered address, oldest first
 
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { normalizeAddress } from '@wallet-login/challenge';
 import { escapeControlCharacters } from '@wallet-login/challenge';
-import { escapeOutput, runCliProcess, type CliIo } from './process';
+import { escapeOutput, runCliProcess, runProgram, UsageError, type CliIo } from './process';
 import type { Stores } from '../stores/types';
 
 export type UsersCliIo = CliIo;
-
-class UsageError extends Error {}
 
 function parseAddress(value: string): string {
   const address = normalizeAddress(value);
@@ -59,15 +57,7 @@ export async function runUsersCli(argv: string[], io: UsersCliIo): Promise<numbe
     });
 
   try {
-    await program.parseAsync(argv, { from: 'user' });
-    return 0;
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof UsageError) {
-      if (error.message) io.stderr(`error: ${escapeControlCharacters(error.message)}\n`);
-      return error.message ? 2 : 1;
-    }
-    throw error;
+    return await runProgram(program, argv, io, 2);
   } finally {
     await stores?.close();
   }

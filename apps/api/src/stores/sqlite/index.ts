@@ -561,24 +561,22 @@ function chmodIfExists(file: string, mode: number): void {
   }
 }
 
+/** The audit query's filters, each with its condition on the parameter of its name. */
+const AUDIT_FILTERS = [
+  ['address', 'address = @address'],
+  ['since', 'at >= @since'],
+  ['until', 'at < @until'],
+  ['outcome', 'outcome = @outcome'],
+] as const satisfies ReadonlyArray<readonly [keyof AuditQuery, string]>;
+
 function queryAudit(db: Database.Database, query: AuditQuery): AuditEntry[] {
   const where: string[] = [];
   const params: Record<string, string | number> = { limit: query.limit ?? 100 };
-  if (query.address !== undefined) {
-    where.push('address = @address');
-    params.address = query.address;
-  }
-  if (query.since !== undefined) {
-    where.push('at >= @since');
-    params.since = query.since;
-  }
-  if (query.until !== undefined) {
-    where.push('at < @until');
-    params.until = query.until;
-  }
-  if (query.outcome !== undefined) {
-    where.push('outcome = @outcome');
-    params.outcome = query.outcome;
+  for (const [name, condition] of AUDIT_FILTERS) {
+    const value = query[name];
+    if (value === undefined) continue;
+    where.push(condition);
+    params[name] = value;
   }
   const sql =
     'SELECT at, action, outcome, address, ip, user_agent, instance, method FROM audit' +
