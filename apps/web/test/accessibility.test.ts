@@ -21,6 +21,10 @@ const LOOKS: Look[] = [
 ];
 const lookName = ({ colorScheme, phone }: Look) => `${colorScheme}, ${phone ? '375×740 touch' : '1280×800'}`;
 
+// Each test walks a dozen screens with an axe check on each: more than the default 20 s when the
+// machine is busy.
+jest.setTimeout(60_000);
+
 let closed: TestServer;
 beforeAll(async () => {
   await registerAddress(e2e.server, ALICE);

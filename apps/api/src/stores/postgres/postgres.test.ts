@@ -251,6 +251,8 @@ describe('PostgreSQL specifics', () => {
   });
 
   test('close can be called while PostgreSQL is away, and twice', async () => {
+    // The schema made first, directly: the open through the link below only connects.
+    await open();
     const link = await proxy();
     const stores = await openPostgresStores({ url: `postgres://postgres@127.0.0.1:${link.port}/test`, schema, timeoutMs: 300 });
     await link.cut();
