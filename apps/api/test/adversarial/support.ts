@@ -32,6 +32,12 @@ export function useServer(options: TestServerOptions = {}): () => TestServer {
   };
 }
 
+/** A new browser on `server`, with `addresses` registered (created at 0), and the server's url and stores. */
+export async function registeredBrowser(server: TestServer, addresses: string[] = [ADDRESS]): Promise<{ url: string; stores: Stores; browser: Browser }> {
+  for (const address of addresses) await server.stores.users.add(address, 0);
+  return { url: server.url, stores: server.stores, browser: new Browser(server.url) };
+}
+
 export interface RequestOptions {
   headers?: Record<string, string>;
   /** A JSON value to send as application/json. */
