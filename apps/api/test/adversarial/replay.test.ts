@@ -1,12 +1,9 @@
 // Replay: a challenge is single use whatever session, cookie or timing it is replayed with, and
 // of any number of concurrent uses exactly one signs in (ASVS 2.8.4 / 6.3.1: one-time secrets).
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
-import { signMessage, startTestServer } from '@wallet-login/testkit';
-import { ADDRESS, Browser, expectError, KEY, OTHER_KEY, registeredBrowser, snapshot, useServer } from './support';
+import { signMessage } from '@wallet-login/testkit';
+import { ADDRESS, Browser, expectError, KEY, OTHER_KEY, registeredBrowser, snapshot, useServer, withTwoInstances } from './support';
 
 const server = useServer();
 
@@ -106,20 +103,13 @@ describe('the same challenge posted 50 times in parallel', () => {
   });
 
   test('two instances on one SQLite file: exactly one 200 and one session', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'wallet-login-replay-'));
-    const a = await startTestServer({ dataDir });
-    const b = await startTestServer({ dataDir, publicOrigin: a.url });
-    try {
+    await withTwoInstances('replay', async (a, b) => {
       await a.stores.users.add(ADDRESS, 0);
       const browser = new Browser(a.url);
       const c = await browser.challenge(KEY);
       const results = await race([a.url, b.url], browser.cookieHeader(), { sid: c.sid, signature: c.signature });
       expectExactlyOneWinner(results);
       expect(await snapshot(b.stores)).toMatchObject({ challenges: 0, sessions: 1, signedIn: { [ADDRESS]: 1 } });
-    } finally {
-      await b.close();
-      await a.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 });
