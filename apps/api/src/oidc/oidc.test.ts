@@ -240,23 +240,25 @@ describe('refusals', () => {
     expect(await res.text()).toContain('invalid_client');
   });
 
-  test('a code is redeemed once: a replay is invalid_grant and revokes the tokens it gave', async () => {
+  /** A new client's authorization walked through as KEY: its callback with a code, and the checks to redeem it. */
+  async function issuedCode() {
     const { clientId, secret } = await registerClient();
     const config = await configFor(clientId, secret);
     const started = await authorizationRequest(config);
     const callback = await walkAuthorization(createBrowser(), server.url, started.url, { privateKey: KEY });
     const checks = { pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce };
+    return { config, callback, checks };
+  }
+
+  test('a code is redeemed once: a replay is invalid_grant and revokes the tokens it gave', async () => {
+    const { config, callback, checks } = await issuedCode();
     const tokens = await oidc.authorizationCodeGrant(config, callback, checks);
     expect(await oauthError(oidc.authorizationCodeGrant(config, callback, checks))).toBe('invalid_grant');
     expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
   });
 
   test('of concurrent redemptions of one code, exactly one gets tokens', async () => {
-    const { clientId, secret } = await registerClient();
-    const config = await configFor(clientId, secret);
-    const started = await authorizationRequest(config);
-    const callback = await walkAuthorization(createBrowser(), server.url, started.url, { privateKey: KEY });
-    const checks = { pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce };
+    const { config, callback, checks } = await issuedCode();
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => oidc.authorizationCodeGrant(config, callback, checks)));
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
   });

@@ -45,6 +45,25 @@ function app(stores: Stores): Server {
   return createApp({ config, stores, clock, random: (n) => randomBytes(n), logger: pino({ level: 'silent' }) }).callback();
 }
 
+/** The stores on the SQLite default in a fresh folder, closed and the folder removed after the test. */
+async function openSqlite(name: string): Promise<Stores> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `wallet-login-${name}-`));
+  const stores = await openStores({ config: { dataDir: dir, redisPrefix: 'wl:', storeTimeoutMs: TIMEOUT_MS }, clock: createTestClock(TEST_START_TIME) });
+  cleanups.push(async () => {
+    await stores.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return stores;
+}
+
+/** GET /readyz must answer 200 ready, listing exactly `dependencies`; returns the answer. */
+async function expectReady(server: Server, dependencies: object[]): Promise<request.Response> {
+  const res = await request(server).get('/readyz');
+  expect(res.status).toBe(200);
+  expect(res.body).toStrictEqual({ status: 'ready', dependencies });
+  return res;
+}
+
 /** The app on Redis and PostgreSQL, each reached through a proxy the test controls. */
 async function setup(): Promise<Harness> {
   const redis = await connectTestRedis();
@@ -112,30 +131,18 @@ function expectUnavailable({ res, ms }: { res: request.Response; ms: number }): 
 
 describe('GET /readyz', () => {
   test('on the SQLite default: 200 ready, naming sqlite', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-login-ready-'));
-    const stores = await openStores({ config: { dataDir: dir, redisPrefix: 'wl:', storeTimeoutMs: TIMEOUT_MS }, clock: createTestClock(TEST_START_TIME) });
-    cleanups.push(async () => {
-      await stores.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    });
-    const res = await request(app(stores)).get('/readyz');
-    expect(res.status).toBe(200);
+    const stores = await openSqlite('ready');
+    const res = await expectReady(app(stores), [{ name: 'sqlite', ok: true, latencyMs: expect.any(Number) }]);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.body).toStrictEqual({ status: 'ready', dependencies: [{ name: 'sqlite', ok: true, latencyMs: expect.any(Number) }] });
     expect((await request(app(stores)).head('/readyz')).status).toBe(200);
   });
 
   test('reports each dependency, 503 while one is away, 200 again once it is back', async () => {
     const h = await setup();
-    const ready = await request(h.server).get('/readyz');
-    expect(ready.status).toBe(200);
-    expect(ready.body).toStrictEqual({
-      status: 'ready',
-      dependencies: [
-        { name: 'redis', ok: true, latencyMs: expect.any(Number) },
-        { name: 'postgres', ok: true, latencyMs: expect.any(Number) },
-      ],
-    });
+    await expectReady(h.server, [
+      { name: 'redis', ok: true, latencyMs: expect.any(Number) },
+      { name: 'postgres', ok: true, latencyMs: expect.any(Number) },
+    ]);
 
     await h.redisLink.cut();
     h.postgresLink.hang();
@@ -158,28 +165,18 @@ describe('GET /readyz', () => {
   });
 
   test('lists each contract-wallet RPC as rpc:<chainId>; one that is down does not make the instance unavailable', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-login-ready-'));
-    const stores = await openStores({ config: { dataDir: dir, redisPrefix: 'wl:', storeTimeoutMs: TIMEOUT_MS }, clock: createTestClock(TEST_START_TIME) });
+    const stores = await openSqlite('ready');
     const rpc = await startScriptedRpc({ chainId: 8453, answer: () => ({ status: 500, body: 'no' }) });
-    cleanups.push(async () => {
-      await stores.close();
-      await rpc.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    });
+    cleanups.push(() => rpc.close());
     const down = `http://127.0.0.1:${await freePort()}`;
     const contractWallets = createContractWalletVerifier({ rpcUrls: [{ chainId: 8453, url: `${rpc.url}/?key=secret` }, { chainId: 1, url: down }], timeoutMs: TIMEOUT_MS });
     const config = testAppConfig(ORIGIN, { storeTimeoutMs: TIMEOUT_MS });
     const server = createApp({ config, stores, clock: createTestClock(TEST_START_TIME), random: (n) => randomBytes(n), logger: pino({ level: 'silent' }), contractWallets }).callback();
-    const res = await request(server).get('/readyz');
-    expect(res.status).toBe(200);
-    expect(res.body).toStrictEqual({
-      status: 'ready',
-      dependencies: [
-        { name: 'sqlite', ok: true, latencyMs: expect.any(Number) },
-        { name: 'rpc:8453', ok: true, latencyMs: expect.any(Number) },
-        { name: 'rpc:1', ok: false, latencyMs: expect.any(Number), error: `the RPC for chain 1 (${down}) could not be reached (ECONNREFUSED)` },
-      ],
-    });
+    const res = await expectReady(server, [
+      { name: 'sqlite', ok: true, latencyMs: expect.any(Number) },
+      { name: 'rpc:8453', ok: true, latencyMs: expect.any(Number) },
+      { name: 'rpc:1', ok: false, latencyMs: expect.any(Number), error: `the RPC for chain 1 (${down}) could not be reached (ECONNREFUSED)` },
+    ]);
     expect(JSON.stringify(res.body)).not.toContain('secret');
   });
 });
@@ -252,12 +249,7 @@ describe('while the SQLite file cannot be written (a full disk)', () => {
   });
 
   test('challenge, login, register and logout are 503 with Retry-After, /readyz is 503 naming sqlite, and both recover after a write', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wallet-login-full-'));
-    const stores = await openStores({ config: { dataDir: dir, redisPrefix: 'wl:', storeTimeoutMs: TIMEOUT_MS }, clock: createTestClock(TEST_START_TIME) });
-    cleanups.push(async () => {
-      await stores.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    });
+    const stores = await openSqlite('full');
     const server = app(stores);
     const agent = request.agent(server);
     expect((await signIn(agent, 'register')).status).toBe(201);

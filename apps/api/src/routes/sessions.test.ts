@@ -19,6 +19,15 @@ afterEach(async () => {
   await closeApps();
 });
 
+/** A fresh app (with `config`) and a client signed in there as TEST_KEY's registered address. */
+async function signedInApp(config?: Parameters<typeof setup>[0]) {
+  const h = setup(config);
+  await register(h);
+  const client = new Client(h.server);
+  await client.signIn();
+  return { h, client };
+}
+
 describe('sessions', () => {
   test('/me without a session is 401 unauthenticated', async () => {
     expectError(await request(setup().server).get('/api/auth/me'), 401, 'unauthenticated');
@@ -35,10 +44,7 @@ describe('sessions', () => {
   });
 
   test('logout deletes the session server-side, clears the cookie, and the old cookie is dead', async () => {
-    const h = setup();
-    await register(h);
-    const client = new Client(h.server);
-    await client.signIn();
+    const { h, client } = await signedInApp();
     const signedIn = client.cookieHeader();
     const before = await h.stores.sessions.count();
     const res = await client.post('/api/auth/logout');
@@ -99,10 +105,7 @@ describe('sessions', () => {
   });
 
   test('idle timeout: activity keeps the session, idleness past the limit ends it', async () => {
-    const h = setup({ sessionIdleMs: 60_000, sessionAbsoluteMs: 3_600_000 });
-    await register(h);
-    const client = new Client(h.server);
-    await client.signIn();
+    const { h, client } = await signedInApp({ sessionIdleMs: 60_000, sessionAbsoluteMs: 3_600_000 });
     h.clock.advance(59_000);
     expect((await client.get('/api/auth/me')).status).toBe(200);
     h.clock.advance(59_000);
@@ -112,10 +115,7 @@ describe('sessions', () => {
   });
 
   test('absolute timeout ends even an active session', async () => {
-    const h = setup({ sessionIdleMs: 60_000, sessionAbsoluteMs: 120_000 });
-    await register(h);
-    const client = new Client(h.server);
-    await client.signIn();
+    const { h, client } = await signedInApp({ sessionIdleMs: 60_000, sessionAbsoluteMs: 120_000 });
     h.clock.advance(50_000);
     expect((await client.get('/api/auth/me')).status).toBe(200);
     h.clock.advance(50_000);
@@ -126,10 +126,7 @@ describe('sessions', () => {
   });
 
   test('a tampered cookie or signature is not honoured', async () => {
-    const h = setup();
-    await register(h);
-    const client = new Client(h.server);
-    await client.signIn();
+    const { h, client } = await signedInApp();
     const id = client.jar.get('wl.sid')!;
     const sig = client.jar.get('wl.sid.sig')!;
     const flipped = `${id.slice(0, -1)}${id.endsWith('A') ? 'B' : 'A'}`;

@@ -63,6 +63,17 @@ function createScriptedLog() {
 const queue = (queueOptions: AuditQueueOptions): AuditQueue => createAuditQueue(queueOptions);
 const commit = (q: AuditQueue, record: AuditEntry): void => q.reserve().commit(record);
 
+/** A logging queue with the given retry delays over a log that refuses, entries 0 and 1 committed to it. */
+function twoRefused(retryMs: number, retryMaxMs: number) {
+  const log = createScriptedLog();
+  const { lines, logger } = createLogger();
+  const q = queue({ audit: log.audit, retryMs, retryMaxMs, logger });
+  log.answer('unavailable');
+  commit(q, entry(0));
+  commit(q, entry(1));
+  return { log, lines, q };
+}
+
 describe('the audit queue', () => {
   beforeEach(() => {
     jest.useFakeTimers();
@@ -87,12 +98,7 @@ describe('the audit queue', () => {
   });
 
   test('a failed append is retried with a doubling delay, one record at a time, until the log takes it', async () => {
-    const log = createScriptedLog();
-    const { lines, logger } = createLogger();
-    const q = queue({ audit: log.audit, retryMs: 100, retryMaxMs: 400, logger });
-    log.answer('unavailable');
-    commit(q, entry(0));
-    commit(q, entry(1));
+    const { log, lines, q } = twoRefused(100, 400);
     await jest.advanceTimersByTimeAsync(0);
     // Both were sent at once and failed together: one step of backoff.
     expect(log.calls).toHaveLength(2);
@@ -169,12 +175,7 @@ describe('the audit queue', () => {
   });
 
   test('close brings a pending retry forward, waits for the records to be written, and refuses new ones', async () => {
-    const log = createScriptedLog();
-    const { lines, logger } = createLogger();
-    const q = queue({ audit: log.audit, retryMs: 60_000, retryMaxMs: 60_000, logger });
-    log.answer('unavailable');
-    commit(q, entry(0));
-    commit(q, entry(1));
+    const { log, lines, q } = twoRefused(60_000, 60_000);
     await jest.advanceTimersByTimeAsync(0);
     log.answer('ok');
     const closed = q.close(1000);
@@ -186,12 +187,7 @@ describe('the audit queue', () => {
   });
 
   test('what close cannot write by its deadline is logged in full, one line a record, and no longer retried', async () => {
-    const log = createScriptedLog();
-    const { lines, logger } = createLogger();
-    const q = queue({ audit: log.audit, retryMs: 100, retryMaxMs: 100, logger });
-    log.answer('unavailable');
-    commit(q, entry(0));
-    commit(q, entry(1));
+    const { log, lines, q } = twoRefused(100, 100);
     const closed = q.close(1000);
     await jest.advanceTimersByTimeAsync(1000);
     await expect(closed).resolves.toBe(2);

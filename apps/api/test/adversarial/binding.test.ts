@@ -2,16 +2,14 @@
 // signature over the exact text issued (EIP-4361 §Verifying: domain, URI, chain id, nonce, times).
 
 import { parseSiweMessage, ZERO_ADDRESS } from '@wallet-login/challenge';
-import { ADDRESS, Browser, expectError, KEY, OTHER_ADDRESS, OTHER_KEY, snapshot, useServer } from './support';
+import { ADDRESS, Browser, expectError, KEY, OTHER_ADDRESS, OTHER_KEY, registeredBrowser, snapshot, useServer } from './support';
 import { signMessage } from '@wallet-login/testkit';
 
 const server = useServer();
 
 describe('session binding', () => {
   test("session X's challenge with session Y's cookie: 401 challenge_not_found; X and Y unchanged", async () => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const x = new Browser(url);
+    const { url, stores, browser: x } = await registeredBrowser(server());
     const c = await x.challenge();
     const y = new Browser(url);
     await y.challenge(OTHER_KEY);
@@ -28,9 +26,7 @@ describe('session binding', () => {
   });
 
   test("session X's challenge with no cookie: 401 challenge_not_found, no session created", async () => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const x = new Browser(url);
+    const { url, stores, browser: x } = await registeredBrowser(server());
     const c = await x.challenge();
     const before = await snapshot(stores);
     const bare = new Browser(url);
@@ -41,10 +37,7 @@ describe('session binding', () => {
   });
 
   test("session X's challenge with a signed-in session Y: 401 challenge_not_found; Y stays who it was", async () => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    await stores.users.add(OTHER_ADDRESS, 0);
-    const y = new Browser(url);
+    const { url, stores, browser: y } = await registeredBrowser(server(), [ADDRESS, OTHER_ADDRESS]);
     await y.signIn(OTHER_KEY);
     const x = new Browser(url);
     const c = await x.challenge();
@@ -62,10 +55,7 @@ describe('the address a challenge is asked for', () => {
   const withJson = useServer({ config: { challengeFormats: ['siwe', 'json'] } });
 
   test.each(['siwe', 'json'] as const)('a %s challenge asked for A and signed by registered B: 401 signature_invalid; A then signs in', async (format) => {
-    const { url, stores } = withJson();
-    await stores.users.add(ADDRESS, 0);
-    await stores.users.add(OTHER_ADDRESS, 0);
-    const browser = new Browser(url);
+    const { stores, browser } = await registeredBrowser(withJson(), [ADDRESS, OTHER_ADDRESS]);
     const asked = await browser.post('/api/auth/challenge', { format, address: ADDRESS });
     expect(asked.status).toBe(200);
     const before = await snapshot(stores);
@@ -80,9 +70,7 @@ describe('the address a challenge is asked for', () => {
   });
 
   test('a JSON challenge asked for no address is signed by any registered key', async () => {
-    const { url, stores } = withJson();
-    await stores.users.add(OTHER_ADDRESS, 0);
-    const browser = new Browser(url);
+    const { browser } = await registeredBrowser(withJson(), [OTHER_ADDRESS]);
     const c = await browser.challenge(OTHER_KEY, { format: 'json', named: false });
     expect((await browser.login({ sid: c.sid, signature: c.signature })).body).toEqual({ address: OTHER_ADDRESS });
   });
@@ -109,9 +97,7 @@ const EDITS: Array<[string, Edit]> = [
 
 describe('a message edited and signed over the edit', () => {
   test.each(EDITS)('%s: 401 message_mismatch when sent, signature_invalid when not; nothing signed in', async (_name, edit) => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const browser = new Browser(url);
+    const { url, stores, browser } = await registeredBrowser(server());
     const host = new URL(url).host;
     const before = await snapshot(stores);
     const attempt = async (send: 'edit' | 'none' | 'issued') => {
@@ -135,10 +121,7 @@ describe('a message edited and signed over the edit', () => {
   });
 
   test('the address line changed to the signer’s own: message_mismatch when sent, signature_invalid when not', async () => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    await stores.users.add(OTHER_ADDRESS, 0);
-    const attacker = new Browser(url);
+    const { stores, browser: attacker } = await registeredBrowser(server(), [ADDRESS, OTHER_ADDRESS]);
     // A challenge naming the victim's address, re-addressed and signed by the attacker's key.
     for (const sendMessage of [true, false]) {
       const c = await attacker.challenge(KEY);
@@ -154,9 +137,7 @@ describe('a message edited and signed over the edit', () => {
   });
 
   test('a challenge naming no address, re-addressed and signed over the edit, never signs in the editor', async () => {
-    const { url, stores } = server();
-    await stores.users.add(OTHER_ADDRESS, 0);
-    const attacker = new Browser(url);
+    const { stores, browser: attacker } = await registeredBrowser(server(), [OTHER_ADDRESS]);
     const c = await attacker.challenge(OTHER_KEY, { named: false });
     expect(c.message.split('\n')[1]).toBe(ZERO_ADDRESS);
     const edited = c.message.replace(`\n${ZERO_ADDRESS}\n`, `\n${OTHER_ADDRESS}\n`);

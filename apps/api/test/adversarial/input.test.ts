@@ -4,16 +4,14 @@
 
 import { request } from 'node:http';
 import { BODY_LIMIT_BYTES } from '../../src/middleware/body';
-import { ADDRESS, Browser, expectError, snapshot, useServer } from './support';
+import { ADDRESS, Browser, expectError, registeredBrowser, snapshot, useServer } from './support';
 
 const server = useServer();
 const ENDPOINTS = ['/api/auth/challenge', '/api/auth/login', '/api/auth/register'];
 
 /** Sends `raw` to every endpoint; each must answer `status` `code` with the stored state unchanged. */
 async function expectRefusedEverywhere(raw: string | Buffer, status: number, code: string, type = 'application/json', headers: Record<string, string> = {}) {
-  const { url, stores } = server();
-  await stores.users.add(ADDRESS, 0);
-  const victim = new Browser(url);
+  const { url, stores, browser: victim } = await registeredBrowser(server());
   const issued = await victim.challenge();
   const before = await snapshot(stores);
   for (const path of ENDPOINTS) {
@@ -147,9 +145,7 @@ describe('__proto__ and constructor keys', () => {
   });
 
   test('constructor.prototype and __proto__ beside real fields: 400 invalid_request, the real challenge still usable', async () => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const browser = new Browser(url);
+    const { stores, browser } = await registeredBrowser(server());
     const c = await browser.challenge();
     const before = await snapshot(stores);
     const raw = `{"sid":"${c.sid}","signature":"${c.signature}","__proto__":{"admin":true,"address":"0x0000000000000000000000000000000000000001"},"constructor":{"prototype":{"polluted":true}}}`;
@@ -235,9 +231,7 @@ describe('unicode', () => {
     ['Arabic-Indic digits in the signature', (sid: string, signature: string) => ({ sid, signature: signature.replace(/[0-9]/, (d) => String.fromCharCode(0x0660 + Number(d))) })],
     ['a right-to-left override in the signature', (sid: string, signature: string) => ({ sid, signature: `\u202e${signature}` })],
   ])('%s: 400 invalid_request, the real challenge still usable', async (_name, make) => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const browser = new Browser(url);
+    const { stores, browser } = await registeredBrowser(server());
     const c = await browser.challenge();
     const before = await snapshot(stores);
     expectError(await browser.login(make(c.sid, c.signature)), 400, 'invalid_request');
@@ -257,9 +251,7 @@ describe('unicode', () => {
   });
 
   test('a message with unicode sent along: 401 message_mismatch (only the issued text is signed)', async () => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const browser = new Browser(url);
+    const { stores, browser } = await registeredBrowser(server());
     const c = await browser.challenge();
     const before = await snapshot(stores);
     const message = c.message.replace('Sign in', 'Sign in ✓ 🔑 ﷽');

@@ -1,16 +1,14 @@
 // Registry: only registered addresses sign in; an address is one user whatever case it is typed
 // in (EIP-55 checksummed in storage); a mixed-case address with a bad checksum is refused.
 
-import { ADDRESS, Browser, expectError, KEY, OTHER_ADDRESS, OTHER_KEY, snapshot, useServer } from './support';
+import { ADDRESS, Browser, expectError, KEY, OTHER_ADDRESS, OTHER_KEY, registeredBrowser, snapshot, useServer } from './support';
 import { signMessage } from '@wallet-login/testkit';
 
 describe('an unregistered signer', () => {
   const server = useServer();
 
   test('a valid signature by an unregistered address: 403 address_not_registered, no user, no session', async () => {
-    const { url, stores } = server();
-    await stores.users.add(OTHER_ADDRESS, 0);
-    const browser = new Browser(url);
+    const { stores, browser } = await registeredBrowser(server(), [OTHER_ADDRESS]);
     const c = await browser.challenge(KEY);
     const before = await snapshot(stores);
     expectError(await browser.login({ sid: c.sid, signature: c.signature, message: c.message }), 403, 'address_not_registered');
@@ -34,9 +32,7 @@ describe('registering', () => {
   const server = useServer({ config: { challengeFormats: ['siwe', 'json'] } });
 
   test.each(['siwe', 'json'] as const)('with a %s challenge naming no address: 400 invalid_request, no user, the challenge still usable for login', async (format) => {
-    const { url, stores } = server();
-    await stores.users.add(OTHER_ADDRESS, 0);
-    const browser = new Browser(url);
+    const { stores, browser } = await registeredBrowser(server(), [OTHER_ADDRESS]);
     const c = await browser.challenge(KEY, { format, named: false });
     // Over an unnamed challenge any signature recovers to some address, even one over other text.
     const overOtherText = signMessage({ message: 'something else entirely', privateKey: KEY });
@@ -87,9 +83,7 @@ describe('address forms', () => {
     ['all upper case', upper],
     ['checksummed', ADDRESS],
   ])('a challenge for the address %s names it checksummed and signs in the one registered user', async (_name, typed) => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const browser = new Browser(url);
+    const { stores, browser } = await registeredBrowser(server());
     const res = await browser.post('/api/auth/challenge', { address: typed });
     expect(res.status).toBe(200);
     expect(res.body.message.split('\n')[1]).toBe(ADDRESS);

@@ -1,20 +1,15 @@
 // Replay: a challenge is single use whatever session, cookie or timing it is replayed with, and
 // of any number of concurrent uses exactly one signs in (ASVS 2.8.4 / 6.3.1: one-time secrets).
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
-import { signMessage, startTestServer } from '@wallet-login/testkit';
-import { ADDRESS, Browser, expectError, KEY, OTHER_KEY, snapshot, useServer } from './support';
+import { signMessage } from '@wallet-login/testkit';
+import { ADDRESS, Browser, expectError, KEY, OTHER_KEY, registeredBrowser, snapshot, useServer, withTwoInstances } from './support';
 
 const server = useServer();
 
 describe('replay of a used challenge', () => {
   test('again in the session it signed in: 401 challenge_not_found, that session untouched, nothing new stored', async () => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const browser = new Browser(url);
+    const { stores, browser } = await registeredBrowser(server());
     const c = await browser.challenge();
     expect((await browser.login({ sid: c.sid, signature: c.signature })).status).toBe(200);
     const before = await snapshot(stores);
@@ -27,9 +22,7 @@ describe('replay of a used challenge', () => {
   });
 
   test('with the pre-login cookie it was issued to: 401 challenge_not_found, no session signed in', async () => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const browser = new Browser(url);
+    const { stores, browser } = await registeredBrowser(server());
     const c = await browser.challenge();
     const preLogin = browser.clone();
     expect((await browser.login({ sid: c.sid, signature: c.signature })).status).toBe(200);
@@ -42,9 +35,7 @@ describe('replay of a used challenge', () => {
   });
 
   test('from a new session, and with no cookie at all: 401 challenge_not_found, nothing stored', async () => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const victim = new Browser(url);
+    const { url, stores, browser: victim } = await registeredBrowser(server());
     const c = await victim.challenge();
     expect((await victim.login({ sid: c.sid, signature: c.signature })).status).toBe(200);
 
@@ -59,9 +50,7 @@ describe('replay of a used challenge', () => {
   });
 
   test('an older challenge after a newer one signed in: 401 challenge_not_found with either cookie', async () => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const browser = new Browser(url);
+    const { stores, browser } = await registeredBrowser(server());
     const older = await browser.challenge();
     const newer = await browser.challenge();
     const preLogin = browser.clone();
@@ -79,9 +68,7 @@ describe('replay of a used challenge', () => {
   });
 
   test('a challenge that failed once (wrong signer) stays used: the right signature after it is refused', async () => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const browser = new Browser(url);
+    const { stores, browser } = await registeredBrowser(server());
     const c = await browser.challenge();
     const before = await snapshot(stores);
     const wrong = signMessage({ message: c.message, privateKey: OTHER_KEY });
@@ -107,9 +94,7 @@ function expectExactlyOneWinner(results: request.Response[]): void {
 
 describe('the same challenge posted 50 times in parallel', () => {
   test('one instance: exactly one 200 and one session; 49 × 401 challenge_not_found', async () => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const browser = new Browser(url);
+    const { url, stores, browser } = await registeredBrowser(server());
     const c = await browser.challenge(KEY);
     const results = await race([url], browser.cookieHeader(), { sid: c.sid, signature: c.signature });
     expectExactlyOneWinner(results);
@@ -118,20 +103,13 @@ describe('the same challenge posted 50 times in parallel', () => {
   });
 
   test('two instances on one SQLite file: exactly one 200 and one session', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'wallet-login-replay-'));
-    const a = await startTestServer({ dataDir });
-    const b = await startTestServer({ dataDir, publicOrigin: a.url });
-    try {
+    await withTwoInstances('replay', async (a, b) => {
       await a.stores.users.add(ADDRESS, 0);
       const browser = new Browser(a.url);
       const c = await browser.challenge(KEY);
       const results = await race([a.url, b.url], browser.cookieHeader(), { sid: c.sid, signature: c.signature });
       expectExactlyOneWinner(results);
       expect(await snapshot(b.stores)).toMatchObject({ challenges: 0, sessions: 1, signedIn: { [ADDRESS]: 1 } });
-    } finally {
-      await b.close();
-      await a.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -2,49 +2,16 @@
 // store, the same challenge posted 50 times in parallel, alternately to each: exactly one login.
 // Needs the local Redis (fails, never skips, without it).
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
-import type { Redis } from 'ioredis';
-import { closeRedisInstances, startRedisInstance, type RedisInstance } from '../support/redisInstances';
-import { connectTestRedis, deleteRedisKeys, uniqueName } from '../support/services';
+import { useRedisInstances } from '../support/redisInstances';
 import { ADDRESS, Browser, KEY, snapshot } from './support';
 
-let admin: Redis;
-let dir: string;
-let prefix: string;
-const instances: RedisInstance[] = [];
-
-beforeAll(async () => {
-  admin = await connectTestRedis();
-});
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wallet-login-replay-redis-'));
-  prefix = `${uniqueName('wlreplay')}:`;
-});
-
-afterEach(async () => {
-  await closeRedisInstances(instances);
-  await deleteRedisKeys(admin, prefix);
-  rmSync(dir, { recursive: true, force: true });
-});
-
-afterAll(async () => {
-  await admin?.quit();
-});
-
-/** An API instance on the shared Redis prefix and user file, serving `publicOrigin` (the first instance's URL). */
-async function startInstance(publicOrigin?: string): Promise<RedisInstance> {
-  const instance = await startRedisInstance({ prefix, dir, publicOrigin });
-  instances.push(instance);
-  return instance;
-}
+/** An API instance on the shared Redis prefix and user file. */
+const startInstance = useRedisInstances('replay');
 
 test('two instances on Redis, the same challenge posted 50 times in parallel: exactly one 200 and one session', async () => {
   const a = await startInstance();
-  const b = await startInstance(a.url);
+  const b = await startInstance({ publicOrigin: a.url });
   await a.stores.users.add(ADDRESS, 0);
   const browser = new Browser(a.url);
   const c = await browser.challenge(KEY);

@@ -5,15 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { sessionStoreKey } from '../../src/middleware/session';
-import { ADDRESS, Browser, COOKIE, expectError, OTHER_ADDRESS, OTHER_KEY, SIG_COOKIE, signCookie, snapshot, useServer } from './support';
+import { ADDRESS, Browser, COOKIE, expectError, OTHER_ADDRESS, OTHER_KEY, registeredBrowser, SIG_COOKIE, signCookie, snapshot, useServer } from './support';
 
 describe('fixation', () => {
   const server = useServer();
 
   test('a planted pre-login cookie is not promoted: the victim signs in under a new id, the planter stays out', async () => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const attacker = new Browser(url);
+    const { stores, browser: attacker } = await registeredBrowser(server());
     await attacker.post('/api/auth/challenge', {});
     const planted = attacker.jar.get(COOKIE) as string;
     const victim = attacker.clone();
@@ -32,10 +30,7 @@ describe('fixation', () => {
   });
 
   test("a planted signed-in cookie dies when the victim signs in with it: neither is in the other's session", async () => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    await stores.users.add(OTHER_ADDRESS, 0);
-    const attacker = new Browser(url);
+    const { stores, browser: attacker } = await registeredBrowser(server(), [ADDRESS, OTHER_ADDRESS]);
     await attacker.signIn(OTHER_KEY);
     const victim = attacker.clone();
     const planted = attacker.jar.get(COOKIE) as string;
@@ -88,9 +83,7 @@ describe('unknown and tampered cookies', () => {
     ['the store key as the id', (id: string) => `${COOKIE}=${sessionStoreKey(id)}; ${SIG_COOKIE}=${signCookie(COOKIE, sessionStoreKey(id))}`],
     ['the id under another cookie name', (id: string, sig: string) => `__Host-wl.sid=${id}; __Host-wl.sid.sig=${sig}`],
   ])('%s: /me is 401, logout with it ends nothing, the real session is intact', async (_name, forge) => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const victim = new Browser(url);
+    const { url, stores, browser: victim } = await registeredBrowser(server());
     await victim.signIn();
     const cookie = forge(victim.jar.get(COOKIE) as string, victim.jar.get(SIG_COOKIE) as string);
     const before = await snapshot(stores);
@@ -106,9 +99,7 @@ describe('logout', () => {
   const server = useServer();
 
   test('then reuse of the old cookie: /me 401, a second logout is a harmless 204, a new challenge starts afresh', async () => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const browser = new Browser(url);
+    const { stores, browser } = await registeredBrowser(server());
     await browser.signIn();
     const stolen = browser.clone();
     expect((await browser.post('/api/auth/logout')).status).toBe(204);
@@ -126,9 +117,7 @@ describe('logout', () => {
   });
 
   test('logging out one session leaves the same user’s other sessions alone', async () => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const laptop = new Browser(url);
+    const { url, stores, browser: laptop } = await registeredBrowser(server());
     const phone = new Browser(url);
     await laptop.signIn();
     await phone.signIn();

@@ -5,7 +5,7 @@
 // which such a server cannot check: a 401 that says contract wallets need RPC_URLS.
 
 import { secp256k1 } from '@noble/curves/secp256k1';
-import { ADDRESS, Browser, expectError, KEY, OTHER_KEY, snapshot, useServer } from './support';
+import { ADDRESS, expectError, KEY, OTHER_KEY, registeredBrowser, snapshot, useServer } from './support';
 import { signMessage } from '@wallet-login/testkit';
 
 const server = useServer();
@@ -75,9 +75,7 @@ const MALFORMED: Malformed[] = [
 
 describe('malformed signatures: 400 invalid_request, the challenge still usable', () => {
   test.each(MALFORMED)('%s', async (_name, make) => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const browser = new Browser(url);
+    const { stores, browser } = await registeredBrowser(server());
     const c = await browser.challenge();
     const before = await snapshot(stores);
     expect(before).toMatchObject({ challenges: 1, sessions: 1 });
@@ -97,9 +95,7 @@ describe("other lengths are a contract wallet's: without RPC_URLS, 401 signature
     ['trailing data after a valid signature', (signature: string) => `${signature}00`],
     ['16 KiB', () => `0x${'ab'.repeat(16 * 1024)}`],
   ])('%s', async (_name, make) => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const browser = new Browser(url);
+    const { stores, browser } = await registeredBrowser(server());
     const c = await browser.challenge();
     const before = await snapshot(stores);
     const res = await browser.login({ sid: c.sid, signature: make(c.signature), message: c.message });
@@ -130,9 +126,7 @@ describe('well-formed signatures that do not verify: 401 signature_invalid, the 
   ];
 
   test.each(WRONG)('%s', async (_name, make) => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const browser = new Browser(url);
+    const { stores, browser } = await registeredBrowser(server());
     const older = await browser.challenge();
     const c = await browser.challenge();
     const before = await snapshot(stores);
@@ -148,9 +142,7 @@ describe('equivalent encodings of a valid signature sign in', () => {
     ['v = 0/1 for 27/28', (signature: string) => `${signature.slice(0, 130)}0${parseInt(signature.slice(130), 16) - 27}`],
     ['upper-case hex digits', (signature: string) => `0x${signature.slice(2).toUpperCase()}`],
   ])('%s', async (_name, encode) => {
-    const { url, stores } = server();
-    await stores.users.add(ADDRESS, 0);
-    const browser = new Browser(url);
+    const { browser } = await registeredBrowser(server());
     const c = await browser.challenge();
     expect((await browser.login({ sid: c.sid, signature: encode(c.signature) })).status).toBe(200);
     expect(await browser.whoami()).toBe(ADDRESS);

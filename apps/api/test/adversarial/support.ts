@@ -3,6 +3,9 @@
 // error-shape assertion.
 
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import type { Stores, User } from '../../src/stores/types';
 import { privateKeyToAddress, signMessage, startTestServer, TEST_KEY, TEST_SESSION_KEYS, type TestServer, type TestServerOptions } from '@wallet-login/testkit';
@@ -30,6 +33,26 @@ export function useServer(options: TestServerOptions = {}): () => TestServer {
     if (current === undefined) throw new Error('the server starts in beforeEach; use it inside tests');
     return current;
   };
+}
+
+/** A new browser on `server`, with `addresses` registered (created at 0), and the server's url and stores. */
+export async function registeredBrowser(server: TestServer, addresses: string[] = [ADDRESS]): Promise<{ url: string; stores: Stores; browser: Browser }> {
+  for (const address of addresses) await server.stores.users.add(address, 0);
+  return { url: server.url, stores: server.stores, browser: new Browser(server.url) };
+}
+
+/** Two servers on one fresh SQLite data folder (the second serving the first's origin), closed and the folder removed after `use`. */
+export async function withTwoInstances(name: string, use: (first: TestServer, second: TestServer) => Promise<void>): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), `wallet-login-${name}-`));
+  const first = await startTestServer({ dataDir });
+  const second = await startTestServer({ dataDir, publicOrigin: first.url });
+  try {
+    await use(first, second);
+  } finally {
+    await second.close();
+    await first.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 export interface RequestOptions {

@@ -1,11 +1,8 @@
 // Time: freshness is judged on the server's clock only (pinned here; nothing sleeps). A challenge
 // is good from its timestamp (less the skew allowance) until timestamp + TTL, exclusive.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startTestServer, TEST_START_TIME } from '@wallet-login/testkit';
-import { ADDRESS, Browser, expectError, snapshot, useServer } from './support';
+import { TEST_START_TIME } from '@wallet-login/testkit';
+import { ADDRESS, Browser, expectError, snapshot, useServer, withTwoInstances } from './support';
 
 describe('expiry', () => {
   const server = useServer();
@@ -104,10 +101,7 @@ describe('without a skew allowance', () => {
 
 describe('two instances on one store, clocks apart', () => {
   test('a challenge issued by an instance ahead by the allowance signs in on the other; ahead by 1 ms more it does not', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'wallet-login-skew-'));
-    const verifier = await startTestServer({ dataDir });
-    const issuer = await startTestServer({ dataDir, publicOrigin: verifier.url });
-    try {
+    await withTwoInstances('skew', async (verifier, issuer) => {
       await verifier.stores.users.add(ADDRESS, 0);
       const skew = verifier.config.clockSkewMs;
 
@@ -123,10 +117,6 @@ describe('two instances on one store, clocks apart', () => {
       const before = await snapshot(verifier.stores);
       expectError(await later.login({ sid: c2.sid, signature: c2.signature }), 401, 'challenge_not_yet_valid');
       expect(await snapshot(verifier.stores)).toEqual({ ...before, challenges: before.challenges - 1 });
-    } finally {
-      await issuer.close();
-      await verifier.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 });

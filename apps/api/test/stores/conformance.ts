@@ -764,6 +764,14 @@ export function testSignInAudit(make: MakeStores, signIn: SignInAudit): void {
         fault.restore();
       }
     };
+    /** Signs in as 's1' under `fault`: it must fail unavailable, leaving no session and no entry. */
+    const expectSignInRefused = async (fault: Fault): Promise<void> => {
+      const error = await under(fault, () => t.stores.sessions.set('s1', signedIn, TTL, entry));
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(await t.stores.sessions.get('s1')).toBeUndefined();
+      expect(await t.stores.sessions.count()).toBe(0);
+      expect(await t.stores.audit.query({})).toStrictEqual([]);
+    };
 
     test('set with an entry writes the session and the entry, once; set without one writes no entry', async () => {
       await t.stores.sessions.set('s1', signedIn, TTL, entry);
@@ -812,11 +820,7 @@ export function testSignInAudit(make: MakeStores, signIn: SignInAudit): void {
       });
 
       test('a failed session write fails the sign-in and writes no entry', async () => {
-        const error = await under(signIn.failSession(), () => t.stores.sessions.set('s1', signedIn, TTL, entry));
-        expect(error).toBeInstanceOf(StoreUnavailableError);
-        expect(await t.stores.sessions.get('s1')).toBeUndefined();
-        expect(await t.stores.sessions.count()).toBe(0);
-        expect(await t.stores.audit.query({})).toStrictEqual([]);
+        await expectSignInRefused(signIn.failSession());
       });
 
       test('after a failed sign-in the next one writes both', async () => {
@@ -829,11 +833,7 @@ export function testSignInAudit(make: MakeStores, signIn: SignInAudit): void {
 
     if (signIn.mode === 'audit-first') {
       test('a failed audit append fails the sign-in before the session is written', async () => {
-        const error = await under(signIn.failAudit(), () => t.stores.sessions.set('s1', signedIn, TTL, entry));
-        expect(error).toBeInstanceOf(StoreUnavailableError);
-        expect(await t.stores.sessions.get('s1')).toBeUndefined();
-        expect(await t.stores.sessions.count()).toBe(0);
-        expect(await t.stores.audit.query({})).toStrictEqual([]);
+        await expectSignInRefused(signIn.failAudit());
       });
     }
   });

@@ -3,16 +3,19 @@
 // behind one origin is. For the suites that post to one instance what another issued.
 
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { createApp, type AppConfig, type AppDeps } from '../../src/app';
 import { composeStores } from '../../src/stores/open';
 import { openRedisStores } from '../../src/stores/redis';
 import { openSqliteStores } from '../../src/stores/sqlite';
 import type { Stores } from '../../src/stores/types';
-import { TEST_REDIS_URL } from './services';
+import { connectTestRedis, deleteRedisKeys, TEST_REDIS_URL, uniqueName } from './services';
 import { createTestClock, TEST_START_TIME, testAppConfig } from '@wallet-login/testkit';
 
 export interface RedisInstance {
@@ -55,4 +58,32 @@ export async function closeRedisInstances(instances: RedisInstance[]): Promise<v
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await stores.close();
   }
+}
+
+/**
+ * For each test of the enclosing block, a fresh Redis prefix and user folder, and a function that
+ * starts an instance on them; after the test its instances are closed and its keys and folder removed.
+ */
+export function useRedisInstances(name: string): (options?: Omit<StartRedisInstanceOptions, 'prefix' | 'dir'>) => Promise<RedisInstance> {
+  const shared = { admin: undefined as Redis | undefined, dir: '', prefix: '', instances: [] as RedisInstance[] };
+  beforeAll(async () => {
+    shared.admin = await connectTestRedis();
+  });
+  beforeEach(() => {
+    shared.dir = mkdtempSync(join(tmpdir(), `wallet-login-${name}-redis-`));
+    shared.prefix = `${uniqueName(`wl${name}`)}:`;
+  });
+  afterEach(async () => {
+    await closeRedisInstances(shared.instances);
+    if (shared.admin !== undefined) await deleteRedisKeys(shared.admin, shared.prefix);
+    rmSync(shared.dir, { recursive: true, force: true });
+  });
+  afterAll(async () => {
+    await shared.admin?.quit();
+  });
+  return async (options = {}) => {
+    const instance = await startRedisInstance({ ...options, prefix: shared.prefix, dir: shared.dir });
+    shared.instances.push(instance);
+    return instance;
+  };
 }
