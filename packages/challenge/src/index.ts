@@ -17,6 +17,7 @@ export {
 export { parseChallengeMessage, parseJsonChallengeMessage, parseSiweMessage, type ParsedChallengeMessage } from './parseChallengeMessage';
 export {
   parseSignature,
+  parseSignatureLenient,
   isParsedSignature,
   checkParsedSignature,
   validateSignatureFormat,

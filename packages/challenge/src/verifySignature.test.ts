@@ -2,7 +2,7 @@ import { Wallet } from 'ethers';
 import { Web3 } from 'web3';
 import { secp256k1 } from '@noble/curves/secp256k1';
 import { bytesToHex } from '@noble/hashes/utils';
-import { ChallengeError, hashMessage, parseSignature, recoverMessageAddress, privateKeyToAddress, validateSignatureFormat } from './index';
+import { ChallengeError, hashMessage, parseSignature, parseSignatureLenient, recoverAddressPure, recoverMessageAddress, privateKeyToAddress, validateSignatureFormat } from './index';
 
 const web3 = new Web3();
 const N = secp256k1.CURVE.n;
@@ -135,5 +135,37 @@ describe('strict format', () => {
 
   test('a different message recovers a different signer', () => {
     expect(recoverMessageAddress({ message: 'strict!', signature: good })).not.toBe(DOCS_ADDRESS);
+  });
+});
+
+describe('parseSignatureLenient (whose key, as ecrecover reads it)', () => {
+  const message = 'Sign in to the lenient test.';
+  const signature = signText(message, DOCS_KEY);
+  /** The malleable high-s twin of `sig` (s → n − s, v flipped): the same key, refused by parseSignature. */
+  const twinOf = (sig: string): string => {
+    const s = N - BigInt(`0x${sig.slice(66, 130)}`);
+    const v = parseInt(sig.slice(130, 132), 16) === 27 ? 28 : 27;
+    return `${sig.slice(0, 66)}${s.toString(16).padStart(64, '0')}${v.toString(16)}`;
+  };
+
+  test('a low-s signature reads as parseSignature reads it', () => {
+    expect(parseSignatureLenient(signature)).toEqual(parseSignature(signature));
+  });
+
+  test('the high-s twin reads as its low-s form, so it recovers to the same key', () => {
+    const twin = twinOf(signature);
+    expect(() => parseSignature(twin)).toThrow(ChallengeError);
+    expect(parseSignatureLenient(twin)).toEqual(parseSignature(signature));
+    expect(recoverAddressPure(message, parseSignatureLenient(twin)!)).toBe(DOCS_ADDRESS);
+  });
+
+  test.each([
+    ['v 29', `${signature.slice(0, 130)}1d`],
+    ['r = 0', `0x${'0'.repeat(64)}${signature.slice(66)}`],
+    ['s = n', `${signature.slice(0, 66)}${N.toString(16)}${signature.slice(130)}`],
+    ['64 bytes', signature.slice(0, 130)],
+    ['a trailing byte', `${signature}00`],
+  ])('%s: not a signature ecrecover takes', (_name, value) => {
+    expect(parseSignatureLenient(value)).toBeUndefined();
   });
 });

@@ -43,6 +43,29 @@ function checkRanges(r: bigint, s: bigint): void {
   if (s > HALF_N) malformed('signature s is in the upper half of the curve order (EIP-2 requires low s)');
 }
 
+/**
+ * Decodes a 65-byte signature as Ethereum's ecrecover takes it (v 27/28, or 0/1; 1 ≤ r, s < n;
+ * s in either half), in its low-s form: the high-s twin of a signature recovers to the same key.
+ * For asking whose key made a signature, never for accepting one (parseSignature is strict).
+ * Undefined when it is not such a signature.
+ */
+export function parseSignatureLenient(signature: string): ParsedSignature | undefined {
+  if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) return undefined;
+  const r = BigInt(`0x${signature.slice(2, 66)}`);
+  let s = BigInt(`0x${signature.slice(66, 130)}`);
+  const v = parseInt(signature.slice(130, 132), 16);
+  if (r === 0n || r >= N || s === 0n || s >= N) return undefined;
+  let yParity: 0 | 1;
+  if (v === 27 || v === 0) yParity = 0;
+  else if (v === 28 || v === 1) yParity = 1;
+  else return undefined;
+  if (s > HALF_N) {
+    s = N - s;
+    yParity = yParity === 0 ? 1 : 0;
+  }
+  return { r, s, yParity };
+}
+
 /** True when `value` has a ParsedSignature's shape (what parseSignature returns). */
 export function isParsedSignature(value: unknown): value is ParsedSignature {
   if (typeof value !== 'object' || value === null) return false;

@@ -18,6 +18,8 @@
 // The same function re-checks a stored login signature (EIP-4361 §Security Considerations: a
 // contract wallet's state can change after sign-in): pass the stored message and signature.
 
+import { parseSignatureLenient, type RecoverAddress } from '@wallet-login/challenge';
+import { loadRecoverAddress } from '@wallet-login/challenge/native';
 import { ChainError, type UnavailableReason } from './errors';
 import { createChainChecker, describeRpcFailure, withRpcDeadline, type ChainChecker, type ChainStartResult, type RpcDependencyStatus } from './checker';
 import type { RpcEndpoint } from './rpc';
@@ -68,6 +70,12 @@ export interface CreateContractWalletVerifierOptions {
   timeoutMs: number;
   /** Metrics hook; see RpcCheckObserver. */
   observe?: RpcCheckObserver;
+  /**
+   * Signer recovery for the check that a 65-byte signature is not the address's own key's (the
+   * login's, so native where it loads).
+   * @default loadRecoverAddress().recover
+   */
+  recover?: RecoverAddress;
 }
 
 export interface ContractWalletVerifier {
@@ -108,7 +116,7 @@ function readVerdict(data: Viem.Hex | undefined): boolean | undefined {
   return undefined;
 }
 
-export function createContractWalletVerifier({ rpcUrls, timeoutMs, observe }: CreateContractWalletVerifierOptions): ContractWalletVerifier {
+export function createContractWalletVerifier({ rpcUrls, timeoutMs, observe, recover = loadRecoverAddress().recover }: CreateContractWalletVerifierOptions): ContractWalletVerifier {
   const checkers = new Map<number, ChainChecker>();
   for (const endpoint of rpcUrls) {
     if (checkers.has(endpoint.chainId)) throw new ChainError('invalid_config', `RPC_URLS: chain ${endpoint.chainId} is listed more than once`);
@@ -137,11 +145,12 @@ export function createContractWalletVerifier({ rpcUrls, timeoutMs, observe }: Cr
     }
   };
 
-  /** Whether `signature` is a plain ECDSA signature by `address`'s own key (lenient recovery). */
-  const recoversToAddress = async (hash: Viem.Hex, address: Viem.Address, signature: Viem.Hex): Promise<boolean> => {
-    if (signature.length !== 2 + 65 * 2) return false;
+  /** Whether `signature` is a plain ECDSA signature by `address`'s own key, as ecrecover reads it (either s). */
+  const recoversToAddress = (message: string, address: Viem.Address, signature: Viem.Hex): boolean => {
+    const parsed = parseSignatureLenient(signature);
+    if (parsed === undefined) return false;
     try {
-      return viem.isAddressEqual(await viem.recoverAddress({ hash, signature }), address);
+      return viem.isAddressEqual(recover(message, parsed) as Viem.Address, address);
     } catch {
       return false;
     }
@@ -173,7 +182,7 @@ export function createContractWalletVerifier({ rpcUrls, timeoutMs, observe }: Cr
 
       // No signature is valid for the zero address (nobody holds its key; a contract cannot be there).
       if (address === viem.zeroAddress) return { valid: false, method };
-      if (method === 'erc1271' && (await recoversToAddress(hash, address, signature))) return { valid: false, method };
+      if (method === 'erc1271' && recoversToAddress(message, address, signature)) return { valid: false, method };
 
       const started = performance.now();
       const fail = (error: unknown): never => {
