@@ -306,11 +306,10 @@ export class Session {
    */
   async recheckContractWallet(): Promise<void> {
     const data = this.#ctx.session;
-    if (!data?.address || methodOf(data.method) === 'eoa') return;
-    const address = data.address;
     const now = this.#shared.clock.now();
+    if (!data?.address || !contractWalletCheckDue(data, now, this.#shared.contractWalletRecheckMs)) return;
+    const address = data.address;
     const proof = contractWalletProofOf(data.contractWallet);
-    if (proof !== undefined && now - proof.checkedAt < this.#shared.contractWalletRecheckMs) return;
 
     let accepted = false;
     if (proof !== undefined && this.#shared.contractWallets !== undefined) {
@@ -541,7 +540,7 @@ export function createSessionLayer(app: Koa, options: SessionLayerOptions): Koa.
  * the session layer then asks the chain before the request goes on. For readers outside the
  * layer (forward auth), which must not vouch for such a session without that check.
  */
-export function contractWalletCheckDue(data: SessionData, now: number, recheckMs: number): boolean {
+export function contractWalletCheckDue(data: Pick<SessionFields, 'address' | 'method' | 'contractWallet'>, now: number, recheckMs: number): boolean {
   if (methodOf(data.method) === 'eoa') return false;
   const proof = contractWalletProofOf(data.contractWallet);
   return proof === undefined || now - proof.checkedAt >= recheckMs;
