@@ -90,7 +90,8 @@ export function createApp({
 }: AppDeps): Koa {
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.trustProxy ? 1 : 0 });
   // The session cookie's signing keys (newest first), checked without Keygrip's extra HMACs.
-  app.keys = createCookieKeys(config.sessionKeys);
+  const cookieKeys = createCookieKeys(config.sessionKeys);
+  app.keys = cookieKeys;
   const publicUrl = new URL(config.publicOrigin);
   const secure = publicUrl.protocol === 'https:';
   const allowedOrigins = new Set(config.allowedOrigins);
@@ -159,7 +160,7 @@ export function createApp({
   };
   const sessionLayer = createSessionLayer(app, sessionOptions);
   // Forward auth reads the session without the layer (which would rewrite it): before it.
-  api.use(forwardAuthRoutes({ sessions: stores.sessions, clock, cookieName: sessionOptions.cookieName, keys: config.sessionKeys, idleMs: config.sessionIdleMs, contractWalletRecheckMs: config.contractWalletRecheckMs }).routes());
+  api.use(forwardAuthRoutes({ sessions: stores.sessions, clock, cookieName: sessionOptions.cookieName, keys: cookieKeys, idleMs: config.sessionIdleMs, contractWalletRecheckMs: config.contractWalletRecheckMs }).routes());
   // The session (a store read) only for the routes that use it.
   api.use('/auth', sessionLayer, signIn.routes(), sessionRoutes({ audit }).routes());
   // The OpenID Connect provider under /oidc, and the sign-in page's API for it under /api/oidc.

@@ -12,7 +12,7 @@
 import Router from 'koa-router';
 import type { Context } from 'koa';
 import { ApiError } from '../errors';
-import { createCookieKeys, type CookieKeys } from '../middleware/cookieKeys';
+import type { CookieKeys } from '../middleware/cookieKeys';
 import { contractWalletCheckDue, sessionStoreKey } from '../middleware/session';
 import type { Clock, SessionStore } from '../stores/types';
 
@@ -21,8 +21,8 @@ export interface ForwardAuthOptions {
   clock: Clock;
   /** The session cookie's name (sessionCookieName). */
   cookieName: string;
-  /** The cookie signing keys, newest first (the app's keys). */
-  keys: readonly string[];
+  /** The session cookie's signing keys: the app's (createCookieKeys of SESSION_KEYS). */
+  keys: CookieKeys;
   /** The idle timeout: a session ends this long after its last write unless used again. */
   idleMs: number;
   /** How long a contract wallet's chain check holds (CONTRACT_WALLET_RECHECK_SECONDS, in ms). */
@@ -30,8 +30,7 @@ export interface ForwardAuthOptions {
 }
 
 export function forwardAuthRoutes(options: ForwardAuthOptions): Router {
-  const { sessions, clock, cookieName, idleMs, contractWalletRecheckMs } = options;
-  const keys = createCookieKeys(options.keys);
+  const { sessions, clock, cookieName, keys, idleMs, contractWalletRecheckMs } = options;
   const router = new Router({ sensitive: true });
 
   router.get('/auth/verify', async (ctx) => {
